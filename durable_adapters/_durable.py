@@ -1,0 +1,169 @@
+"""``durable(obj)``: the one call that makes a framework object durable.
+
+It finds the adapter for ``obj``, hosts the object in this process's registry under a stable
+name, and returns the adapter's wrapper, which is called the framework's own way. Underneath,
+each call starts (or attaches to) a run of the agent-loop workflow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import uuid
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from temporalio.client import WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from . import _connection, _embedded
+from ._adapter import adapter_for
+from ._errors import ConfigurationError
+from ._handle import RunHandle
+from ._names import MEMO_FRAMEWORK, MEMO_SOURCE, default_task_queue
+from ._payloads import CallPolicy, RunInput, RunOptions, RunOutput
+from ._registry import REGISTRY, Hosted
+from ._settings import DurableSettings
+from ._workflow import AgentLoopWorkflow
+
+T = TypeVar("T")
+
+_OPTIONS = ("task_queue", "model_policy", "tool_policy")
+
+
+class DurableCore:
+    """What every framework wrapper shares: its hosted object, its queue, and starting runs."""
+
+    def __init__(
+        self,
+        hosted: Hosted,
+        *,
+        worker: bool = True,
+        task_queue: str | None = None,
+        options: RunOptions | None = None,
+    ) -> None:
+        self.hosted = hosted
+        self.worker = worker
+        self._task_queue = task_queue
+        self.options = options or RunOptions()
+
+    @property
+    def name(self) -> str:
+        return self.hosted.name
+
+    @property
+    def task_queue(self) -> str:
+        """The queue this object's runs go to: ``task_queue=``, ``DURABLE_TASK_QUEUE``, or its own."""
+        return self._task_queue or DurableSettings().task_queue or default_task_queue(self.name)
+
+    async def start(self, payload: dict[str, Any], *, run_id: str | None = None) -> RunHandle[Any]:
+        """Start a run (or attach to the run with this ``run_id``) and return its handle at once.
+
+        A running run with this id is attached to; a completed one is returned as it is, so its
+        result comes from history with no new model call. A failed, cancelled or terminated run
+        with this id is started afresh.
+        """
+        target = await asyncio.to_thread(_connection.resolve_target)
+        client = await _connection.connect(target)
+        lease = await _embedded.acquire(client, self.task_queue) if self.worker else None
+        run_id = run_id or f"{self.name}-{uuid.uuid4().hex[:12]}"
+        handle: WorkflowHandle[Any, RunOutput]
+        try:
+            handle = await client.start_workflow(
+                AgentLoopWorkflow.run,
+                RunInput(hosted=self.name, framework=self.hosted.adapter.framework, payload=payload, options=self.options),
+                id=run_id,
+                task_queue=self.task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+                memo={MEMO_SOURCE: self.hosted.source, MEMO_FRAMEWORK: self.hosted.adapter.framework},
+                static_summary=f"{self.hosted.adapter.framework} · {self.name}",
+            )
+        except WorkflowAlreadyStartedError:
+            handle = client.get_workflow_handle(run_id, result_type=RunOutput)
+        except BaseException:
+            if lease is not None:
+                await lease.release()
+            raise
+        ui = f"{target.ui_url}/namespaces/{target.namespace}/workflows/{run_id}" if target.ui_url else None
+        return RunHandle(
+            handle,
+            ui_url=ui,
+            decode=lambda payload: self.hosted.adapter.decode_result(self.hosted, payload),
+            on_done=lease.release if lease is not None else None,
+        )
+
+    async def run(self, payload: dict[str, Any], *, run_id: str | None = None) -> Any:
+        """Start (or attach to) a run and wait for its result."""
+        handle = await self.start(payload, run_id=run_id)
+        return await handle.result()
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to completion from sync code, as the frameworks' own ``*_sync`` calls do."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    coroutine.close()
+    raise RuntimeError(
+        "a sync durable call was made while an event loop is running in this thread; "
+        "await the async variant instead (e.g. await dagent.run(...))"
+    )
+
+
+def _caller_source(depth: int) -> dict[str, str]:
+    frame = inspect.stack()[depth].frame
+    source = {"module": str(frame.f_globals.get("__name__", ""))}
+    if frame.f_globals.get("__file__"):
+        source["file"] = str(frame.f_globals["__file__"])
+    return source
+
+
+def host(obj: Any, *, name: str | None = None, source: dict[str, str] | None = None) -> Hosted:
+    """Host ``obj`` in this process's registry (what a worker serves) and return its entry."""
+    existing = getattr(obj, "__durable_core__", None)
+    if existing is not None:
+        if name is not None and name != existing.name:
+            raise ConfigurationError(f"this durable object is hosted as {existing.name!r}, not {name!r}")
+        return existing.hosted
+    adapter = adapter_for(obj)
+    hosted_name = name or adapter.default_name(obj)
+    if not hosted_name:
+        raise ConfigurationError(
+            f"this {type(obj).__qualname__} has no name of its own; pass one: durable(obj, name='my-agent')"
+        )
+    found = REGISTRY.get(hosted_name)
+    if found is not None and found.obj is obj:
+        return found
+    hosted = Hosted(name=hosted_name, obj=obj, adapter=adapter, source=source or {})
+    adapter.host(hosted)
+    return REGISTRY.add(hosted)
+
+
+def durable(obj: Any, *, name: str | None = None, worker: bool = True, **options: Any) -> Any:
+    """Make ``obj`` durable: call the result the framework's own way; each call is a durable run.
+
+    Args:
+        obj: An OpenAI Agents ``Agent``, a compiled LangGraph graph, or a CrewAI ``Crew``/``Agent``
+            (whichever adapters are installed).
+        name: The stable name workers host the object under (default: the object's own name).
+            Two different objects under one name in a process is an error.
+        worker: Host a worker for the object in this process while a call is in progress
+            (default). ``False``: rely on external workers (``durable-adapters worker``).
+        task_queue: Put the object on this task queue instead of its own.
+        model_policy / tool_policy: :class:`CallPolicy` (or a dict of its fields) for timeouts
+            and retries of model and tool calls.
+    """
+    unknown = sorted(set(options) - set(_OPTIONS))
+    if unknown:
+        raise TypeError(f"durable() got unknown options {unknown}; it takes {list(_OPTIONS)}")
+    hosted = host(obj, name=name, source=_caller_source(2))
+    run_options = RunOptions(
+        model=CallPolicy.model_validate(options.get("model_policy") or {}),
+        tool=CallPolicy.model_validate(options.get("tool_policy") or {}),
+    )
+    core = DurableCore(hosted, worker=worker, task_queue=options.get("task_queue"), options=run_options)
+    wrapper = hosted.adapter.client(core)
+    return wrapper

@@ -1,0 +1,106 @@
+"""Errors this project raises, and how a failed model call is classified for retrying.
+
+A model call fails either for a reason that may heal (rate limit, server error, timeout, lost
+connection) or for one that will not (bad request, bad key, unknown model). The first is retried
+by Temporal with backoff, honouring the provider's ``retry-after``; the second fails the call at
+once, so a run with a wrong API key stops on its first attempt instead of burning retries.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio.exceptions import ApplicationError
+
+TRANSIENT_STATUS = frozenset({408, 409, 425, 429})
+"""HTTP statuses below 500 that a later attempt can succeed on."""
+
+# Exception class names (of any provider SDK) that mean "the request may not have reached the
+# model, try again". Matched by name so the core needs no provider SDK installed.
+_TRANSIENT_NAMES = ("Timeout", "ConnectionError", "APIConnectionError", "ServiceUnavailable")
+
+
+class DurableError(Exception):
+    """Base class of this project's own errors."""
+
+
+class ConfigurationError(DurableError):
+    """The object or the deployment cannot be served as configured; the message says what to do."""
+
+
+class UnsupportedError(DurableError):
+    """A framework construct that cannot run durably; the message says what to do instead."""
+
+
+class DeterminismError(DurableError):
+    """Code inside the workflow did something that cannot be replayed (network I/O, sleeping)."""
+
+
+class RunFailedError(DurableError):
+    """A durable run ended in failure. ``type`` is the qualified name of the original exception."""
+
+    def __init__(self, message: str, *, type: str | None = None, run_id: str | None = None) -> None:
+        super().__init__(message)
+        self.type = type
+        self.run_id = run_id
+
+
+def qualified_name(exc_or_type: BaseException | type) -> str:
+    cls = exc_or_type if isinstance(exc_or_type, type) else type(exc_or_type)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def status_code_of(exc: BaseException) -> int | None:
+    """The HTTP status of a provider error, whatever SDK raised it (openai, httpx, litellm...)."""
+    for candidate in (exc, getattr(exc, "response", None)):
+        code = getattr(candidate, "status_code", None)
+        if isinstance(code, int):
+            return code
+    return None
+
+
+def retry_after_of(exc: BaseException) -> timedelta | None:
+    """The delay the provider asked for (``retry-after`` seconds or ``retry-after-ms``), if any."""
+    headers: Any = getattr(getattr(exc, "response", None), "headers", None)
+    if headers is None:
+        return None
+    for header, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        raw = headers.get(header)
+        if raw is None:
+            continue
+        try:
+            seconds = float(raw) * scale
+        except ValueError:
+            continue  # an HTTP date: let Temporal's backoff decide
+        return timedelta(seconds=max(seconds, 0.0))
+    return None
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a model call that raised ``exc`` may succeed if sent again."""
+    status = status_code_of(exc)
+    if status is not None:
+        return status >= 500 or status in TRANSIENT_STATUS
+    if isinstance(exc, (TimeoutError, ConnectionError)):
+        return True
+    names = [cls.__name__ for cls in type(exc).__mro__]
+    return any(marker in name for name in names for marker in _TRANSIENT_NAMES)
+
+
+def model_call_error(exc: BaseException, *, model: str) -> ApplicationError:
+    """Turn a model call's exception into the Temporal error that retries it or fails it at once."""
+    status = status_code_of(exc)
+    prefix = f"model call to {model} failed"
+    if status is not None:
+        prefix += f" with HTTP {status}"
+    transient = is_transient(exc)
+    message = f"{prefix}: {exc}"
+    if not transient:
+        message += " (not retried: this error does not heal by itself — check the model name, API key and request)"
+    return ApplicationError(
+        message,
+        type=qualified_name(exc),
+        non_retryable=not transient,
+        next_retry_delay=retry_after_of(exc) if transient else None,
+    )

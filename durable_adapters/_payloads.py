@@ -1,0 +1,77 @@
+"""The data that crosses into history: workflow and activity inputs and outputs.
+
+Every field is plain JSON written by pydantic. Framework objects are turned into JSON by their
+adapter before they get here, and live objects (clients, functions, keys) never do: an activity
+names its model or tool by the stable key the registry knows it under. These shapes are
+compatibility data like the names in ``_names``: add optional fields, never rename or remove.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from pydantic import BaseModel, Field
+from temporalio.common import RetryPolicy
+
+
+class CallPolicy(BaseModel):
+    """Timeouts and retries of one kind of call (model or tool)."""
+
+    start_to_close_seconds: float = 600.0
+    """Longest a single attempt may take."""
+    heartbeat_timeout_seconds: float = 2.0
+    """A worker that stops heartbeating for this long is taken as dead and the call moves on."""
+    initial_retry_seconds: float = 1.0
+    backoff: float = 2.0
+    max_retry_seconds: float = 60.0
+    max_attempts: int = 8
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            initial_interval=timedelta(seconds=self.initial_retry_seconds),
+            backoff_coefficient=self.backoff,
+            maximum_interval=timedelta(seconds=self.max_retry_seconds),
+            maximum_attempts=self.max_attempts,
+        )
+
+
+class RunOptions(BaseModel):
+    """Per-run call policies, chosen on the client (``durable(obj, model_policy=..., ...)``)."""
+
+    model: CallPolicy = Field(default_factory=CallPolicy)
+    tool: CallPolicy = Field(default_factory=CallPolicy)
+
+
+class RunInput(BaseModel):
+    """Input of the agent-loop workflow."""
+
+    hosted: str
+    """The name the worker hosts the object under."""
+    framework: str
+    """The adapter that runs it (``openai-agents``, ``langgraph``, ``crewai``)."""
+    payload: dict[str, Any]
+    """The framework call's arguments, as the adapter encoded them."""
+    options: RunOptions = Field(default_factory=RunOptions)
+
+
+class RunOutput(BaseModel):
+    """Result of the agent-loop workflow: the framework result, as the adapter encoded it."""
+
+    payload: dict[str, Any]
+
+
+class CallInput(BaseModel):
+    """Input of a model or tool activity."""
+
+    hosted: str
+    key: str
+    """The registry key of the model or tool inside the hosted object."""
+    request: dict[str, Any]
+    """The call's arguments, as the adapter encoded them."""
+
+
+class CallOutput(BaseModel):
+    """Result of a model or tool activity, as the adapter encoded it."""
+
+    response: dict[str, Any]

@@ -1,0 +1,106 @@
+"""The worker-side registry: stable names to the live objects a worker hosts.
+
+History never holds a model client, a tool function or an API key. It holds names: the hosted
+name of the agent (the workflow input), and inside it the keys of each model and tool (the
+activity inputs). A worker resolves those names here to the live objects it was given. Keys are
+compatibility data: a run recorded by one release is finished by the next, so an adapter must
+derive keys from what the user named (agent names, tool names, object paths), never from ids.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ._errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from ._adapter import Adapter
+
+
+@dataclass
+class Hosted:
+    """One object a worker can run, under its stable ``name``.
+
+    ``models`` and ``tools`` map the adapter's stable keys to the live objects that model and tool
+    activities call. ``source`` says where the object was defined (for ``replay``).
+    """
+
+    name: str
+    obj: Any
+    adapter: Adapter
+    models: dict[str, Any] = field(default_factory=dict)
+    tools: dict[str, Any] = field(default_factory=dict)
+    source: dict[str, str] = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)
+    """Adapter-private, per-hosted-object data (prepared once, read by every run)."""
+
+    def model(self, key: str) -> Any:
+        try:
+            return self.models[key]
+        except KeyError:
+            raise ConfigurationError(
+                f"{self.name!r} has no model under the key {key!r}; known: {sorted(self.models)}. "
+                "The worker's code differs from the code that started the run: deploy the same version."
+            ) from None
+
+    def tool(self, key: str) -> Any:
+        try:
+            return self.tools[key]
+        except KeyError:
+            raise ConfigurationError(
+                f"{self.name!r} has no tool under the key {key!r}; known: {sorted(self.tools)}. "
+                "The worker's code differs from the code that started the run: deploy the same version."
+            ) from None
+
+
+class Registry:
+    """Hosted objects of this process, by name. Thread-safe; one per process (``REGISTRY``)."""
+
+    def __init__(self) -> None:
+        self._hosted: dict[str, Hosted] = {}
+        self._lock = threading.Lock()
+
+    def add(self, hosted: Hosted) -> Hosted:
+        """Host ``hosted``; hosting the same object again under its name returns the first entry.
+
+        Two different objects under one name is an error: a worker would not know which to run.
+        """
+        with self._lock:
+            existing = self._hosted.get(hosted.name)
+            if existing is not None:
+                if existing.obj is hosted.obj:
+                    return existing
+                raise ConfigurationError(
+                    f"two different objects are hosted under the name {hosted.name!r} in this process; "
+                    f"pass a distinct name, e.g. durable(obj, name={hosted.name + '-2'!r})"
+                )
+            self._hosted[hosted.name] = hosted
+            return hosted
+
+    def get(self, name: str) -> Hosted | None:
+        with self._lock:
+            return self._hosted.get(name)
+
+    def require(self, name: str) -> Hosted:
+        hosted = self.get(name)
+        if hosted is None:
+            known = ", ".join(sorted(self._hosted)) or "nothing"
+            raise ConfigurationError(
+                f"this worker does not host {name!r} (it hosts {known}). Start a worker that hosts it: "
+                f"`durable-adapters worker MODULE:ATTR`, or wrap the object with durable(obj, name={name!r})."
+            )
+        return hosted
+
+    def names(self) -> list[str]:
+        with self._lock:
+            return sorted(self._hosted)
+
+    def remove(self, name: str) -> None:
+        with self._lock:
+            self._hosted.pop(name, None)
+
+
+REGISTRY = Registry()
+"""The registry of this process: workers, activities and the workflow all read this one."""

@@ -1,0 +1,60 @@
+"""The one workflow that runs every framework's agent loop.
+
+The workflow finds the hosted object in the worker's registry and lets its adapter run the
+framework's own loop, with every model and tool call leaving as an activity. Inside it, the
+determinism guard and the sync bridge are active. A run that cannot succeed — the worker does
+not host the name, the framework raised, a construct is unsupported — fails at once with the
+reason, instead of failing its workflow task (which Temporal would retry forever).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+from . import _determinism, _sync_bridge
+from ._calls import DurableCallError, DurableCalls
+from ._errors import ConfigurationError, qualified_name
+from ._names import WORKFLOW_TYPE
+from ._payloads import RunInput, RunOutput
+from ._registry import REGISTRY
+
+
+@workflow.defn(name=WORKFLOW_TYPE)
+class AgentLoopWorkflow:
+    """Runs one framework call (an agent run, a graph invocation, a crew kickoff) durably."""
+
+    @workflow.run
+    async def run(self, run: RunInput) -> RunOutput:
+        hosted = REGISTRY.get(run.hosted)
+        if hosted is None:
+            error = ConfigurationError(
+                f"no worker on task queue {workflow.info().task_queue!r} hosts {run.hosted!r} "
+                f"(this one hosts {', '.join(REGISTRY.names()) or 'nothing'}). Start a worker that "
+                "hosts it (durable-adapters worker MODULE:ATTR) or use the task queue its worker polls."
+            )
+            raise ApplicationError(str(error), type=qualified_name(error), non_retryable=True)
+        if hosted.adapter.framework != run.framework:
+            raise ApplicationError(
+                f"{run.hosted!r} is a {hosted.adapter.framework} object on this worker, "
+                f"but the run was started for {run.framework}",
+                type=qualified_name(ConfigurationError),
+                non_retryable=True,
+            )
+        calls = DurableCalls(run)
+        try:
+            with _determinism.guarded(), _sync_bridge.bridged_executor():
+                payload = await hosted.adapter.run(hosted, run.payload, calls)
+        except (asyncio.CancelledError, workflow.NondeterminismError):
+            raise
+        except DurableCallError as exc:
+            raise ApplicationError(str(exc), type=exc.type, non_retryable=True) from exc
+        except Exception as exc:
+            # The framework's own outcome (max turns, a guardrail, a tool error, a bug in the
+            # agent) will be the same on every retry: fail the run, keep the original type.
+            raise ApplicationError(
+                f"{type(exc).__name__}: {exc}", type=qualified_name(exc), non_retryable=True
+            ) from exc
+        return RunOutput(payload=payload)

@@ -1,0 +1,10 @@
+"""OpenAI Agents SDK adapter for durable-adapters.
+
+``durable(agent)`` from ``durable_adapters`` finds this adapter through its entry point; import
+nothing from here unless you need the types.
+"""
+
+from ._adapter import OpenAIAgentsAdapter
+from ._agent import DurableAgent
+
+__all__ = ["DurableAgent", "OpenAIAgentsAdapter"]

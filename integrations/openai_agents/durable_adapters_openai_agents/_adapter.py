@@ -1,0 +1,81 @@
+"""The OpenAI Agents SDK adapter: what is specific to running an ``Agent`` durably.
+
+* Hosting: every agent reachable from the root is known by name; its model is called by the
+  key ``<agent name>`` and each function tool by ``<agent name>/<tool name>``.
+* In the workflow: ``Runner.run`` on the root agent's stand-in (see ``_agent_graph``), with
+  tracing off; the SDK's own loop decides turns, handoffs, guardrails, parallel tool calls and
+  ``max_turns`` exactly as in a plain run.
+* In activities: the real model and the real tool function.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents import Agent, RunConfig, Runner
+from agents.run import DEFAULT_MAX_TURNS
+
+from durable_adapters import Adapter, DurableCalls, DurableCore, Hosted
+
+from . import _model, _result, _toolset
+from ._agent import DurableAgent
+from ._agent_graph import DurableAgents, collect_agents
+from ._run_context import decode_context
+from ._runner import CURRENT_RUN, install_runner
+
+
+class OpenAIAgentsAdapter(Adapter):
+    framework = "openai-agents"
+
+    def accepts(self, obj: Any) -> bool:
+        return isinstance(obj, Agent)
+
+    def default_name(self, obj: Any) -> str | None:
+        return obj.name or None
+
+    def host(self, hosted: Hosted) -> None:
+        agents = collect_agents(hosted.obj)
+        hosted.state["agents"] = agents
+        for name, agent in agents.items():
+            hosted.models[name] = agent
+            for tool in agent.tools:
+                if isinstance(tool, _toolset.FunctionTool) and not _toolset.is_agent_tool(tool):
+                    hosted.tools[_toolset.tool_key(name, tool.name)] = tool
+        install_runner()
+
+    def client(self, core: DurableCore) -> DurableAgent:
+        return DurableAgent(core)
+
+    def decode_result(self, hosted: Hosted, payload: dict[str, Any]) -> Any:
+        return _result.decode_result(payload, hosted.state["agents"])
+
+    async def run(self, hosted: Hosted, payload: dict[str, Any], calls: DurableCalls) -> dict[str, Any]:
+        durable_agents = DurableAgents(hosted.state["agents"], calls)
+        token = CURRENT_RUN.set(durable_agents)
+        try:
+            result = await Runner.run(
+                durable_agents.stand_in(hosted.obj),
+                payload["input"],
+                context=decode_context(payload.get("context")),
+                max_turns=payload["max_turns"],
+                run_config=RunConfig(tracing_disabled=True),
+            )
+        finally:
+            CURRENT_RUN.reset(token)
+        return _result.encode_result(result)
+
+    async def call_model(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
+        return await _model.call_model(hosted.model(key), hosted.state["agents"], request)
+
+    async def call_tool(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
+        return await _toolset.call_tool(hosted.tool(key), request)
+
+    def payload_from_text(self, hosted: Hosted, text: str) -> dict[str, Any]:
+        return {"input": text, "context": None, "max_turns": DEFAULT_MAX_TURNS}
+
+    def result_text(self, result: Any) -> str:
+        return str(result.final_output)
+
+    def describe_model(self, hosted: Hosted, key: str) -> str:
+        agent = hosted.models.get(key)
+        return _model.describe(agent) if agent is not None else key

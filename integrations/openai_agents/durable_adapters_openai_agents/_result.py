@@ -1,0 +1,86 @@
+"""The run's result as plain data, and back into the SDK's own ``RunResult``.
+
+Items keep their raw Responses-API form; agents are written as names and found again, on the
+client, among the agents the client's durable object knows. Structured ``final_output`` comes
+back as the last agent's ``output_type``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import agents.items as sdk_items
+from agents import Agent, RunContextWrapper, RunResult, Usage
+from agents.items import RunItem, TResponseOutputItem
+from pydantic import BaseModel, TypeAdapter
+from pydantic_core import to_jsonable_python
+
+from ._model import decode_response, encode_response
+from ._run_context import decode_context, encode_context
+
+_OUTPUT_ITEM = TypeAdapter(TResponseOutputItem)
+_USAGE = TypeAdapter(Usage)
+_AGENT_FIELDS = ("agent", "source_agent", "target_agent")
+
+
+def _encode_item(item: RunItem) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for field in dataclasses.fields(item):
+        if not field.init or field.name == "type":
+            continue
+        value = getattr(item, field.name)
+        if field.name in _AGENT_FIELDS:
+            fields[field.name] = value.name if value is not None else None
+        elif field.name == "raw_item" and isinstance(value, BaseModel):
+            fields[field.name] = {"model": value.model_dump(mode="json", exclude_unset=True)}
+        else:
+            try:
+                fields[field.name] = to_jsonable_python(value)
+            except Exception:
+                fields[field.name] = None  # provenance metadata that does not survive as data
+    return {"class": type(item).__name__, "fields": fields}
+
+
+def _decode_item(data: dict[str, Any], agents: dict[str, Agent[Any]]) -> RunItem:
+    cls = getattr(sdk_items, data["class"])
+    fields = dict(data["fields"])
+    for name in _AGENT_FIELDS:
+        if name in fields and fields[name] is not None:
+            fields[name] = agents[fields[name]]
+    raw = fields.get("raw_item")
+    if isinstance(raw, dict) and set(raw) == {"model"}:
+        fields["raw_item"] = _OUTPUT_ITEM.validate_python(raw["model"])
+    return cls(**fields)  # type: ignore[no-any-return]
+
+
+def encode_result(result: RunResult) -> dict[str, Any]:
+    return {
+        "input": to_jsonable_python(result.input),
+        "final_output": to_jsonable_python(result.final_output),
+        "last_agent": result.last_agent.name,
+        "new_items": [_encode_item(item) for item in result.new_items],
+        "raw_responses": [encode_response(response) for response in result.raw_responses],
+        "usage": _USAGE.dump_python(result.context_wrapper.usage, mode="json"),
+        "context": encode_context(result.context_wrapper.context),
+    }
+
+
+def decode_result(data: dict[str, Any], agents: dict[str, Agent[Any]]) -> RunResult:
+    last_agent = agents[data["last_agent"]]
+    final_output = data["final_output"]
+    if last_agent.output_type not in (None, str) and final_output is not None:
+        final_output = TypeAdapter(last_agent.output_type).validate_python(final_output)
+    context_wrapper = RunContextWrapper(context=decode_context(data["context"]), usage=_USAGE.validate_python(data["usage"]))
+    return RunResult(
+        input=data["input"],
+        new_items=[_decode_item(item, agents) for item in data["new_items"]],
+        raw_responses=[decode_response(response) for response in data["raw_responses"]],
+        final_output=final_output,
+        input_guardrail_results=[],
+        output_guardrail_results=[],
+        tool_input_guardrail_results=[],
+        tool_output_guardrail_results=[],
+        context_wrapper=context_wrapper,
+        _last_agent=last_agent,
+    )

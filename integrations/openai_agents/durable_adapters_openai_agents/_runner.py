@@ -1,0 +1,72 @@
+"""The SDK's default runner, pointed at the durable stand-ins while a durable run is active.
+
+``Runner.run`` delegates to a process-wide default runner, and so do agent tools
+(``agent.as_tool()``) for their nested run. Installing this runner once lets a nested run inside
+a durable run use the stand-ins of the current run (its model and tool calls become activities),
+while every run outside a durable workflow — a plain run in the same process — passes through
+unchanged.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+from typing import Any
+
+from agents import RunConfig
+from agents.run import AgentRunner, get_default_agent_runner, set_default_agent_runner
+
+from durable_adapters import UnsupportedError
+
+from ._agent_graph import DurableAgents
+
+CURRENT_RUN: contextvars.ContextVar[DurableAgents | None] = contextvars.ContextVar(
+    "durable_openai_agents_run", default=None
+)
+
+
+def _in_workflow_config(run_config: RunConfig | None) -> RunConfig:
+    # Tracing would start the SDK's exporter thread and HTTP client inside the workflow.
+    config = run_config or RunConfig()
+    if isinstance(config, dict):
+        config = RunConfig(**config)
+    config.tracing_disabled = True
+    return config
+
+
+class DurableAgentRunner(AgentRunner):
+    """Maps the starting agent of a run inside a durable run to its stand-in; otherwise the SDK's runner."""
+
+    def __init__(self, fallback: AgentRunner) -> None:
+        self._fallback = fallback
+
+    async def run(self, starting_agent: Any, input: Any, **kwargs: Any) -> Any:
+        durable_agents = CURRENT_RUN.get()
+        if durable_agents is None:
+            return await self._fallback.run(starting_agent, input, **kwargs)
+        kwargs["run_config"] = _in_workflow_config(kwargs.get("run_config"))
+        return await super().run(durable_agents.stand_in(starting_agent), input, **kwargs)
+
+    def run_sync(self, starting_agent: Any, input: Any, **kwargs: Any) -> Any:
+        if CURRENT_RUN.get() is not None:
+            raise UnsupportedError("Runner.run_sync inside a durable run: await Runner.run instead")
+        return self._fallback.run_sync(starting_agent, input, **kwargs)
+
+    def run_streamed(self, starting_agent: Any, input: Any, **kwargs: Any) -> Any:
+        if CURRENT_RUN.get() is not None:
+            raise UnsupportedError(
+                "streamed runs (Runner.run_streamed, as_tool(on_stream=...)) inside a durable run are "
+                "not supported yet; use Runner.run"
+            )
+        return self._fallback.run_streamed(starting_agent, input, **kwargs)
+
+
+_install_lock = threading.Lock()
+
+
+def install_runner() -> None:
+    """Make :class:`DurableAgentRunner` the SDK's default runner (once per process)."""
+    with _install_lock:
+        current = get_default_agent_runner()
+        if not isinstance(current, DurableAgentRunner):
+            set_default_agent_runner(DurableAgentRunner(current))

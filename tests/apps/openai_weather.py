@@ -1,0 +1,81 @@
+"""OpenAI Agents apps for the tests, written as a user writes them (no durability code).
+
+Tools log each start to ``$TOOL_LOG`` (if set) and, while the file ``$TOOL_GATE_CLOSED`` exists,
+wait for it to disappear: a kill test closes the gate, waits for the tool to log its start, and
+SIGKILLs the worker while the tool is certainly running. Nothing here sleeps to hope.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from agents import Agent, OpenAIChatCompletionsModel, function_tool
+from openai import AsyncOpenAI
+from pydantic import BaseModel
+
+
+def _log_and_wait(entry: str) -> None:
+    log = os.environ.get("TOOL_LOG")
+    if log:
+        with open(log, "a") as f:
+            f.write(entry + "\n")
+    gate = os.environ.get("TOOL_GATE_CLOSED")
+    if gate:
+        deadline = time.monotonic() + 60
+        while Path(gate).exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+
+@function_tool
+def get_weather(city: str) -> str:
+    """The current weather in a city."""
+    _log_and_wait(f"get_weather {city}")
+    return f"{city}: sunny, 21C"
+
+
+@function_tool
+async def get_local_time(city: str) -> str:
+    """The local time in a city."""
+    _log_and_wait(f"get_local_time {city}")
+    return f"{city}: 12:00"
+
+
+class WeatherReport(BaseModel):
+    city: str
+    summary: str
+
+
+def model(name: str = "gpt-4o-mini") -> OpenAIChatCompletionsModel:
+    # The key is a secret on purpose: tests check it never reaches a history.
+    return OpenAIChatCompletionsModel(
+        model=name, openai_client=AsyncOpenAI(api_key=os.environ.get("OPENAI_API_KEY", "sk-test-key-never-in-history"))
+    )
+
+
+def build_triage() -> Agent:
+    """A triage agent: a sync and an async tool, an agent used as a tool, a handoff."""
+    translator = Agent(name="translator", instructions="Translate into French.", model=model())
+    reporter = Agent(name="reporter", instructions="Write the report.", model=model())
+    return Agent(
+        name="triage",
+        instructions="Use your tools, translate, then hand off to the reporter.",
+        tools=[get_weather, get_local_time, translator.as_tool("translate", "Translate into French.")],
+        handoffs=[reporter],
+        model=model(),
+    )
+
+
+def build_looper() -> Agent:
+    """One agent, one tool: the shape of the kill tests (model, tool, model, tool, ...)."""
+    return Agent(name="looper", instructions="Check the weather of every city.", tools=[get_weather], model=model())
+
+
+def build_structured() -> Agent:
+    return Agent(name="structured", instructions="Report.", output_type=WeatherReport, model=model())
+
+
+def build_by_name() -> Agent:
+    """An agent with a model *name*: the worker's default provider (Responses API) serves it."""
+    return Agent(name="by-name", instructions="Answer.", tools=[get_weather], model="gpt-4o-mini")
