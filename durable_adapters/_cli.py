@@ -121,9 +121,9 @@ def replay(
     from ._replay import fetch_and_replay
 
     async def go() -> None:
-        result = await fetch_and_replay(await connect(), run_id, targets or ())
-        if result.replay_failure is not None:
-            raise _fail(f"run {run_id} no longer replays on this code: {result.replay_failure}")
+        divergence = await fetch_and_replay(await connect(), run_id, targets or ())
+        if divergence is not None:
+            raise _fail(f"run {run_id} no longer replays on this code: {divergence}")
         typer.echo(f"run {run_id} replays cleanly on this code")
 
     try:

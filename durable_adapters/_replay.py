@@ -8,6 +8,7 @@ agent: ``durable-adapters replay RUN_ID``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from temporalio.client import Client, WorkflowHistory
@@ -32,15 +33,32 @@ def replayer() -> Replayer:
 
 async def replay_histories(histories: Iterable[WorkflowHistory]) -> list[WorkflowReplayResult]:
     """Replay ``histories``; the objects they ran must already be hosted in this process."""
-    results = []
-    async with replayer().workflow_replay_iterator(histories) as replays:
-        async for result in replays:
-            results.append(result)
-    return results
+    replaying = replayer()
+    return [await replaying.replay_workflow(history, raise_on_replay_failure=False) for history in histories]
 
 
-async def fetch_and_replay(client: Client, run_id: str, targets: Sequence[str] = ()) -> WorkflowReplayResult:
-    """Fetch ``run_id``'s history and replay it against the code of ``targets`` (or the run's own source)."""
+_EVENT_ID = re.compile(r"HistoryEvent\(id: (\d+)")
+
+
+def explain_divergence(history: WorkflowHistory, failure: Exception) -> str:
+    """The replay failure, plus which recorded call it happened at when the message names an event."""
+    message = str(failure)
+    match = _EVENT_ID.search(message)
+    if match is None:
+        return message
+    event_id = int(match.group(1))
+    for event in history.events:
+        if event.event_id == event_id and event.HasField("activity_task_scheduled_event_attributes"):
+            call = event.activity_task_scheduled_event_attributes.activity_id
+            return (
+                f"{message}\nThe history's call {call!r} (event {event_id}) is not what the current code "
+                "does at that point: the code now makes another call there, or none."
+            )
+    return message
+
+
+async def fetch_and_replay(client: Client, run_id: str, targets: Sequence[str] = ()) -> str | None:
+    """Replay ``run_id``'s history on the code of ``targets`` (or the run's own source); the divergence, or None."""
     handle = client.get_workflow_handle(run_id)
     description = await handle.describe()
     if targets:
@@ -51,4 +69,6 @@ async def fetch_and_replay(client: Client, run_id: str, targets: Sequence[str] =
         load_source(dict(memo.get(MEMO_SOURCE) or {}))
     history = await handle.fetch_history()
     (result,) = await replay_histories([history])
-    return result
+    if result.replay_failure is None:
+        return None
+    return explain_divergence(history, result.replay_failure)

@@ -359,7 +359,11 @@ def _output_items(reply: Reply, n: int) -> list[dict[str, Any]]:
 def _response_object(
     n: int, body: dict[str, Any], output: list[dict[str, Any]], usage: dict[str, Any] | None
 ) -> dict[str, Any]:
-    """A Responses ``response`` object; the request's settings are echoed as the API does."""
+    """A Responses ``response`` object echoing the request's settings, as the API does.
+
+    With ``usage`` it is the completed response; without, the in-progress snapshot that a
+    stream announces first.
+    """
     done = usage is not None
     return {
         "id": f"resp_{n}",

@@ -1,8 +1,9 @@
 """OpenAI Agents apps for the tests, written as a user writes them (no durability code).
 
-Tools log each start to ``$TOOL_LOG`` (if set) and, while the file ``$TOOL_GATE_CLOSED`` exists,
-wait for it to disappear: a kill test closes the gate, waits for the tool to log its start, and
-SIGKILLs the worker while the tool is certainly running. Nothing here sleeps to hope.
+Tools log each start to ``$TOOL_LOG`` (if set). A call whose log entry is the text of the file
+``$TOOL_HOLD`` waits while that file exists: a kill test holds one chosen call, waits for it to
+log its start, and SIGKILLs the worker while that call is certainly running. Nothing here sleeps
+to hope.
 """
 
 from __future__ import annotations
@@ -21,11 +22,15 @@ def _log_and_wait(entry: str) -> None:
     if log:
         with open(log, "a") as f:
             f.write(entry + "\n")
-    gate = os.environ.get("TOOL_GATE_CLOSED")
-    if gate:
-        deadline = time.monotonic() + 60
-        while Path(gate).exists() and time.monotonic() < deadline:
-            time.sleep(0.02)
+    hold = Path(os.environ.get("TOOL_HOLD", "/nonexistent"))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if hold.read_text() != entry:
+                return
+        except FileNotFoundError:
+            return
+        time.sleep(0.02)
 
 
 @function_tool
@@ -79,3 +84,14 @@ def build_structured() -> Agent:
 def build_by_name() -> Agent:
     """An agent with a model *name*: the worker's default provider (Responses API) serves it."""
     return Agent(name="by-name", instructions="Answer.", tools=[get_weather], model="gpt-4o-mini")
+
+
+@function_tool
+def weather_lookup(city: str) -> str:
+    """The current weather in a city."""
+    return f"{city}: sunny, 21C"
+
+
+def build_looper_edited() -> Agent:
+    """``build_looper`` after a deliberate edit (its tool renamed): recorded runs must not replay on it."""
+    return Agent(name="looper", instructions="Check the weather of every city.", tools=[weather_lookup], model=model())
