@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, CancelledError
 
 from ._activities import model_call, tool_call
 from ._payloads import CallInput, CallOutput, CallPolicy, RunInput
@@ -65,6 +65,8 @@ class DurableCalls:
                 summary=summary,
             )
         except ActivityError as exc:
+            if isinstance(exc.cause, CancelledError):
+                raise  # the run is being cancelled: let it end CANCELED, not FAILED
             # Surface the call's own failure (e.g. "model call to gpt-4o failed with HTTP 401"),
             # not Temporal's wrapper, to the framework and on to the user.
             raise DurableCallError.from_activity_error(exc, summary) from exc

@@ -8,7 +8,6 @@ from typing import Any, Generic, TypeVar
 from temporalio.client import WorkflowFailureError, WorkflowHandle
 
 from ._errors import RunFailedError
-from ._names import RESUME_UPDATE
 from ._payloads import RunOutput
 
 ResultT = TypeVar("ResultT")
@@ -61,10 +60,6 @@ class RunHandle(Generic[ResultT]):
     async def cancel(self) -> None:
         """Ask the run to stop; calls in flight are cancelled, finished ones stay in history."""
         await self._handle.cancel()
-
-    async def resume(self, value: Any = None) -> None:
-        """Continue a run that is waiting for human input with ``value``."""
-        await self._handle.execute_update(RESUME_UPDATE, value)
 
     async def _done(self) -> None:
         on_done, self._on_done = self._on_done, None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 from . import _determinism, _sync_bridge
 from ._calls import DurableCallError, DurableCalls
@@ -49,6 +49,10 @@ class AgentLoopWorkflow:
                 payload = await hosted.adapter.run(hosted, run.payload, calls)
         except (asyncio.CancelledError, workflow.NondeterminismError):
             raise
+        except ActivityError as exc:
+            if isinstance(exc.cause, CancelledError):
+                raise  # cancellation of the run: it ends CANCELED
+            raise ApplicationError(str(exc.cause or exc), type=qualified_name(exc), non_retryable=True) from exc
         except DurableCallError as exc:
             raise ApplicationError(str(exc), type=exc.type, non_retryable=True) from exc
         except Exception as exc:

@@ -1,0 +1,230 @@
+"""A test double for a *framework*: an adapter whose "agent loop" is a tiny JSON program.
+
+Core tests host a :class:`FakeApp` under :class:`FakeAdapter` by putting a ``Hosted`` straight
+into ``REGISTRY`` (the adapter is not an installed entry point) and start the REAL
+``AgentLoopWorkflow`` on a real worker with ``{"steps": [...]}`` as the run payload. Each step
+exercises one thing the core promises a framework:
+
+``{"op": "model", "key": K, "request": {...}}``
+    one async model call through ``calls.model``; its response is the step's result.
+``{"op": "tool", "key": K, "request": {"numbers": [...]}}``
+    one async tool call through ``calls.tool``.
+``{"op": "sync_models", "keys": [K1, K2, ...], "hold_ms": H, "gate": NAME}``
+    a SYNC function, started with ``asyncio.to_thread`` as a framework does, that makes one
+    ``calls.model_sync`` call per key. Result: the responses in order and the thread it ran on
+    before and after each call (under the bridge that is the workflow thread, every time).
+    With ``hold_ms``, it keeps the workflow thread busy that long after each call, so that
+    activations of concurrent runs overlap and a worker's executor has to use several threads.
+    With ``gate``, the last call is held at that gate (see below).
+``{"op": "values", "sync": bool}``
+    ``uuid.uuid4()``, ``time.time()``, ``time.time_ns()`` and ``random.random()`` computed by
+    the "framework" (in async code, or in sync code through ``to_thread``), next to
+    ``workflow.now()``; then a model call whose key embeds the values, so that a replay that
+    computed other values would schedule a different activity id (a nondeterminism failure).
+``{"op": "connect", "port": P, "sync": bool, "api": "create_connection" | "socket"}``
+    ``socket.create_connection(("127.0.0.1", P))`` (or ``socket.socket().connect``): an
+    un-intercepted network call.
+``{"op": "sleep", "seconds": S, "sync": bool}``
+    ``time.sleep(S)``.
+``{"op": "raise", "message": M}``
+    ``raise ValueError(M)``: the framework's own error.
+
+The activities echo: a model call answers ``{"key", "echo", "reply"}``; a tool call sums.
+A model request with ``"gate": NAME`` first waits for ``gate(NAME).release`` (an in-process
+event the test sets) after setting ``gate(NAME).entered``, so a test can hold a call in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from temporalio import workflow
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowHandle
+
+from durable_adapters import REGISTRY, Adapter, DurableCalls, DurableCore, Hosted
+from durable_adapters._payloads import RunInput, RunOutput
+from durable_adapters._worker import create_worker
+from durable_adapters._workflow import AgentLoopWorkflow
+
+FRAMEWORK = "core-test"
+
+
+@dataclass(eq=False)
+class FakeApp:
+    """The "framework object" a test hosts; it carries nothing but a name."""
+
+    name: str
+
+
+def model_reply(key: str, request: dict[str, Any]) -> str:
+    """What the fake model answers (deterministic in its input)."""
+    return f"{key}:{request.get('i', '-')}"
+
+
+class FakeAdapter(Adapter):
+    framework = FRAMEWORK
+
+    # -- recognising and hosting -----------------------------------------------------------------
+    def accepts(self, obj: Any) -> bool:
+        return isinstance(obj, FakeApp)
+
+    def default_name(self, obj: Any) -> str | None:
+        return obj.name
+
+    def host(self, hosted: Hosted) -> None:
+        return None
+
+    # -- client side -------------------------------------------------------------------------------
+    def client(self, core: DurableCore) -> Any:
+        return core
+
+    def decode_result(self, hosted: Hosted, payload: dict[str, Any]) -> Any:
+        return payload
+
+    # -- inside the workflow -----------------------------------------------------------------------
+    async def run(self, hosted: Hosted, payload: dict[str, Any], calls: DurableCalls) -> dict[str, Any]:
+        results: list[Any] = []
+        for step in payload.get("steps", []):
+            results.append(await self._step(step, calls))
+        return {"results": results}
+
+    async def _step(self, step: dict[str, Any], calls: DurableCalls) -> Any:
+        op = step["op"]
+        if op == "model":
+            return await calls.model(step["key"], step.get("request", {}), summary=f"model · {step['key']}")
+        if op == "tool":
+            return await calls.tool(step["key"], step.get("request", {}), summary=f"tool · {step['key']}")
+        if op == "sync_models":
+            return await asyncio.to_thread(_sync_models, calls, list(step["keys"]), step.get("hold_ms", 0), step.get("gate"))
+        if op == "values":
+            values = await asyncio.to_thread(_values) if step.get("sync") else _values()
+            key = f"values/{values['uuid']}/{values['random']!r}/{values['time']!r}"
+            values["model"] = await calls.model(key, {}, summary="values")
+            return values
+        if op == "connect":
+            return await _maybe_sync(step, _connect, int(step["port"]), step.get("api", "create_connection"))
+        if op == "sleep":
+            return await _maybe_sync(step, _sleep, float(step["seconds"]))
+        if op == "raise":
+            raise ValueError(step["message"])
+        raise AssertionError(f"unknown op {op!r}")
+
+    # -- inside activities -------------------------------------------------------------------------
+    async def call_model(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
+        if "gate" in request:
+            held = gate(request["gate"])
+            held.entered.set()
+            await held.release.wait()
+        return {"key": key, "echo": request, "reply": model_reply(key, request)}
+
+    async def call_tool(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
+        return {"key": key, "sum": sum(request.get("numbers", []))}
+
+
+async def _maybe_sync(step: dict[str, Any], fn: Any, *args: Any) -> Any:
+    if step.get("sync"):
+        return await asyncio.to_thread(fn, *args)
+    return fn(*args)
+
+
+def _sync_models(calls: DurableCalls, keys: list[str], hold_ms: float, gate_name: str | None) -> dict[str, Any]:
+    """Sync framework code (a sync node, a sync step) making model calls one after the other."""
+    responses, threads = [], []
+    for i, key in enumerate(keys):
+        threads.append(threading.get_ident())
+        request: dict[str, Any] = {"i": i}
+        if gate_name and i == len(keys) - 1:
+            request["gate"] = gate_name
+        responses.append(calls.model_sync(key, request, summary=f"sync model · {key}"))
+        threads.append(threading.get_ident())
+        if hold_ms:
+            # Blocks the workflow thread (not time.sleep, which the guard refuses): CPU-bound
+            # framework code between two calls, as far as the worker can tell.
+            threading.Event().wait(hold_ms / 1000)
+    return {"responses": responses, "threads": threads}
+
+
+def _values() -> dict[str, Any]:
+    return {
+        "uuid": str(uuid.uuid4()),
+        "time": time.time(),
+        "time_ns": time.time_ns(),
+        "random": random.random(),
+        "now": workflow.now().timestamp(),
+    }
+
+
+def _connect(port: int, api: str) -> str:
+    if api == "socket":
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.settimeout(2)
+            sock.connect(("127.0.0.1", port))
+            return "connected"
+    with socket.create_connection(("127.0.0.1", port), timeout=2):
+        return "connected"
+
+
+def _sleep(seconds: float) -> str:
+    time.sleep(seconds)
+    return "slept"
+
+
+@dataclass
+class Gate:
+    entered: asyncio.Event
+    release: asyncio.Event
+
+
+_GATES: dict[str, Gate] = {}
+
+
+def gate(name: str) -> Gate:
+    """The gate ``name`` (created on first use; activities run on the test's own event loop)."""
+    if name not in _GATES:
+        _GATES[name] = Gate(asyncio.Event(), asyncio.Event())
+    return _GATES[name]
+
+
+ADAPTER = FakeAdapter()
+
+
+def host_fake(name: str) -> Hosted:
+    """Host a fresh :class:`FakeApp` under ``name`` in this process's registry."""
+    return REGISTRY.add(Hosted(name=name, obj=FakeApp(name), adapter=ADAPTER))
+
+
+@asynccontextmanager
+async def serving(client: Client, task_queue: str) -> AsyncIterator[str]:
+    """A real worker (``create_worker``) polling ``task_queue`` for the length of the block."""
+    async with create_worker(client, task_queue):
+        yield task_queue
+
+
+async def start_program(
+    client: Client, task_queue: str, hosted: str, steps: list[dict[str, Any]], *, run_id: str
+) -> WorkflowHandle[Any, RunOutput]:
+    """Start the real agent-loop workflow on ``steps`` for the hosted fake app ``hosted``."""
+    return await client.start_workflow(
+        AgentLoopWorkflow.run,
+        RunInput(hosted=hosted, framework=FRAMEWORK, payload={"steps": steps}),
+        id=run_id,
+        task_queue=task_queue,
+    )
+
+
+async def event_types(handle: WorkflowHandle[Any, Any]) -> list[int]:
+    """The run's history as a list of ``EventType`` values."""
+    return [event.event_type async for event in handle.fetch_history_events()]
+
+
+WORKFLOW_TASK_FAILED = EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED

@@ -1,0 +1,121 @@
+"""Every name that is persisted in Temporal histories and task queues, pinned with literals.
+
+A recorded run refers to these strings; a worker of a later release must still find its
+workflow, its activities, its task queue, its models and tools by them, and read its payloads.
+If a test here fails, a change broke runs that are in flight: revert it, or plan a migration
+and update the literal on purpose.
+"""
+
+from __future__ import annotations
+
+import pytest
+import temporalio.activity
+import temporalio.workflow
+from temporalio import workflow
+
+from durable_adapters import _names
+from durable_adapters._activities import ACTIVITIES, model_call, tool_call
+from durable_adapters._calls import DurableCalls
+from durable_adapters._payloads import CallInput, CallOutput, CallPolicy, RunInput, RunOptions, RunOutput
+from durable_adapters._workflow import AgentLoopWorkflow
+
+
+def test_workflow_activity_update_and_memo_names():
+    assert _names.WORKFLOW_TYPE == "durable-adapters.AgentLoop"
+    assert _names.MODEL_CALL_ACTIVITY == "durable-adapters.model_call"
+    assert _names.TOOL_CALL_ACTIVITY == "durable-adapters.tool_call"
+    assert _names.TASK_QUEUE_PREFIX == "durable-adapters."
+    assert _names.RESUME_UPDATE == "resume"
+    assert _names.MEMO_SOURCE == "durable-adapters.source"
+    assert _names.MEMO_FRAMEWORK == "durable-adapters.framework"
+
+
+@pytest.mark.parametrize(
+    ("hosted_name", "queue"),
+    [
+        ("triage", "durable-adapters.triage"),
+        ("my agent/v2", "durable-adapters.my-agent-v2"),
+        ("team  a//b", "durable-adapters.team-a-b"),
+        ("Crew_1.beta-x", "durable-adapters.Crew_1.beta-x"),
+    ],
+)
+def test_default_task_queue(hosted_name, queue):
+    assert _names.default_task_queue(hosted_name) == queue
+
+
+def test_registered_workflow_and_activity_names_are_the_literals():
+    assert temporalio.workflow._Definition.from_class(AgentLoopWorkflow).name == "durable-adapters.AgentLoop"
+    assert temporalio.activity._Definition.from_callable(model_call).name == "durable-adapters.model_call"
+    assert temporalio.activity._Definition.from_callable(tool_call).name == "durable-adapters.tool_call"
+    assert sorted(temporalio.activity._Definition.from_callable(fn).name for fn in ACTIVITIES) == [
+        "durable-adapters.model_call",
+        "durable-adapters.tool_call",
+    ]
+
+
+async def test_activity_id_is_sequence_kind_key(monkeypatch):
+    scheduled = []
+
+    async def execute_activity(activity, arg, **kwargs):
+        scheduled.append((temporalio.activity._Definition.from_callable(activity).name, kwargs["activity_id"], arg))
+        return CallOutput(response={"ok": True})
+
+    monkeypatch.setattr(workflow, "execute_activity", execute_activity)
+    calls = DurableCalls(RunInput(hosted="triage-app", framework="openai-agents", payload={}))
+
+    assert await calls.model("triage", {"q": 1}, summary="model · triage") == {"ok": True}
+    await calls.tool("triage/get_weather", {}, summary="tool · get_weather")
+    await calls.model("reporter", {}, summary="model · reporter")
+
+    assert [(name, activity_id) for name, activity_id, _ in scheduled] == [
+        ("durable-adapters.model_call", "1 model triage"),
+        ("durable-adapters.tool_call", "2 tool triage/get_weather"),
+        ("durable-adapters.model_call", "3 model reporter"),
+    ]
+    assert scheduled[0][2] == CallInput(hosted="triage-app", key="triage", request={"q": 1})
+
+
+def test_payload_field_names():
+    assert set(RunInput.model_fields) == {"hosted", "framework", "payload", "options"}
+    assert set(RunOptions.model_fields) == {"model", "tool"}
+    assert set(CallPolicy.model_fields) == {
+        "start_to_close_seconds",
+        "heartbeat_timeout_seconds",
+        "initial_retry_seconds",
+        "backoff",
+        "max_retry_seconds",
+        "max_attempts",
+    }
+    assert set(RunOutput.model_fields) == {"payload"}
+    assert set(CallInput.model_fields) == {"hosted", "key", "request"}
+    assert set(CallOutput.model_fields) == {"response"}
+    # ... and they are the JSON keys in history (no aliases).
+    run = RunInput(hosted="h", framework="f", payload={"input": "x"}).model_dump(mode="json")
+    assert set(run) == {"hosted", "framework", "payload", "options"}
+    assert set(run["options"]) == {"model", "tool"}
+    assert set(CallInput(hosted="h", key="k", request={}).model_dump(mode="json")) == {"hosted", "key", "request"}
+    assert set(CallOutput(response={}).model_dump(mode="json")) == {"response"}
+    assert set(RunOutput(payload={}).model_dump(mode="json")) == {"payload"}
+
+
+# -- the OpenAI Agents adapter's keys ------------------------------------------------------------
+
+
+def test_openai_agents_tool_key_and_framework():
+    from durable_adapters_openai_agents import _toolset
+    from durable_adapters_openai_agents._adapter import OpenAIAgentsAdapter
+
+    assert _toolset.tool_key("triage", "get_weather") == "triage/get_weather"
+    assert OpenAIAgentsAdapter.framework == "openai-agents"
+
+
+def test_openai_agents_hosted_model_and_tool_keys(unique):
+    import durable_adapters
+    from tests.apps.openai_weather import build_triage
+
+    hosted = durable_adapters.host(build_triage(), name=f"pin-{unique}")
+
+    assert hosted.name == f"pin-{unique}"
+    assert hosted.adapter.framework == "openai-agents"
+    assert set(hosted.models) == {"triage", "translator", "reporter"}
+    assert set(hosted.tools) == {"triage/get_weather", "triage/get_local_time"}
