@@ -132,3 +132,35 @@ def test_two_objects_under_one_name_is_an_error(unique):
     durable(build_looper(), name=f"dup-{unique}")
     with pytest.raises(Exception, match="pass a distinct name"):
         durable(build_looper(), name=f"dup-{unique}")
+
+
+async def test_a_streamed_agent_tool_fails_the_run_instead_of_telling_the_model(scripted_model, monkeypatch, unique):
+    server = scripted_model([Reply.tool_call("translate", {"input": "hi"}), Reply.text("never reached")])
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    from tests.apps.openai_weather import model
+
+    translator = Agent(name="translator", instructions="Translate.", model=model())
+    agent = Agent(
+        name=f"streamer-{unique}",
+        tools=[translator.as_tool("translate", "Translate.", on_stream=lambda event: None)],
+        model=model(),
+    )
+    with pytest.raises(RunFailedError) as failure:
+        await durable(agent).run("hi")
+    assert failure.value.type == "durable_adapters._errors.UnsupportedError"
+    assert "on_stream" in str(failure.value)
+    assert len(server.served) == 1  # the model never got the refusal as a tool result
+
+
+def test_tools_that_need_approval_are_refused_when_wrapped(unique):
+    from agents import function_tool
+
+    @function_tool(needs_approval=True)
+    def delete_everything() -> str:
+        """Deletes everything."""
+        return "gone"
+
+    from tests.apps.openai_weather import model
+
+    with pytest.raises(UnsupportedError, match="needs approval"):
+        durable(Agent(name=f"approver-{unique}", tools=[delete_everything], model=model()))

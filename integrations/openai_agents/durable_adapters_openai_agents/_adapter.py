@@ -21,6 +21,7 @@ from . import _model, _result, _toolset
 from ._agent import DurableAgent
 from ._agent_graph import DurableAgents, collect_agents
 from ._run_context import decode_context
+from ._refusal import Refusal
 from ._runner import CURRENT_RUN, install_runner
 
 
@@ -60,6 +61,8 @@ class OpenAIAgentsAdapter(Adapter):
                 max_turns=payload["max_turns"],
                 run_config=RunConfig(tracing_disabled=True),
             )
+        except Refusal as refusal:
+            raise refusal.error from None
         finally:
             CURRENT_RUN.reset(token)
         return _result.encode_result(result)

@@ -63,6 +63,12 @@ def collect_agents(root: Agent[Any]) -> dict[str, Agent[Any]]:
                     f"agent {agent.name!r} uses a {type(tool).__name__}, which runs on the local machine "
                     "and is not supported in a durable run; wrap the action in a @function_tool instead"
                 )
+            if isinstance(tool, FunctionTool) and tool.needs_approval is not False:
+                raise UnsupportedError(
+                    f"tool {tool.name!r} of agent {agent.name!r} needs approval (needs_approval=...), "
+                    "which durable runs do not support yet: the run would stop at the approval with no "
+                    "way to resume it. Remove needs_approval, or run this agent without durable()"
+                )
             if is_agent_tool(tool) and isinstance(getattr(tool, "_agent_instance", None), Agent):
                 pending.append(tool._agent_instance)
         for entry in agent.handoffs:

@@ -29,6 +29,8 @@ from pydantic_core import to_jsonable_python
 
 from durable_adapters import DurableCalls, UnsupportedError
 
+from ._refusal import Refusal
+
 _OUTPUT_ITEMS = TypeAdapter(list[TResponseOutputItem])
 _USAGE = TypeAdapter(Usage)
 _SETTINGS = TypeAdapter(ModelSettings)
@@ -72,10 +74,10 @@ class ActivityModel(Model):
         return decode_response(response)
 
     def stream_response(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-        raise UnsupportedError(
+        raise Refusal(UnsupportedError(
             "streaming (Runner.run_streamed, or as_tool(on_stream=...)) is not supported in a durable "
             "run yet; use run() — each model call is visible in the Temporal UI as it completes"
-        )
+        ))
 
 
 def _encode_settings(settings: ModelSettings) -> dict[str, Any]:

@@ -8,10 +8,12 @@ back as the last agent's ``output_type``.
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 import agents.items as sdk_items
 from agents import Agent, RunContextWrapper, RunResult, Usage
+from agents.agent_output import AgentOutputSchemaBase
 from agents.items import RunItem, TResponseOutputItem
 from pydantic import BaseModel, TypeAdapter
 from pydantic_core import to_jsonable_python
@@ -69,8 +71,12 @@ def encode_result(result: RunResult) -> dict[str, Any]:
 def decode_result(data: dict[str, Any], agents: dict[str, Agent[Any]]) -> RunResult:
     last_agent = agents[data["last_agent"]]
     final_output = data["final_output"]
-    if last_agent.output_type not in (None, str) and final_output is not None:
-        final_output = TypeAdapter(last_agent.output_type).validate_python(final_output)
+    output_type = last_agent.output_type
+    if isinstance(output_type, AgentOutputSchemaBase):
+        if not output_type.is_plain_text() and final_output is not None:
+            final_output = output_type.validate_json(json.dumps(final_output))
+    elif output_type not in (None, str) and final_output is not None:
+        final_output = TypeAdapter(output_type).validate_python(final_output)
     context_wrapper = RunContextWrapper(context=decode_context(data["context"]), usage=_USAGE.validate_python(data["usage"]))
     return RunResult(
         input=data["input"],

@@ -19,6 +19,7 @@ from agents.run import AgentRunner, get_default_agent_runner, set_default_agent_
 from durable_adapters import UnsupportedError
 
 from ._agent_graph import DurableAgents
+from ._refusal import Refusal
 
 CURRENT_RUN: contextvars.ContextVar[DurableAgents | None] = contextvars.ContextVar(
     "durable_openai_agents_run", default=None
@@ -49,14 +50,16 @@ class DurableAgentRunner(AgentRunner):
 
     def run_sync(self, starting_agent: Any, input: Any, **kwargs: Any) -> Any:
         if CURRENT_RUN.get() is not None:
-            raise UnsupportedError("Runner.run_sync inside a durable run: await Runner.run instead")
+            raise Refusal(UnsupportedError("Runner.run_sync inside a durable run: await Runner.run instead"))
         return self._fallback.run_sync(starting_agent, input, **kwargs)
 
     def run_streamed(self, starting_agent: Any, input: Any, **kwargs: Any) -> Any:
         if CURRENT_RUN.get() is not None:
-            raise UnsupportedError(
-                "streamed runs (Runner.run_streamed, as_tool(on_stream=...)) inside a durable run are "
-                "not supported yet; use Runner.run"
+            raise Refusal(
+                UnsupportedError(
+                    "streamed runs (Runner.run_streamed, as_tool(on_stream=...)) inside a durable run "
+                    "are not supported yet; use Runner.run / as_tool() without on_stream"
+                )
             )
         return self._fallback.run_streamed(starting_agent, input, **kwargs)
 
