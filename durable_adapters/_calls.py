@@ -15,6 +15,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, CancelledError
 
 from ._activities import model_call, tool_call
+from ._channel import RunChannel
 from ._payloads import CallInput, CallOutput, CallPolicy, RunInput
 from ._sync_bridge import await_only
 
@@ -22,9 +23,10 @@ from ._sync_bridge import await_only
 class DurableCalls:
     """Schedules the model and tool calls of one run as activities. Workflow side only."""
 
-    def __init__(self, run: RunInput) -> None:
+    def __init__(self, run: RunInput, channel: RunChannel | None = None) -> None:
         self._run = run
         self._sequence = 0
+        self._channel = channel or RunChannel()
 
     @property
     def hosted_name(self) -> str:
@@ -45,6 +47,21 @@ class DurableCalls:
     def tool_sync(self, key: str, request: dict[str, Any], *, summary: str) -> dict[str, Any]:
         """:meth:`tool` for sync code running under the sync bridge."""
         return await_only(self.tool(key, request, summary=summary))
+
+    async def wait_for_input(self, prompt: dict[str, Any]) -> Any:
+        """Pause the run, durably, until a client answers with ``RunHandle.resume(value)``; return the value.
+
+        ``prompt`` (JSON) is what ``RunHandle.pending_input()`` shows while the run waits.
+        """
+        return await self._channel.wait_for_input(prompt)
+
+    def wait_for_input_sync(self, prompt: dict[str, Any]) -> Any:
+        """:meth:`wait_for_input` for sync code running under the sync bridge."""
+        return await_only(self.wait_for_input(prompt))
+
+    def emit(self, event: dict[str, Any]) -> None:
+        """Record a progress event (JSON) that ``RunHandle.events()`` yields while the run goes on."""
+        self._channel.emit(event)
 
     async def _call(
         self, activity: Any, kind: str, policy: CallPolicy, key: str, request: dict[str, Any], summary: str

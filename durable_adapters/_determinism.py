@@ -57,21 +57,25 @@ def active() -> bool:
 def guarded() -> Iterator[None]:
     """Activate the guard for the current context (and the tasks and greenlets it starts)."""
     install()
-    token = _ACTIVE.set(True)
+    previous = _ACTIVE.get()
+    _ACTIVE.set(True)
     try:
         yield
     finally:
-        _ACTIVE.reset(token)
+        # set(), not reset(token): when a worker evicts a waiting run, this block is left from
+        # another context, where resetting a token raises.
+        _ACTIVE.set(previous)
 
 
 @contextmanager
 def unguarded() -> Iterator[None]:
     """Lift the guard for a block that is known to be replay-safe (used by the project itself)."""
-    token = _ACTIVE.set(False)
+    previous = _ACTIVE.get()
+    _ACTIVE.set(False)
     try:
         yield
     finally:
-        _ACTIVE.reset(token)
+        _ACTIVE.set(previous)
 
 
 def _routed(original: Callable[..., Any], in_workflow: Callable[..., Any]) -> Callable[..., Any]:

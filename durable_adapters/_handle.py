@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
-from temporalio.client import WorkflowFailureError, WorkflowHandle
+from temporalio.client import WorkflowFailureError, WorkflowHandle, WorkflowQueryFailedError
+from temporalio.service import RPCError
 
 from ._errors import RunFailedError
+from ._channel import EventsPage
+from ._names import EVENTS_QUERY, PENDING_INPUT_QUERY, RESUME_UPDATE
 from ._payloads import RunOutput
 
 ResultT = TypeVar("ResultT")
@@ -60,6 +64,45 @@ class RunHandle(Generic[ResultT]):
     async def cancel(self) -> None:
         """Ask the run to stop; calls in flight are cancelled, finished ones stay in history."""
         await self._handle.cancel()
+
+    async def resume(self, value: Any = None) -> None:
+        """Answer the input the run is waiting for (see :meth:`pending_input`) with ``value``.
+
+        Raises ``temporalio.client.WorkflowUpdateFailedError`` when the run is not waiting.
+        """
+        await self._handle.execute_update(RESUME_UPDATE, value)
+
+    async def pending_input(self) -> dict[str, Any] | None:
+        """What the run is waiting for (the framework's prompt, as JSON), or None."""
+        return await self._handle.query(PENDING_INPUT_QUERY)  # type: ignore[no-any-return]
+
+    async def events(self, poll_interval: float = 0.05) -> AsyncIterator[dict[str, Any]]:
+        """Every progress event the run emits, in order, as it goes; ends when the run ends.
+
+        The run's result (or failure) is still read with :meth:`result`.
+        """
+        finished = asyncio.ensure_future(self._handle.result())
+        after = 0
+        try:
+            while True:
+                done = finished.done()  # decided before the query: its answer then holds every event
+                try:
+                    page: EventsPage = await self._handle.query(EVENTS_QUERY, after, result_type=EventsPage)
+                except (WorkflowQueryFailedError, RPCError):
+                    if done:
+                        raise
+                    page = EventsPage(events=[], next=after)  # not started yet: ask again
+                for event in page.events:
+                    yield event
+                after = page.next
+                if done:
+                    return
+                await asyncio.wait({finished}, timeout=poll_interval)
+        finally:
+            if finished.done():
+                finished.exception()  # retrieved here; result() reports it
+            else:
+                finished.cancel()
 
     async def _done(self) -> None:
         on_done, self._on_done = self._on_done, None

@@ -24,6 +24,12 @@ TASK_QUEUE_PREFIX = "durable-adapters."
 RESUME_UPDATE = "resume"
 """Update that resumes a run paused for human input."""
 
+PENDING_INPUT_QUERY = "pending_input"
+"""Query: what a run paused for human input is asking for (None when it is not waiting)."""
+
+EVENTS_QUERY = "events"
+"""Query: the progress events a run has emitted after a given index (for streaming)."""
+
 MEMO_SOURCE = "durable-adapters.source"
 """Memo key: where the hosted object was defined, so ``replay`` can import it."""
 

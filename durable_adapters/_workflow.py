@@ -10,6 +10,7 @@ reason, instead of failing its workflow task (which Temporal would retry forever
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
@@ -17,7 +18,8 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 from . import _determinism, _sync_bridge
 from ._calls import DurableCallError, DurableCalls
 from ._errors import ConfigurationError, qualified_name
-from ._names import WORKFLOW_TYPE
+from ._channel import EventsPage, RunChannel
+from ._names import EVENTS_QUERY, PENDING_INPUT_QUERY, RESUME_UPDATE, WORKFLOW_TYPE
 from ._payloads import RunInput, RunOutput
 from ._registry import REGISTRY
 
@@ -25,6 +27,31 @@ from ._registry import REGISTRY
 @workflow.defn(name=WORKFLOW_TYPE)
 class AgentLoopWorkflow:
     """Runs one framework call (an agent run, a graph invocation, a crew kickoff) durably."""
+
+    def __init__(self) -> None:
+        self._channel = RunChannel()
+
+    @workflow.update(name=RESUME_UPDATE)
+    async def resume(self, value: Any) -> None:
+        """Answer the input the run is waiting for."""
+        self._channel.answer(value)
+
+    @resume.validator
+    def _only_when_waiting(self, value: Any) -> None:
+        # Rejected before it reaches history: an answer nobody asked for would be consumed by a
+        # later, unrelated question.
+        if self._channel.pending is None:
+            raise ValueError("this run is not waiting for input")
+
+    @workflow.query(name=PENDING_INPUT_QUERY)
+    def pending_input(self) -> dict[str, Any] | None:
+        """What the run is waiting for, or None."""
+        return self._channel.pending
+
+    @workflow.query(name=EVENTS_QUERY)
+    def events(self, after: int) -> EventsPage:
+        """Progress events emitted after index ``after``."""
+        return self._channel.page(after)
 
     @workflow.run
     async def run(self, run: RunInput) -> RunOutput:
@@ -43,7 +70,7 @@ class AgentLoopWorkflow:
                 type=qualified_name(ConfigurationError),
                 non_retryable=True,
             )
-        calls = DurableCalls(run)
+        calls = DurableCalls(run, self._channel)
         try:
             with _determinism.guarded(), _sync_bridge.bridged_executor():
                 payload = await hosted.adapter.run(hosted, run.payload, calls)

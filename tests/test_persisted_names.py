@@ -26,6 +26,8 @@ def test_workflow_activity_update_and_memo_names():
     assert _names.TOOL_CALL_ACTIVITY == "durable-adapters.tool_call"
     assert _names.TASK_QUEUE_PREFIX == "durable-adapters."
     assert _names.RESUME_UPDATE == "resume"
+    assert _names.PENDING_INPUT_QUERY == "pending_input"
+    assert _names.EVENTS_QUERY == "events"
     assert _names.MEMO_SOURCE == "durable-adapters.source"
     assert _names.MEMO_FRAMEWORK == "durable-adapters.framework"
 
@@ -119,3 +121,13 @@ def test_openai_agents_hosted_model_and_tool_keys(unique):
     assert hosted.adapter.framework == "openai-agents"
     assert set(hosted.models) == {"triage", "translator", "reporter"}
     assert set(hosted.tools) == {"triage/get_weather", "triage/get_local_time"}
+
+
+def test_update_and_query_names_are_registered_on_the_workflow():
+    from temporalio import workflow as wf
+
+    from durable_adapters._workflow import AgentLoopWorkflow
+
+    definition = wf._Definition.from_class(AgentLoopWorkflow)
+    assert set(definition.updates) == {"resume"}
+    assert {"pending_input", "events"} <= set(definition.queries)

@@ -115,6 +115,13 @@ class FakeAdapter(Adapter):
             return await _maybe_sync(step, _connect, int(step["port"]), step.get("api", "create_connection"))
         if op == "sleep":
             return await _maybe_sync(step, _sleep, float(step["seconds"]))
+        if op == "ask":
+            if step.get("sync"):
+                return await asyncio.to_thread(calls.wait_for_input_sync, step["prompt"])
+            return await calls.wait_for_input(step["prompt"])
+        if op == "emit":
+            calls.emit(step["event"])
+            return None
         if op == "raise":
             raise ValueError(step["message"])
         raise AssertionError(f"unknown op {op!r}")

@@ -52,7 +52,7 @@ class OpenAIAgentsAdapter(Adapter):
 
     async def run(self, hosted: Hosted, payload: dict[str, Any], calls: DurableCalls) -> dict[str, Any]:
         durable_agents = DurableAgents(hosted.state["agents"], calls)
-        token = CURRENT_RUN.set(durable_agents)
+        CURRENT_RUN.set(durable_agents)
         try:
             result = await Runner.run(
                 durable_agents.stand_in(hosted.obj),
@@ -64,7 +64,7 @@ class OpenAIAgentsAdapter(Adapter):
         except Refusal as refusal:
             raise refusal.error from None
         finally:
-            CURRENT_RUN.reset(token)
+            CURRENT_RUN.set(None)  # set(), not reset(): eviction may leave from another context
         return _result.encode_result(result)
 
     async def call_model(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
