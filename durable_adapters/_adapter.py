@@ -92,6 +92,8 @@ class Adapter(ABC):
 
 
 _adapters: dict[str, Adapter] | None = None
+_broken: dict[str, str] = {}
+"""Adapters whose entry point failed to load: name -> why. One broken install must not stop the others."""
 _lock = threading.Lock()
 
 
@@ -102,7 +104,11 @@ def installed_adapters() -> dict[str, Adapter]:
         if _adapters is None:
             found: dict[str, Adapter] = {}
             for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-                adapter_type = entry_point.load()
+                try:
+                    adapter_type = entry_point.load()
+                except Exception as exc:
+                    _broken[entry_point.name] = f"{type(exc).__name__}: {exc}"
+                    continue
                 found[adapter_type.framework] = adapter_type()
             _adapters = found
         return _adapters
@@ -115,10 +121,12 @@ def adapter_for(obj: Any) -> Adapter:
         if adapter.accepts(obj):
             return adapter
     installed = ", ".join(sorted(adapters)) or "none"
+    broken = "".join(f"; the {name} adapter failed to load ({why})" for name, why in sorted(_broken.items()))
     raise ConfigurationError(
         f"durable() cannot run a {type(obj).__module__}.{type(obj).__qualname__}: no installed adapter "
         f"accepts it (installed: {installed}). Pass an OpenAI Agents Agent, a compiled LangGraph graph "
         'or a CrewAI Crew/Agent, and install its adapter, e.g. pip install "durable-adapters[openai-agents]".'
+        + broken
     )
 
 
@@ -126,7 +134,8 @@ def adapter_named(framework: str) -> Adapter:
     try:
         return installed_adapters()[framework]
     except KeyError:
+        why = f" (it failed to load: {_broken[framework]})" if framework in _broken else ""
         raise ConfigurationError(
-            f"the adapter {framework!r} is not installed in this worker; install it "
+            f"the adapter {framework!r} is not installed in this worker{why}; install it "
             f'(pip install "durable-adapters[{framework}]")'
         ) from None

@@ -142,6 +142,15 @@ def host(obj: Any, *, name: str | None = None, source: dict[str, str] | None = N
     return REGISTRY.add(hosted)
 
 
+def _policy(default: CallPolicy, given: CallPolicy | dict[str, Any] | None) -> CallPolicy:
+    """``given`` fields over the default policy (a dict overrides only the fields it names)."""
+    if given is None:
+        return default
+    if isinstance(given, CallPolicy):
+        return given
+    return default.model_copy(update=CallPolicy.model_validate({**default.model_dump(), **given}).model_dump())
+
+
 def durable(obj: Any, *, name: str | None = None, worker: bool = True, **options: Any) -> Any:
     """Make ``obj`` durable: call the result the framework's own way; each call is a durable run.
 
@@ -160,9 +169,10 @@ def durable(obj: Any, *, name: str | None = None, worker: bool = True, **options
     if unknown:
         raise TypeError(f"durable() got unknown options {unknown}; it takes {list(_OPTIONS)}")
     hosted = host(obj, name=name, source=_caller_source(2))
+    defaults = RunOptions()
     run_options = RunOptions(
-        model=CallPolicy.model_validate(options.get("model_policy") or {}),
-        tool=CallPolicy.model_validate(options.get("tool_policy") or {}),
+        model=_policy(defaults.model, options.get("model_policy")),
+        tool=_policy(defaults.tool, options.get("tool_policy")),
     )
     core = DurableCore(hosted, worker=worker, task_queue=options.get("task_queue"), options=run_options)
     wrapper = hosted.adapter.client(core)

@@ -20,7 +20,7 @@ class CallPolicy(BaseModel):
 
     start_to_close_seconds: float = 600.0
     """Longest a single attempt may take."""
-    heartbeat_timeout_seconds: float = 2.0
+    heartbeat_timeout_seconds: float = 1.0
     """A worker that stops heartbeating for this long is taken as dead and the call moves on."""
     initial_retry_seconds: float = 1.0
     backoff: float = 2.0
@@ -36,11 +36,22 @@ class CallPolicy(BaseModel):
         )
 
 
+def _model_policy() -> CallPolicy:
+    # Provider errors back off from 0.5 s (the provider's retry-after wins when it sends one).
+    return CallPolicy(initial_retry_seconds=0.5)
+
+
+def _tool_policy() -> CallPolicy:
+    # A tool call is retried only after its worker was lost or it timed out (its own exceptions
+    # are not retried), so there is nothing to back off from: retry on the next worker at once.
+    return CallPolicy(initial_retry_seconds=0.1)
+
+
 class RunOptions(BaseModel):
     """Per-run call policies, chosen on the client (``durable(obj, model_policy=..., ...)``)."""
 
-    model: CallPolicy = Field(default_factory=CallPolicy)
-    tool: CallPolicy = Field(default_factory=CallPolicy)
+    model: CallPolicy = Field(default_factory=_model_policy)
+    tool: CallPolicy = Field(default_factory=_tool_policy)
 
 
 class RunInput(BaseModel):

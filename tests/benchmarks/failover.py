@@ -1,0 +1,96 @@
+"""Failover benchmark: kill the active worker of a two-worker deployment, time the takeover.
+
+    python -m tests.benchmarks.failover --kills 10
+
+One run checks one city per turn. For each kill: the benchmark holds the tool call of the next
+city, waits until a worker starts it, SIGKILLs that worker, starts a replacement (so two workers
+poll again), and measures the time from the kill to the next completed call in the run's
+history (the held call, retried on the surviving worker). Prints each figure, the median and
+the worst. Not a test: figures depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import timezone
+from pathlib import Path
+
+from temporalio.api.enums.v1 import EventType
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def wait_for(predicate, timeout: float = 60.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        await asyncio.sleep(0.005)
+    raise TimeoutError(what)
+
+
+async def completions_after(handle, moment: float) -> list[float]:
+    times = []
+    async for event in handle.workflow_handle.fetch_history_events():
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+            at = event.event_time.ToDatetime().replace(tzinfo=timezone.utc).timestamp()
+            if at > moment:
+                times.append(at)
+    return times
+
+
+async def main(kills: int) -> list[float]:
+    from durable_adapters import durable
+    from durable_adapters.testing import DevServer, Reply, ScriptedModelServer, WorkerProcess, free_port
+
+    cities = [f"city-{i}" for i in range(kills)]
+    script = [Reply.tool_call("get_weather", {"city": c}) for c in cities] + [Reply.text("done")]
+    work = Path(tempfile.mkdtemp(prefix="failover-"))
+    log, hold = work / "tools.log", work / "hold"
+    log.touch()
+    with DevServer(port=free_port(), ui_port=None, db_filename=work / "temporal.db") as server, ScriptedModelServer(script) as model:
+        os.environ |= {"TEMPORAL_ADDRESS": server.address, "OPENAI_BASE_URL": model.base_url, "OPENAI_API_KEY": "sk-bench"}
+        env = {"OPENAI_BASE_URL": model.base_url, "TOOL_LOG": str(log), "TOOL_HOLD": str(hold), "OPENAI_API_KEY": "sk-bench"}
+        target = "tests.benchmarks.failover_app:build"
+
+        def worker() -> WorkerProcess:
+            return WorkerProcess([target], temporal_address=server.address, env=env, cwd=str(ROOT)).start()
+
+        workers = {w.pid: w for w in (worker(), worker())}
+        from tests.benchmarks.failover_app import build
+
+        hold.write_text(cities[0])
+        handle = await durable(build(), worker=False).start("Check every city.", run_id=f"failover-{uuid.uuid4().hex[:6]}")
+        figures = []
+        for i, city in enumerate(cities):
+            await wait_for(lambda: any(line.startswith(f"{city} ") for line in log.read_text().splitlines()), what=city)
+            pid = int(next(line for line in log.read_text().splitlines() if line.startswith(f"{city} ")).split()[1])
+            killed_at = time.time()
+            workers.pop(pid).kill()
+            hold.write_text(cities[i + 1] if i + 1 < len(cities) else "")  # the retried call passes
+            replacement = worker()
+            workers[replacement.pid] = replacement
+            # The next completed call after the kill: the held call, retried on the other worker.
+            while not (after := await completions_after(handle, killed_at)):
+                await asyncio.sleep(0.05)
+            figures.append(min(after) - killed_at)
+            print(f"kill {i + 1}: next completed call after {figures[-1]:.2f} s", flush=True)
+        result = await handle.result()
+        assert result.final_output == "done"
+        assert not model.repeats, "a finished model call was sent again"
+        for w in workers.values():
+            w.stop()
+    print(f"median {statistics.median(figures):.2f} s, worst {max(figures):.2f} s over {len(figures)} kills")
+    return figures
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kills", type=int, default=10)
+    asyncio.run(main(parser.parse_args().kills))

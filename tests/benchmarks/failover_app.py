@@ -1,0 +1,40 @@
+"""The agent the failover benchmark runs: one tool per city, each logging its start and worker pid.
+
+A call whose city is the text of ``$TOOL_HOLD`` waits while that file says so, so the benchmark
+can kill the very worker that runs it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from agents import Agent, OpenAIChatCompletionsModel, function_tool
+from openai import AsyncOpenAI
+
+
+@function_tool
+def get_weather(city: str) -> str:
+    """The current weather in a city."""
+    with open(os.environ["TOOL_LOG"], "a") as log:
+        log.write(f"{city} {os.getpid()}\n")
+    hold = Path(os.environ["TOOL_HOLD"])
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if hold.read_text() != city:
+                break
+        except FileNotFoundError:
+            break
+        time.sleep(0.01)
+    return f"{city}: sunny"
+
+
+def build() -> Agent:
+    return Agent(
+        name="failover",
+        instructions="Check every city.",
+        tools=[get_weather],
+        model=OpenAIChatCompletionsModel(model="gpt-4o-mini", openai_client=AsyncOpenAI()),
+    )
