@@ -21,6 +21,7 @@ from contextlib import asynccontextmanager
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from . import _conversation
 from ._errors import ConfigurationError, model_call_error, qualified_name
 from ._names import MODEL_CALL_ACTIVITY, TOOL_CALL_ACTIVITY
 from ._payloads import CallInput, CallOutput
@@ -59,9 +60,12 @@ def _hosted(call: CallInput) -> Hosted:
 async def model_call(call: CallInput) -> CallOutput:
     """Send one request to the model the key names, and return its response."""
     hosted = _hosted(call)
+    request = call.request
+    if call.conversation is not None:
+        request = {**request, call.conversation.field: await _conversation.resolve(call.conversation)}
     async with _heartbeating():
         try:
-            response = await hosted.adapter.call_model(hosted, call.key, call.request)
+            response = await hosted.adapter.call_model(hosted, call.key, request)
         except ConfigurationError as exc:
             raise ApplicationError(str(exc), type=qualified_name(exc), non_retryable=True) from None
         except Exception as exc:

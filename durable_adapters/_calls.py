@@ -16,6 +16,7 @@ from temporalio.exceptions import ActivityError, CancelledError
 
 from ._activities import model_call, tool_call
 from ._channel import RunChannel
+from ._conversation import ConversationTracker
 from ._payloads import CallInput, CallOutput, CallPolicy, RunInput
 from ._sync_bridge import await_only
 
@@ -27,22 +28,32 @@ class DurableCalls:
         self._run = run
         self._sequence = 0
         self._channel = channel or RunChannel()
+        self._conversations = ConversationTracker()
 
     @property
     def hosted_name(self) -> str:
         return self._run.hosted
 
-    async def model(self, key: str, request: dict[str, Any], *, summary: str) -> dict[str, Any]:
-        """Make one model call as an activity; ``summary`` labels it in the Temporal UI."""
-        return await self._call(model_call, "model", self._run.options.model, key, request, summary)
+    async def model(
+        self, key: str, request: dict[str, Any], *, summary: str, conversation: str | None = None
+    ) -> dict[str, Any]:
+        """Make one model call as an activity; ``summary`` labels it in the Temporal UI.
+
+        ``conversation`` names the field of ``request`` that holds the conversation (a list that
+        grows from call to call): history then records only its new items (see ``_conversation``),
+        and the activity still receives the whole list.
+        """
+        return await self._call(model_call, "model", self._run.options.model, key, request, summary, conversation)
 
     async def tool(self, key: str, request: dict[str, Any], *, summary: str) -> dict[str, Any]:
         """Make one tool call as an activity; ``summary`` labels it in the Temporal UI."""
         return await self._call(tool_call, "tool", self._run.options.tool, key, request, summary)
 
-    def model_sync(self, key: str, request: dict[str, Any], *, summary: str) -> dict[str, Any]:
+    def model_sync(
+        self, key: str, request: dict[str, Any], *, summary: str, conversation: str | None = None
+    ) -> dict[str, Any]:
         """:meth:`model` for sync code running under the sync bridge."""
-        return await_only(self.model(key, request, summary=summary))
+        return await_only(self.model(key, request, summary=summary, conversation=conversation))
 
     def tool_sync(self, key: str, request: dict[str, Any], *, summary: str) -> dict[str, Any]:
         """:meth:`tool` for sync code running under the sync bridge."""
@@ -64,17 +75,28 @@ class DurableCalls:
         self._channel.emit(event)
 
     async def _call(
-        self, activity: Any, kind: str, policy: CallPolicy, key: str, request: dict[str, Any], summary: str
+        self,
+        activity: Any,
+        kind: str,
+        policy: CallPolicy,
+        key: str,
+        request: dict[str, Any],
+        summary: str,
+        conversation: str | None = None,
     ) -> dict[str, Any]:
         # The activity id names the call ("3 model triage"). Temporal compares ids on replay, so
         # code that now makes a different call at this point (another tool, another agent) is
         # caught as nondeterminism, with both calls named in the message.
         self._sequence += 1
         activity_id = f"{self._sequence} {kind} {key}"
+        delta = None
+        if conversation is not None and isinstance(request.get(conversation), list):
+            request = dict(request)
+            delta = self._conversations.delta(key, activity_id, conversation, request.pop(conversation))
         try:
             output: CallOutput = await workflow.execute_activity(
                 activity,
-                CallInput(hosted=self._run.hosted, key=key, request=request),
+                CallInput(hosted=self._run.hosted, key=key, request=request, conversation=delta),
                 start_to_close_timeout=timedelta(seconds=policy.start_to_close_seconds),
                 heartbeat_timeout=timedelta(seconds=policy.heartbeat_timeout_seconds),
                 retry_policy=policy.retry_policy(),

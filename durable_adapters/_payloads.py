@@ -14,6 +14,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 from temporalio.common import RetryPolicy
 
+from ._conversation import ConversationDelta
+
 
 class CallPolicy(BaseModel):
     """Timeouts and retries of one kind of call (model or tool)."""
@@ -80,6 +82,8 @@ class CallInput(BaseModel):
     """The registry key of the model or tool inside the hosted object."""
     request: dict[str, Any]
     """The call's arguments, as the adapter encoded them."""
+    conversation: ConversationDelta | None = None
+    """``request[conversation.field]``, written as a delta against an earlier call (see ``_conversation``)."""
 
 
 class CallOutput(BaseModel):

@@ -89,13 +89,18 @@ def test_payload_field_names():
         "max_attempts",
     }
     assert set(RunOutput.model_fields) == {"payload"}
-    assert set(CallInput.model_fields) == {"hosted", "key", "request"}
+    assert set(CallInput.model_fields) == {"hosted", "key", "request", "conversation"}
+    from durable_adapters._conversation import ConversationDelta
+
+    assert set(ConversationDelta.model_fields) == {"field", "base", "keep", "append"}
     assert set(CallOutput.model_fields) == {"response"}
     # ... and they are the JSON keys in history (no aliases).
     run = RunInput(hosted="h", framework="f", payload={"input": "x"}).model_dump(mode="json")
     assert set(run) == {"hosted", "framework", "payload", "options"}
     assert set(run["options"]) == {"model", "tool"}
-    assert set(CallInput(hosted="h", key="k", request={}).model_dump(mode="json")) == {"hosted", "key", "request"}
+    assert set(CallInput(hosted="h", key="k", request={}).model_dump(mode="json")) == {
+        "hosted", "key", "request", "conversation"
+    }
     assert set(CallOutput(response={}).model_dump(mode="json")) == {"response"}
     assert set(RunOutput(payload={}).model_dump(mode="json")) == {"payload"}
 

@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from agents import Runner, set_tracing_disabled
 
 from durable_adapters import durable
 from durable_adapters.testing import Reply, recorded_calls
@@ -27,7 +28,13 @@ async def wait_for_line(path: Path, line: str, timeout: float = 60.0) -> None:
 
 
 @pytest.mark.parametrize("k", [1, 2, 3])
-async def test_worker_killed_during_tool_after_model_call_k(k, scripted_model, worker_process, tmp_path, unique):
+async def test_worker_killed_during_tool_after_model_call_k(k, scripted_model, worker_process, tmp_path, unique, monkeypatch):
+    reference = scripted_model(SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", reference.base_url)
+    set_tracing_disabled(True)
+    await Runner.run(build_looper(), "Weather in Paris, Rome and Oslo?")
+    monkeypatch.delenv("OPENAI_BASE_URL")
+
     server = scripted_model(SCRIPT)
     tool_log, hold = tmp_path / "tools.log", tmp_path / "hold"
     held = f"get_weather {CITIES[k - 1]}"
@@ -50,6 +57,8 @@ async def test_worker_killed_during_tool_after_model_call_k(k, scripted_model, w
     assert result.final_output == "All sunny."
     assert len(server.served) == len(SCRIPT)  # every model request exactly once...
     assert server.repeats == []  # ...none of them sent again after the kill
+    # The new worker rebuilt each conversation from history: the model saw what a plain run sends.
+    assert [r.body for r in server.served] == [r.body for r in reference.served]
     starts = tool_log.read_text().splitlines()
     assert starts.count(f"get_weather {CITIES[k - 1]}") == 2  # the killed tool ran again (at-least-once)
     assert all(starts.count(f"get_weather {c}") == 1 for c in CITIES if c != CITIES[k - 1])

@@ -70,7 +70,9 @@ class ActivityModel(Model):
             "handoffs": [_encode_handoff(handoff) for handoff in handoffs],
             **{name: to_jsonable_python(value) for name, value in kwargs.items() if value is not None},
         }
-        response = await self._calls.model(self.agent_name, request, summary=f"model · {self.agent_name}")
+        response = await self._calls.model(
+            self.agent_name, request, summary=f"model · {self.agent_name}", conversation="input"
+        )
         return decode_response(response)
 
     def stream_response(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
