@@ -20,6 +20,15 @@ app = typer.Typer(
 )
 
 
+def _not_found(exc: BaseException) -> str | None:
+    """A clean message for a run id the server does not know, instead of a traceback."""
+    from temporalio.service import RPCError, RPCStatusCode
+
+    if isinstance(exc, RPCError) and exc.status == RPCStatusCode.NOT_FOUND:
+        return f"no such run: {exc.message}"
+    return None
+
+
 def _fail(message: str) -> typer.Exit:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     return typer.Exit(code=1)
@@ -107,6 +116,11 @@ def run(
         asyncio.run(go())
     except DurableError as exc:
         raise _fail(str(exc)) from exc
+    except Exception as exc:
+        message = _not_found(exc)
+        if message is None:
+            raise
+        raise _fail(message) from exc
 
 
 @app.command()
@@ -130,10 +144,52 @@ def replay(
         asyncio.run(go())
     except DurableError as exc:
         raise _fail(str(exc)) from exc
+    except Exception as exc:
+        message = _not_found(exc)
+        if message is None:
+            raise
+        raise _fail(message) from exc
+
+
+runs = typer.Typer(help="Inspect and change recorded runs.", no_args_is_help=True)
+app.add_typer(runs, name="runs")
+
+
+@runs.command("reset")
+def reset(
+    run_id: Annotated[str, typer.Argument(help="The run (its workflow id).")],
+    after_call: Annotated[int, typer.Option("--after-call", help="Keep calls up to this number; make the later ones afresh.")],
+) -> None:
+    """Run a run again from call K+1: calls 1..K come from history, later calls are made afresh."""
+    from ._connection import connect, resolve_target
+    from ._reset import reset_after_call
+
+    async def go() -> None:
+        target = resolve_target(start_dev_server=False)
+        new_run = await reset_after_call(await connect(target), run_id, after_call)
+        link = f"{target.ui_url}/namespaces/{target.namespace}/workflows/{run_id}/{new_run}" if target.ui_url else ""
+        typer.echo(f"run {run_id} reset after call {after_call}: new Temporal run {new_run} {link}".rstrip())
+
+    try:
+        asyncio.run(go())
+    except DurableError as exc:
+        raise _fail(str(exc)) from exc
+    except Exception as exc:
+        message = _not_found(exc)
+        if message is None:
+            raise
+        raise _fail(message) from exc
 
 
 def main() -> None:
-    app()
+    from ._process import exit_now
+
+    try:
+        app()
+    except SystemExit as done:  # typer always ends with SystemExit
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        exit_now(code)
+    exit_now(0)
 
 
 if __name__ == "__main__":

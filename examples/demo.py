@@ -103,4 +103,6 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    from durable_adapters._process import exit_now
+
+    exit_now(asyncio.run(main()))

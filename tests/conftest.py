@@ -26,3 +26,18 @@ def _temporal_env(temporal_server) -> Iterator[None]:
 def unique() -> str:
     """A fresh suffix for hosted names and run ids, so tests sharing one server never collide."""
     return uuid.uuid4().hex[:8]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Leave without interpreter teardown, which can abort after a Temporal client was used
+    (temporalio/sdk-python#300; see durable_adapters._process). Runs after pytest's report."""
+    from durable_adapters._process import exit_now
+
+    status = getattr(config, "_durable_exit_status", None)
+    if status is not None:
+        exit_now(int(status))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config._durable_exit_status = exitstatus  # type: ignore[attr-defined]

@@ -1,0 +1,55 @@
+"""Time travel: run a finished (or stuck) run again from a chosen call on.
+
+Temporal's reset starts a new run of the same workflow whose history is copied up to a workflow
+task and which goes on from there with the current code. Resetting to the workflow task that
+follows call K's completion means: calls 1..K come from history (not made again, not paid
+again), calls after K are made afresh. This is what the UI's reset button does, addressed by
+call number instead of event id.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.workflowservice.v1 import ResetWorkflowExecutionRequest
+from temporalio.client import Client
+
+from ._errors import ConfigurationError
+
+
+async def reset_point_after_call(client: Client, run_id: str, call: int) -> int:
+    """The event id of the workflow task that completed right after call ``call`` finished."""
+    handle = client.get_workflow_handle(run_id)
+    scheduled: dict[int, str] = {}
+    call_done_at: int | None = None
+    async for event in handle.fetch_history_events():
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            scheduled[event.event_id] = event.activity_task_scheduled_event_attributes.activity_id
+        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+            activity_id = scheduled.get(event.activity_task_completed_event_attributes.scheduled_event_id, "")
+            if activity_id.split(" ", 1)[0] == str(call):
+                call_done_at = event.event_id
+        elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED and call_done_at is not None:
+            return event.event_id
+    calls = sorted({int(a.split(" ", 1)[0]) for a in scheduled.values() if a.split(" ", 1)[0].isdigit()})
+    raise ConfigurationError(
+        f"run {run_id!r} has no completed call {call} followed by a workflow task "
+        f"(its calls: {calls[0] if calls else 0}..{calls[-1] if calls else 0})"
+    )
+
+
+async def reset_after_call(client: Client, run_id: str, call: int, *, reason: str | None = None) -> str:
+    """Reset ``run_id`` to just after call ``call``; return the Temporal run id of the new run."""
+    event_id = await reset_point_after_call(client, run_id, call)
+    response = await client.workflow_service.reset_workflow_execution(
+        ResetWorkflowExecutionRequest(
+            namespace=client.namespace,
+            workflow_execution=WorkflowExecution(workflow_id=run_id),
+            reason=reason or f"durable-adapters: run again after call {call}",
+            workflow_task_finish_event_id=event_id,
+            request_id=str(uuid.uuid4()),
+        )
+    )
+    return response.run_id
