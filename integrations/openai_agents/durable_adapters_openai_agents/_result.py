@@ -26,14 +26,19 @@ _USAGE = TypeAdapter(Usage)
 _AGENT_FIELDS = ("agent", "source_agent", "target_agent")
 
 
-def _encode_item(item: RunItem) -> dict[str, Any]:
+def _encode_item(item: RunItem, in_responses: dict[int, list[int]]) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for field in dataclasses.fields(item):
         if not field.init or field.name == "type":
             continue
         value = getattr(item, field.name)
+        if value is None and field.default is None:
+            continue  # decodes to its default: one field less per item in a long run's result
         if field.name in _AGENT_FIELDS:
             fields[field.name] = value.name if value is not None else None
+        elif field.name == "raw_item" and id(value) in in_responses:
+            # The same item is already in raw_responses: refer to it instead of writing it twice.
+            fields[field.name] = {"response_output": in_responses[id(value)]}
         elif field.name == "raw_item" and isinstance(value, BaseModel):
             fields[field.name] = {"model": value.model_dump(mode="json", exclude_unset=True)}
         else:
@@ -44,7 +49,7 @@ def _encode_item(item: RunItem) -> dict[str, Any]:
     return {"class": type(item).__name__, "fields": fields}
 
 
-def _decode_item(data: dict[str, Any], agents: dict[str, Agent[Any]]) -> RunItem:
+def _decode_item(data: dict[str, Any], agents: dict[str, Agent[Any]], responses: list[Any]) -> RunItem:
     cls = getattr(sdk_items, data["class"])
     fields = dict(data["fields"])
     for name in _AGENT_FIELDS:
@@ -53,15 +58,21 @@ def _decode_item(data: dict[str, Any], agents: dict[str, Agent[Any]]) -> RunItem
     raw = fields.get("raw_item")
     if isinstance(raw, dict) and set(raw) == {"model"}:
         fields["raw_item"] = _OUTPUT_ITEM.validate_python(raw["model"])
+    elif isinstance(raw, dict) and set(raw) == {"response_output"}:
+        response, position = raw["response_output"]
+        fields["raw_item"] = responses[response].output[position]
     return cls(**fields)  # type: ignore[no-any-return]
 
 
 def encode_result(result: RunResult) -> dict[str, Any]:
+    in_responses = {
+        id(item): [r, o] for r, response in enumerate(result.raw_responses) for o, item in enumerate(response.output)
+    }
     return {
         "input": to_jsonable_python(result.input),
         "final_output": to_jsonable_python(result.final_output),
         "last_agent": result.last_agent.name,
-        "new_items": [_encode_item(item) for item in result.new_items],
+        "new_items": [_encode_item(item, in_responses) for item in result.new_items],
         "raw_responses": [encode_response(response) for response in result.raw_responses],
         "usage": _USAGE.dump_python(result.context_wrapper.usage, mode="json"),
         "context": encode_context(result.context_wrapper.context),
@@ -77,11 +88,12 @@ def decode_result(data: dict[str, Any], agents: dict[str, Agent[Any]]) -> RunRes
             final_output = output_type.validate_json(json.dumps(final_output))
     elif output_type not in (None, str) and final_output is not None:
         final_output = TypeAdapter(output_type).validate_python(final_output)
+    responses = [decode_response(response) for response in data["raw_responses"]]
     context_wrapper = RunContextWrapper(context=decode_context(data["context"]), usage=_USAGE.validate_python(data["usage"]))
     return RunResult(
         input=data["input"],
-        new_items=[_decode_item(item, agents) for item in data["new_items"]],
-        raw_responses=[decode_response(response) for response in data["raw_responses"]],
+        new_items=[_decode_item(item, agents, responses) for item in data["new_items"]],
+        raw_responses=responses,
         final_output=final_output,
         input_guardrail_results=[],
         output_guardrail_results=[],
