@@ -1,0 +1,128 @@
+"""Plain vs durable-adapters vs Temporal's official integration, side by side in one process run.
+
+    python -m tests.benchmarks.compare_openai_agents --calls 10 --latency 0.1 --repeats 5 --turns 200
+
+The same agent (one tool, the model asks for it every turn) against the scripted model server:
+* plain: ``Runner.run``;
+* durable: ``durable(agent).run`` (embedded worker);
+* official: ``temporalio.openai_agents`` (plugin, hand-written workflow, ``activity_as_tool``).
+Prints wall-time medians and spreads for a ``calls``-call run with ``latency`` model latency,
+the ratio to plain, the median added milliseconds per call, and the history bytes (as the server counts them against its limits) of a
+``turns``-turn conversation for both durable modes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+
+async def history_bytes(handle) -> int:
+    """The history size the server counts against its limits (``history_size_bytes``)."""
+    return (await handle.describe()).raw_description.workflow_execution_info.history_size_bytes
+
+
+def script(tool_turns: int):
+    """Answers by turn (the number of tool results in the request), so one model server serves
+    every mode and repeat alike; the official plugin keeps its OpenAI client for the worker's life."""
+    from durable_adapters.testing import Reply
+
+    def reply(request) -> Reply:
+        done = sum(1 for m in request.body.get("messages", []) if m.get("role") == "tool")
+        return Reply.tool_call("get_weather", {"city": f"city-{done}"}) if done < tool_turns else Reply.text("done")
+
+    return reply
+
+
+async def main(calls: int, latency: float, repeats: int, turns: int) -> None:
+    from agents import Runner, set_tracing_disabled
+    from agents.models.openai_provider import OpenAIProvider
+    from temporalio.client import Client
+    from temporalio.openai_agents import OpenAIAgentsPlugin
+    from temporalio.worker import Worker
+
+    from durable_adapters import durable
+    from durable_adapters.testing import DevServer, ScriptedModelServer, free_port
+    from tests.apps.openai_weather import build_looper
+    from tests.benchmarks.official_app import OfficialLooper, get_weather
+
+    set_tracing_disabled(True)
+    work = Path(tempfile.mkdtemp(prefix="compare-"))
+    with (
+        DevServer(port=free_port(), ui_port=None, db_filename=work / "t.db") as server,
+        ScriptedModelServer(script(calls - 1), latency=latency) as timed_model,
+    ):
+        os.environ |= {"TEMPORAL_ADDRESS": server.address, "OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": timed_model.base_url}
+        plugin = OpenAIAgentsPlugin(model_provider=OpenAIProvider(use_responses=False))
+        official_client = await Client.connect(server.address, plugins=[plugin])
+        async with Worker(official_client, task_queue="official", workflows=[OfficialLooper], activities=[get_weather]):
+
+            async def plain(n: int) -> float:
+                started = time.perf_counter()
+                await Runner.run(build_looper(), "go", max_turns=n + 1)
+                return time.perf_counter() - started
+
+            async def ours(n: int) -> tuple[float, int]:
+                dagent = durable(build_looper(), name=f"compare-{uuid.uuid4().hex[:6]}")
+                started = time.perf_counter()
+                handle = await dagent.start("go", max_turns=n + 1)
+                await handle.result()
+                return time.perf_counter() - started, await history_bytes(handle.workflow_handle)
+
+            async def official(n: int) -> tuple[float, int]:
+                started = time.perf_counter()
+                handle = await official_client.start_workflow(
+                    OfficialLooper.run, n, id=f"official-{uuid.uuid4().hex[:6]}", task_queue="official"
+                )
+                await handle.result()
+                elapsed = time.perf_counter() - started
+                return elapsed, await history_bytes(handle)
+
+            times: dict[str, list[float]] = {"plain": [], "durable": [], "official": []}
+            for i in range(repeats + 1):  # round 0 warms up imports and workers
+                for mode in times:
+                    served_before = len(timed_model.requests)
+                    if mode == "plain":
+                        elapsed = await plain(calls - 1)
+                    elif mode == "durable":
+                        elapsed, _ = await ours(calls - 1)
+                    else:
+                        elapsed, _ = await official(calls - 1)
+                    assert len(timed_model.requests) - served_before == calls, f"{mode} made a different number of calls"
+                    if i:
+                        times[mode].append(elapsed)
+
+            sizes = {}
+            timed_model.latency = 0.0
+            timed_model.script = script(turns - 1)
+            for mode, run in (("durable", ours), ("official", official)):
+                timed_model.reset()  # forget cached replies of the shorter runs
+                _, sizes[mode] = await run(turns - 1)
+                assert len(timed_model.served) == turns, f"{mode} made {len(timed_model.served)} calls, not {turns}"
+
+    base = statistics.median(times["plain"])
+    per_call = calls + (calls - 1)
+    print(f"{calls}-call agent ({calls} model + {calls - 1} tool calls), model latency {latency * 1000:.0f} ms, {repeats} repeats")
+    print(f"{'mode':<9} {'median s':>9} {'min':>7} {'max':>7} {'÷ plain':>8} {'added ms/call':>14}")
+    for mode, values in times.items():
+        median = statistics.median(values)
+        added = (median - base) / per_call * 1000
+        print(f"{mode:<9} {median:>9.3f} {min(values):>7.3f} {max(values):>7.3f} {median / base:>8.2f} {added:>14.1f}")
+    print(f"history of a {turns}-turn conversation: durable {sizes['durable']:,} bytes, "
+          f"official {sizes['official']:,} bytes, ratio {sizes['durable'] / sizes['official']:.2f}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=10)
+    parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--turns", type=int, default=200)
+    a = parser.parse_args()
+    asyncio.run(main(a.calls, a.latency, a.repeats, a.turns))
