@@ -96,3 +96,76 @@ async def test_the_server_restarts_mid_run_and_nothing_is_lost(scripted_model, t
         temporal.stop()
     assert "All sunny." in str(output)
     assert len(server.served) == len(SCRIPT) and not server.repeats
+
+
+async def test_a_raising_tool_goes_back_to_the_model_as_the_sdk_does_and_is_not_retried(scripted_model, monkeypatch, unique):
+    from agents import Agent, function_tool
+
+    from tests.apps.openai_weather import model
+
+    attempts = []
+
+    @function_tool
+    def flaky(city: str) -> str:
+        """Fails."""
+        attempts.append(city)
+        raise RuntimeError("weather service down")
+
+    server = scripted_model([Reply.tool_call("flaky", {"city": "Paris"}), Reply.text("Sorry, no weather.")])
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    handle = await durable(Agent(name=f"flaky-{unique}", tools=[flaky], model=model())).start("Paris?")
+    result = await handle.result()
+
+    assert result.final_output == "Sorry, no weather."
+    assert attempts == ["Paris"]  # once: Temporal did not retry it
+    tool_output = server.served[1].body["messages"][-1]
+    assert tool_output["role"] == "tool" and "weather service down" in tool_output["content"]
+    assert [c.attempt for c in await recorded_calls(handle) if c.kind == "tool"] == [1]
+
+
+async def test_a_tool_without_an_error_function_fails_the_run_without_retrying(scripted_model, monkeypatch, unique):
+    from agents import Agent, function_tool
+
+    from tests.apps.openai_weather import model
+
+    attempts = []
+
+    @function_tool(failure_error_function=None)
+    def strict(city: str) -> str:
+        """Fails loudly."""
+        attempts.append(city)
+        raise RuntimeError("boom")
+
+    server = scripted_model([Reply.tool_call("strict", {"city": "Paris"}), Reply.text("never")])
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    from durable_adapters import RunFailedError
+
+    with pytest.raises(RunFailedError, match="boom"):
+        await asyncio.wait_for(durable(Agent(name=f"strict-{unique}", tools=[strict], model=model())).run("Paris?"), 30)
+    assert attempts == ["Paris"]
+    assert len(server.served) == 1
+
+
+async def test_a_model_timeout_is_retried_and_the_run_completes(scripted_model, monkeypatch, unique):
+    from agents import Agent, OpenAIChatCompletionsModel
+    from openai import AsyncOpenAI
+
+    server = scripted_model([Reply.text("Sunny.")])
+    server.hang_next(1, seconds=5)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    impatient = OpenAIChatCompletionsModel(model="gpt-4o-mini", openai_client=AsyncOpenAI(timeout=0.5, max_retries=0))
+    dagent = durable(Agent(name=f"impatient-{unique}", model=impatient), model_policy={"initial_retry_seconds": 0.1})
+
+    handle = await dagent.start("Paris?")
+    assert (await asyncio.wait_for(handle.result(), 30)).final_output == "Sunny."
+    (call,) = await recorded_calls(handle)
+    assert call.attempt == 2  # the timed-out attempt was retried by Temporal
+    # The provider saw the request twice: a call in flight when it times out is at-least-once.
+    assert len(server.requests) == 2
+
+
+def test_an_object_of_no_supported_framework_is_refused_at_once():
+    from durable_adapters import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="no installed adapter accepts it"):
+        durable(object())
