@@ -1,6 +1,6 @@
 """Failover benchmark: kill the active worker of a two-worker deployment, time the takeover.
 
-    python -m tests.benchmarks.failover --kills 10
+    python -m tests.benchmarks.failover --framework openai-agents --kills 10
 
 One run checks one city per turn. For each kill: the benchmark holds the tool call of the next
 city, waits until a worker starts it, SIGKILLs that worker, starts a replacement (so two workers
@@ -24,6 +24,31 @@ from pathlib import Path
 from temporalio.api.enums.v1 import EventType
 
 ROOT = Path(__file__).resolve().parents[2]
+APP = "tests.benchmarks.failover_app"
+
+
+def by_turn(cities: list[str]):
+    """Chat-completions replies by turn (tool results so far): the same for every framework."""
+    from durable_adapters.testing import Reply
+
+    def reply(request):
+        done = sum(1 for m in request.body.get("messages", []) if m.get("role") == "tool")
+        return Reply.tool_call("get_weather", {"city": cities[done]}) if done < len(cities) else Reply.text("done")
+
+    return reply
+
+
+async def start_openai_agents(name: str, run_id: str):
+    from durable_adapters import durable
+    from tests.benchmarks.failover_app import build_openai_agents
+
+    return await durable(build_openai_agents(), name=name, worker=False).start("Check every city.", run_id=run_id, max_turns=100)
+
+
+SUBJECTS = {
+    # framework: (worker target factory, start a run, read the final answer from the result)
+    "openai-agents": (f"{APP}:build_openai_agents", start_openai_agents, lambda result: result.final_output),
+}
 
 
 async def wait_for(predicate, timeout: float = 60.0, what: str = "condition") -> None:
@@ -45,28 +70,27 @@ async def completions_after(handle, moment: float) -> list[float]:
     return times
 
 
-async def main(kills: int) -> list[float]:
-    from durable_adapters import durable
-    from durable_adapters.testing import DevServer, Reply, ScriptedModelServer, WorkerProcess, free_port
+async def main(framework: str, kills: int) -> list[float]:
+    from durable_adapters.testing import DevServer, ScriptedModelServer, WorkerProcess, free_port
 
+    target_factory, start, answer = SUBJECTS[framework]
     cities = [f"city-{i}" for i in range(kills)]
-    script = [Reply.tool_call("get_weather", {"city": c}) for c in cities] + [Reply.text("done")]
+    script = by_turn(cities)
     work = Path(tempfile.mkdtemp(prefix="failover-"))
     log, hold = work / "tools.log", work / "hold"
     log.touch()
     with DevServer(port=free_port(), ui_port=None, db_filename=work / "temporal.db") as server, ScriptedModelServer(script) as model:
         os.environ |= {"TEMPORAL_ADDRESS": server.address, "OPENAI_BASE_URL": model.base_url, "OPENAI_API_KEY": "sk-bench"}
         env = {"OPENAI_BASE_URL": model.base_url, "TOOL_LOG": str(log), "TOOL_HOLD": str(hold), "OPENAI_API_KEY": "sk-bench"}
-        target = "tests.benchmarks.failover_app:build"
+        name = f"failover-{uuid.uuid4().hex[:6]}"
+        target = f"{name}={target_factory}"
 
         def worker() -> WorkerProcess:
             return WorkerProcess([target], temporal_address=server.address, env=env, cwd=str(ROOT)).start()
 
         workers = {w.pid: w for w in (worker(), worker())}
-        from tests.benchmarks.failover_app import build
-
         hold.write_text(cities[0])
-        handle = await durable(build(), worker=False).start("Check every city.", run_id=f"failover-{uuid.uuid4().hex[:6]}")
+        handle = await start(name, name)
         figures = []
         for i, city in enumerate(cities):
             await wait_for(lambda: any(line.startswith(f"{city} ") for line in log.read_text().splitlines()), what=city)
@@ -82,15 +106,17 @@ async def main(kills: int) -> list[float]:
             figures.append(min(after) - killed_at)
             print(f"kill {i + 1}: next completed call after {figures[-1]:.2f} s", flush=True)
         result = await handle.result()
-        assert result.final_output == "done"
+        assert answer(result) == "done", answer(result)
         assert not model.repeats, "a finished model call was sent again"
         for w in workers.values():
             w.stop()
-    print(f"median {statistics.median(figures):.2f} s, worst {max(figures):.2f} s over {len(figures)} kills")
+    print(f"{framework}: median {statistics.median(figures):.2f} s, worst {max(figures):.2f} s over {len(figures)} kills")
     return figures
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--framework", choices=sorted(SUBJECTS), default="openai-agents")
     parser.add_argument("--kills", type=int, default=10)
-    asyncio.run(main(parser.parse_args().kills))
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.framework, arguments.kills))

@@ -1,7 +1,7 @@
-"""The agent the failover benchmark runs: one tool per city, each logging its start and worker pid.
+"""The agents the failover benchmark runs, one per framework, sharing one tool body.
 
-A call whose city is the text of ``$TOOL_HOLD`` waits while that file says so, so the benchmark
-can kill the very worker that runs it.
+The tool logs each call's city and worker pid. A call whose city is the text of ``$TOOL_HOLD``
+waits while that file says so, so the benchmark can kill the very worker that runs it.
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from agents import Agent, OpenAIChatCompletionsModel, function_tool
 from openai import AsyncOpenAI
 
 
-@function_tool
-def get_weather(city: str) -> str:
-    """The current weather in a city."""
+def check_city(city: str) -> str:
+    """The tool body every framework's agent calls."""
     with open(os.environ["TOOL_LOG"], "a") as log:
         log.write(f"{city} {os.getpid()}\n")
     hold = Path(os.environ["TOOL_HOLD"])
@@ -31,7 +30,13 @@ def get_weather(city: str) -> str:
     return f"{city}: sunny"
 
 
-def build() -> Agent:
+@function_tool
+def get_weather(city: str) -> str:
+    """The current weather in a city."""
+    return check_city(city)
+
+
+def build_openai_agents() -> Agent:
     return Agent(
         name="failover",
         instructions="Check every city.",
