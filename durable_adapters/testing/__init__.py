@@ -11,10 +11,39 @@
   ``scripted_model``, ``worker_process``.
 """
 
-from .._devserver import DevServer, free_port
-from ._history import RecordedCall, history_json, recorded_calls
-from ._scripted_server import ModelRequest, Reply, ScriptedModelServer
-from ._worker_process import WorkerProcess
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Names are imported on first use (PEP 562): the pytest plugin of this package loads in every
+# test run of a project that has it installed, and must not pull in Temporal and pydantic then.
+_LAZY: dict[str, str] = {
+    "DevServer": ".._devserver",
+    "free_port": ".._devserver",
+    "RecordedCall": "._history",
+    "history_json": "._history",
+    "recorded_calls": "._history",
+    "ModelRequest": "._scripted_server",
+    "Reply": "._scripted_server",
+    "ScriptedModelServer": "._scripted_server",
+    "WorkerProcess": "._worker_process",
+}
+
+if TYPE_CHECKING:
+    from .._devserver import DevServer, free_port
+    from ._history import RecordedCall, history_json, recorded_calls
+    from ._scripted_server import ModelRequest, Reply, ScriptedModelServer
+    from ._worker_process import WorkerProcess
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "DevServer",
