@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import inspect
 import uuid
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from temporalio.client import WorkflowHandle
+from temporalio.client import Client, WorkflowHandle
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
@@ -57,6 +59,49 @@ class DurableCore:
         """The queue this object's runs go to: ``task_queue=``, ``DURABLE_TASK_QUEUE``, or its own."""
         return self._task_queue or DurableSettings().task_queue or default_task_queue(self.name)
 
+    async def client(self) -> Client:
+        """A client of the configured Temporal server (started as the embedded dev server if need be)."""
+        return await _connection.connect(await asyncio.to_thread(_connection.resolve_target))
+
+    @asynccontextmanager
+    async def serving(self) -> AsyncIterator[None]:
+        """Keep this process's embedded worker polling for the block (nothing when ``worker=False``).
+
+        Queries (``pending_input``, ``events``) and updates need a worker to answer them, also
+        between calls that hold one.
+        """
+        if not self.worker:
+            yield
+            return
+        lease = await _embedded.acquire(await self.client(), self.task_queue)
+        try:
+            yield
+        finally:
+            await lease.release()
+
+    async def attach(self, run_id: str) -> RunHandle[Any]:
+        """The handle of the existing run ``run_id``; never starts one. :class:`ConfigurationError` if none."""
+        target = await asyncio.to_thread(_connection.resolve_target)
+        client = await _connection.connect(target)
+        handle = client.get_workflow_handle(run_id, result_type=RunOutput)
+        try:
+            await handle.describe()
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                raise ConfigurationError(f"there is no run {run_id!r}") from None
+            raise
+        lease = await _embedded.acquire(client, self.task_queue) if self.worker else None
+        return self._handle(handle, target, lease)
+
+    def _handle(self, handle: WorkflowHandle[Any, RunOutput], target: _connection.Target, lease: _embedded.Lease | None) -> RunHandle[Any]:
+        ui = f"{target.ui_url}/namespaces/{target.namespace}/workflows/{handle.id}" if target.ui_url else None
+        return RunHandle(
+            handle,
+            ui_url=ui,
+            decode=lambda payload: self.hosted.adapter.decode_result(self.hosted, payload),
+            on_done=lease.release if lease is not None else None,
+        )
+
     async def start(self, payload: dict[str, Any], *, run_id: str | None = None) -> RunHandle[Any]:
         """Start a run (or attach to the run with this ``run_id``) and return its handle at once.
 
@@ -86,13 +131,7 @@ class DurableCore:
             if lease is not None:
                 await lease.release()
             raise
-        ui = f"{target.ui_url}/namespaces/{target.namespace}/workflows/{run_id}" if target.ui_url else None
-        return RunHandle(
-            handle,
-            ui_url=ui,
-            decode=lambda payload: self.hosted.adapter.decode_result(self.hosted, payload),
-            on_done=lease.release if lease is not None else None,
-        )
+        return self._handle(handle, target, lease)
 
     async def run(self, payload: dict[str, Any], *, run_id: str | None = None) -> Any:
         """Start (or attach to) a run and wait for its result."""

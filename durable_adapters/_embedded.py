@@ -4,6 +4,10 @@
 task queue inside the caller's event loop, every further call on that loop shares it, and it is
 shut down when the last call in progress ends. With ``worker=False`` runs wait for external
 workers (``durable-adapters worker``).
+
+A worker is taken out of service only after its shutdown has finished: Temporal refuses two
+workers of one client on one task queue, so a call arriving while the last one is shutting down
+waits for that shutdown and then starts a fresh worker.
 """
 
 from __future__ import annotations
@@ -22,12 +26,18 @@ from ._worker import create_worker
 class _Running:
     worker: Worker
     users: int = 0
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
+    closing: bool = False
 
 
 _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[int, str], _Running]] = (
     weakref.WeakKeyDictionary()
 )
+_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _lock() -> asyncio.Lock:
+    return _locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
 
 
 class Lease:
@@ -41,26 +51,35 @@ class Lease:
         running, self._running = self._running, None
         if running is None:
             return
-        async with running.lock:
+        async with _lock():
             running.users -= 1
             if running.users > 0:
                 return
-            _by_loop.get(asyncio.get_running_loop(), {}).pop(self._key, None)
+            running.closing = True
+        try:
             await running.worker.__aexit__(None, None, None)
+        finally:
+            async with _lock():
+                per_loop = _by_loop.get(asyncio.get_running_loop(), {})
+                if per_loop.get(self._key) is running:
+                    del per_loop[self._key]
+            running.closed.set()
 
 
 async def acquire(client: Client, task_queue: str) -> Lease:
     """Make sure a worker polls ``task_queue`` in this loop, and hold it until the lease is released."""
     per_loop = _by_loop.setdefault(asyncio.get_running_loop(), {})
     key = (id(client), task_queue)
-    running = per_loop.get(key)
-    if running is None:
-        running = _Running(create_worker(client, task_queue))
-        per_loop[key] = running
-        async with running.lock:
-            await running.worker.__aenter__()
-            running.users += 1
-        return Lease(key, running)
-    async with running.lock:
-        running.users += 1
-    return Lease(key, running)
+    while True:
+        async with _lock():
+            running = per_loop.get(key)
+            if running is None:
+                running = _Running(create_worker(client, task_queue))
+                per_loop[key] = running
+                await running.worker.__aenter__()
+                running.users += 1
+                return Lease(key, running)
+            if not running.closing:
+                running.users += 1
+                return Lease(key, running)
+        await running.closed.wait()  # the last user is shutting it down: start a fresh one after

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import sys
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -81,21 +82,38 @@ async def run_sync(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 @contextmanager
 def bridged_executor(loop: asyncio.AbstractEventLoop | None = None) -> Iterator[None]:
-    """Route ``loop.run_in_executor`` (and so ``asyncio.to_thread``) through :func:`run_sync` for a while.
+    """Make the workflow loop take what frameworks hand to threads, for the length of a run.
 
-    Used by the workflow around a run, on the workflow's own loop only; other loops are untouched.
+    * ``loop.run_in_executor`` (and so ``asyncio.to_thread``) runs the callable through
+      :func:`run_sync`, in a greenlet on the workflow thread;
+    * ``loop.call_soon_threadsafe`` (LangGraph's stream queue uses it, for nodes that may run in
+      threads) is ``call_soon``: under the bridge every callable runs on the workflow thread. A
+      call from another thread is refused — a thread the framework code started itself.
+
+    Temporal's workflow loop refuses both calls. Only the workflow's own loop is changed.
     """
     loop = loop or asyncio.get_running_loop()
-    original = loop.__dict__.get("run_in_executor")
+    workflow_thread = threading.get_ident()
+    originals = {name: loop.__dict__.get(name) for name in ("run_in_executor", "call_soon_threadsafe")}
 
     def run_in_executor(executor: Any, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
         return asyncio.ensure_future(run_sync(fn, *args), loop=loop)
 
+    def call_soon_threadsafe(callback: Callable[..., Any], *args: Any, context: Any = None) -> asyncio.Handle:
+        if threading.get_ident() != workflow_thread:
+            raise UnsupportedError(
+                "a thread started inside a durable run tried to schedule work on the workflow; "
+                "framework code inside a durable run must not start threads of its own"
+            )
+        return loop.call_soon(callback, *args, context=context)
+
     loop.run_in_executor = run_in_executor  # type: ignore[method-assign, assignment]
+    loop.call_soon_threadsafe = call_soon_threadsafe  # type: ignore[method-assign]
     try:
         yield
     finally:
-        if original is None:
-            del loop.run_in_executor
-        else:
-            loop.run_in_executor = original  # type: ignore[method-assign]
+        for name, original in originals.items():
+            if original is None:
+                del loop.__dict__[name]
+            else:
+                setattr(loop, name, original)

@@ -1,0 +1,96 @@
+"""The LangGraph adapter: what is specific to running a compiled LangGraph graph durably.
+
+* Hosting: the graph's tools are found (``ToolNode``s, subgraphs, what node functions refer to)
+  and registered by tool name; chat models need no registration — each call carries the
+  model's serialised form (see ``_model``).
+* In the workflow: Pregel's own loop on the user's graph (see ``_graph``), with every chat-model
+  generation and every tool invocation intercepted at class level (``_model``, ``_toolset``)
+  and LangChain's run ids made replay-stable (``_ids``).
+* In activities: the real chat model and the real tool.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import BaseMessage, HumanMessage
+from langgraph.pregel import Pregel
+
+from durable_adapters import Adapter, DurableCalls, DurableCore, Hosted
+
+from . import _graph, _ids, _model, _run, _toolset
+from ._client import DurableGraph
+from ._values import decode, encode
+
+_DEFAULT_NAMES = {"LangGraph", ""}
+
+
+def install() -> None:
+    _model.install()
+    _toolset.install()
+    _ids.install()
+
+
+class LangGraphAdapter(Adapter):
+    framework = "langgraph"
+
+    def accepts(self, obj: Any) -> bool:
+        return isinstance(obj, Pregel)
+
+    def default_name(self, obj: Any) -> str | None:
+        # "LangGraph" is every compiled graph's default name: not a name to host under.
+        name = getattr(obj, "name", None)
+        return None if not name or name in _DEFAULT_NAMES else str(name)
+
+    def host(self, hosted: Hosted) -> None:
+        install()
+        _toolset.host_tools(hosted)
+
+    def client(self, core: DurableCore) -> DurableGraph:
+        return DurableGraph(core)
+
+    def decode_result(self, hosted: Hosted, payload: dict[str, Any]) -> Any:
+        return decode(payload["output"])
+
+    async def run(self, hosted: Hosted, payload: dict[str, Any], calls: DurableCalls) -> dict[str, Any]:
+        run = _run.DurableRun(calls=calls, hosted=hosted)
+        _run.CURRENT.set(run)
+        try:
+            try:
+                result = await _graph.run_graph(hosted.obj, payload, calls)
+            except Exception:
+                if run.refusals:
+                    raise run.refusals[0] from None
+                raise
+            if run.refusals:
+                # The graph swallowed a refusal (ToolNode turns exceptions into messages): the
+                # run must still fail with it, not succeed on a silently changed conversation.
+                raise run.refusals[0]
+            return result
+        finally:
+            _run.CURRENT.set(None)  # set(), not reset(): eviction may leave from another context
+
+    async def call_model(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
+        return await _model.call_model(hosted, request)
+
+    async def call_tool(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
+        return await _toolset.call_tool(hosted.tool(key), request)
+
+    def payload_from_text(self, hosted: Hosted, text: str) -> dict[str, Any]:
+        return {
+            "input": encode({"messages": [HumanMessage(text)]}),
+            "config": {},
+            "stream_mode": [],
+            "context": None,
+            "checkpoint": None,
+        }
+
+    def result_text(self, result: Any) -> str:
+        if isinstance(result, dict) and isinstance(result.get("messages"), list) and result["messages"]:
+            last = result["messages"][-1]
+            if isinstance(last, BaseMessage):
+                return str(last.text if isinstance(last.text, str) else last.content)
+        return str(result)
+
+    def describe_model(self, hosted: Hosted, key: str) -> str:
+        return key

@@ -1,0 +1,111 @@
+"""Running the user's compiled graph inside the workflow.
+
+The graph runs as LangGraph runs it — Pregel's own loop decides steps, ``Send`` fan-outs,
+subgraphs, reducers, routers and ``Command`` gotos — on a copy of the compiled graph whose
+checkpointer is an in-memory saver that lives in the workflow. (The user's own checkpointer,
+if any, is not used inside durable runs: Temporal's history is what makes the run durable.)
+
+* **Threads.** A run carries the thread's last checkpoint in (``payload["checkpoint"]``, taken
+  from the previous run on that thread by the client) and its own last checkpoint out, so a
+  second invocation on a ``thread_id`` continues the conversation of the first.
+* **Interrupts.** When the graph stops on ``interrupt()``, the run waits durably for
+  ``handle.resume(value)`` (``DurableCalls.wait_for_input``), then continues with
+  ``Command(resume=value)`` — as LangGraph would after a later ``invoke``; the interrupted node
+  starts again from its beginning, also as in LangGraph.
+* **Streaming.** Chunks of the requested stream modes are emitted as progress events while the
+  run goes on (``DurableCalls.emit``), read by the client's ``astream``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.types import Command, Interrupt
+from temporalio import workflow
+
+from durable_adapters import DurableCalls, UnsupportedError
+
+from ._values import decode, decode_opaque, encode, encode_opaque
+
+INTERRUPT_KEY = "__interrupt__"
+OWN_MODES = ("updates", "values")
+
+
+def _encode_interrupt(interrupt: Interrupt) -> dict[str, Any]:
+    return {"id": interrupt.id, "value": encode(interrupt.value)}
+
+
+def _seed(saver: InMemorySaver, thread_id: str, carried: dict[str, Any]) -> None:
+    checkpoint = decode_opaque(carried["checkpoint"])
+    metadata = decode_opaque(carried["metadata"])
+    config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
+    saver.put(config, checkpoint, metadata, checkpoint["channel_versions"])  # type: ignore[arg-type]
+
+
+def _carry(saver: InMemorySaver, thread_id: str) -> dict[str, Any] | None:
+    latest = saver.get_tuple({"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}})
+    if latest is None:
+        return None
+    return {"checkpoint": encode_opaque(latest.checkpoint), "metadata": encode_opaque(latest.metadata)}
+
+
+async def run_graph(graph: Any, payload: dict[str, Any], calls: DurableCalls) -> dict[str, Any]:
+    """Invoke ``graph`` on ``payload`` inside the workflow; the JSON result for the client."""
+    saver = InMemorySaver()
+    runnable = graph.copy({"checkpointer": saver})
+    config: dict[str, Any] = dict(payload.get("config") or {})
+    configurable = dict(config.get("configurable") or {})
+    # A run without a thread still gets one (its own run id), so interrupt() and state work.
+    thread_id = str(configurable.get("thread_id") or f"run:{workflow.info().workflow_id}")
+    configurable["thread_id"] = thread_id
+    config["configurable"] = configurable
+    if payload.get("checkpoint"):
+        _seed(saver, thread_id, payload["checkpoint"])
+
+    requested: list[str] = list(payload.get("stream_mode") or [])
+    unknown = sorted(set(requested) - {"values", "updates", "messages", "custom", "debug", "tasks", "checkpoints"})
+    if unknown:
+        raise UnsupportedError(f"stream_mode {unknown} is not a LangGraph stream mode")
+    modes = list(dict.fromkeys([*OWN_MODES, *requested]))
+    options: dict[str, Any] = {}
+    if payload.get("context") is not None:
+        options["context"] = decode(payload["context"])
+
+    graph_input: Any = decode(payload["input"])
+    if isinstance(payload["input"], dict) and "__command__" in payload["input"]:
+        graph_input = Command(**decode(payload["input"]["__command__"]))
+    waits = 0
+    while True:
+        latest: Any = None
+        interrupts: list[Interrupt] = []
+        async for mode, chunk in runnable.astream(graph_input, config, stream_mode=modes, **options):
+            if mode == "updates" and isinstance(chunk, dict) and chunk.get(INTERRUPT_KEY) is not None:
+                interrupts.extend(chunk[INTERRUPT_KEY])
+            elif mode == "values":
+                latest = chunk
+            if mode in requested:
+                calls.emit({"mode": mode, "chunk": encode(chunk)})
+        if not interrupts:
+            break
+        waits += 1
+        # The state at the interrupt rides along (in the query answer, not in history), so a
+        # client can return it as LangGraph's ainvoke does: values plus "__interrupt__".
+        prompt = {
+            "interrupts": [_encode_interrupt(interrupt) for interrupt in interrupts],
+            "thread_id": thread_id,
+            "values": encode(latest),
+        }
+        value = decode(await calls.wait_for_input(prompt))
+        if len(interrupts) > 1 and not (isinstance(value, dict) and set(value) <= {i.id for i in interrupts}):
+            raise UnsupportedError(
+                f"{len(interrupts)} interrupts are pending; resume with a dict from interrupt id to value "
+                f"({[i.id for i in interrupts]})"
+            )
+        graph_input = Command(resume=value)
+    return {
+        "output": encode(latest),
+        "thread_id": thread_id,
+        "checkpoint": _carry(saver, thread_id),
+        "interrupts_resumed": waits,
+    }

@@ -1,0 +1,263 @@
+"""LangGraph apps for the tests, written as a user writes them (no durability code).
+
+Every model is a ``ChatOpenAI`` built when the app is built, so it reads ``OPENAI_BASE_URL``
+(the scripted server) of the process that builds it. Tools log each start to ``$TOOL_LOG`` (if
+set); a call whose log entry is the text of the file ``$TOOL_HOLD`` waits while that file exists,
+so a kill test can SIGKILL a worker while that call is certainly running. Nothing here sleeps
+to hope.
+"""
+
+from __future__ import annotations
+
+import operator
+import os
+import time
+from pathlib import Path
+from typing import Annotated, TypedDict
+
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.tools import InjectedToolCallId, tool
+from langchain_openai import ChatOpenAI
+from langgraph.func import entrypoint, task
+from langgraph.graph import END, START, MessagesState, StateGraph
+from langgraph.graph.message import add_messages
+from langgraph.prebuilt import InjectedState, ToolNode, ToolRuntime, create_react_agent, tools_condition
+from langgraph.types import Command, Send, interrupt
+
+SECRET_KEY = "sk-test-key-never-in-history"
+
+
+def _log_and_wait(entry: str) -> None:
+    log = os.environ.get("TOOL_LOG")
+    if log:
+        with open(log, "a") as f:
+            f.write(entry + "\n")
+    hold = Path(os.environ.get("TOOL_HOLD", "/nonexistent"))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if hold.read_text() != entry:
+                return
+        except FileNotFoundError:
+            return
+        time.sleep(0.02)
+
+
+@tool
+def get_weather(city: str) -> str:
+    """The current weather in a city."""
+    _log_and_wait(f"get_weather {city}")
+    return f"{city}: sunny, 21C"
+
+
+@tool
+async def get_local_time(city: str) -> str:
+    """The local time in a city."""
+    _log_and_wait(f"get_local_time {city}")
+    return f"{city}: 12:00"
+
+
+def llm() -> ChatOpenAI:
+    # The key is passed explicitly on purpose: tests check it never reaches a history.
+    return ChatOpenAI(model="gpt-4o-mini", api_key=os.environ.get("OPENAI_API_KEY", SECRET_KEY), temperature=0)
+
+
+# -- a prebuilt agent with two tools ---------------------------------------------------------
+
+
+def build_react_agent():
+    return create_react_agent(llm(), [get_weather, get_local_time], prompt="Answer with the tools.", name="weather-agent")
+
+
+# -- a hand-written StateGraph: a sync node calling llm.invoke, ToolNode, tools_condition -----
+
+
+def build_sync_graph():
+    model = llm().bind_tools([get_weather, get_local_time])
+
+    def chatbot(state: MessagesState) -> dict:
+        return {"messages": [model.invoke([SystemMessage("Check every city."), *state["messages"]])]}
+
+    builder = StateGraph(MessagesState)
+    builder.add_node("chatbot", chatbot)
+    builder.add_node("tools", ToolNode([get_weather, get_local_time]))
+    builder.add_edge(START, "chatbot")
+    builder.add_conditional_edges("chatbot", tools_condition)
+    builder.add_edge("tools", "chatbot")
+    return builder.compile()
+
+
+# -- Send map-reduce ---------------------------------------------------------------------------
+
+
+class Essay(TypedDict):
+    topics: list[str]
+    drafts: Annotated[list[str], operator.add]
+    summary: str
+
+
+class Draft(TypedDict):
+    topic: str
+
+
+def build_map_reduce():
+    model = llm()
+
+    def fan_out(state: Essay) -> list[Send]:
+        return [Send("write", {"topic": topic}) for topic in state["topics"]]
+
+    async def write(state: Draft) -> dict:
+        answer = await model.ainvoke([HumanMessage(f"One line about {state['topic']}.")])
+        return {"drafts": [f"{state['topic']}: {answer.text}"]}
+
+    async def summarise(state: Essay) -> dict:
+        answer = await model.ainvoke([HumanMessage("Summarise:\n" + "\n".join(sorted(state["drafts"])))])
+        return {"summary": answer.text}
+
+    builder = StateGraph(Essay)
+    builder.add_node("write", write)
+    builder.add_node("summarise", summarise)
+    builder.add_conditional_edges(START, fan_out, ["write"])
+    builder.add_edge("write", "summarise")
+    builder.add_edge("summarise", END)
+    return builder.compile()
+
+
+# -- a subgraph as a node -----------------------------------------------------------------------
+
+
+class Report(TypedDict):
+    messages: Annotated[list[AnyMessage], add_messages]
+    report: str
+
+
+def build_subgraph_parent():
+    research = create_react_agent(llm(), [get_weather], name="research")
+
+    async def write_report(state: Report) -> dict:
+        answer = await llm().ainvoke([SystemMessage("Write a one-line report."), *state["messages"]])
+        return {"report": answer.text}
+
+    builder = StateGraph(Report)
+    builder.add_node("research", research)
+    builder.add_node("write_report", write_report)
+    builder.add_edge(START, "research")
+    builder.add_edge("research", "write_report")
+    builder.add_edge("write_report", END)
+    return builder.compile()
+
+
+# -- the Functional API ---------------------------------------------------------------------
+
+
+def build_functional():
+    model = llm().bind_tools([get_weather])
+    tools_by_name = {"get_weather": get_weather}
+
+    @task
+    def call_model(messages: list[AnyMessage]) -> AIMessage:
+        return model.invoke(messages)  # a sync task: run through the bridge
+
+    @task
+    async def call_tool(tool_call: dict):
+        return await tools_by_name[tool_call["name"]].ainvoke(tool_call)
+
+    @entrypoint()
+    async def agent(messages: list[AnyMessage]) -> list[AnyMessage]:
+        history = list(messages)
+        response = await call_model(history)
+        while response.tool_calls:
+            results = [await call_tool(call) for call in response.tool_calls]
+            history += [response, *results]
+            response = await call_model(history)
+        return [*history, response]
+
+    return agent
+
+
+# -- human in the loop ------------------------------------------------------------------------
+
+
+def build_approval():
+    model = llm()
+
+    async def draft(state: MessagesState) -> dict:
+        return {"messages": [await model.ainvoke(state["messages"])]}
+
+    def review(state: MessagesState) -> dict:
+        verdict = interrupt({"question": "Send this answer?", "draft": state["messages"][-1].text})
+        return {"messages": [HumanMessage(f"Reviewer says: {verdict}")]}
+
+    async def final(state: MessagesState) -> dict:
+        return {"messages": [await model.ainvoke(state["messages"])]}
+
+    builder = StateGraph(MessagesState)
+    builder.add_node("draft", draft)
+    builder.add_node("review", review)
+    builder.add_node("final", final)
+    builder.add_edge(START, "draft")
+    builder.add_edge("draft", "review")
+    builder.add_edge("review", "final")
+    builder.add_edge("final", END)
+    return builder.compile()
+
+
+# -- tools that use LangGraph's injections, return Commands, and fail -------------------------
+
+
+class Visits(MessagesState):
+    visited: Annotated[list[str], operator.add]
+
+
+@tool
+def count_messages(state: Annotated[dict, InjectedState]) -> str:
+    """How many messages the conversation has."""
+    return f"{len(state['messages'])} messages so far"
+
+
+@tool
+def remember_city(city: str, runtime: ToolRuntime) -> Command:
+    """Remember a city as visited."""
+    return Command(update={
+        "visited": [city],
+        "messages": [ToolMessage(f"remembered {city} (user {runtime.context['user']})", tool_call_id=runtime.tool_call_id)],
+    })
+
+
+@tool
+def echo_call_id(tool_call_id: Annotated[str, InjectedToolCallId]) -> str:
+    """Say which tool call this is."""
+    return f"I am {tool_call_id}"
+
+
+@tool
+def broken(city: str) -> str:
+    """Always fails."""
+    raise ValueError(f"no data for {city}")
+
+
+def build_tool_showcase():
+    tools = [count_messages, remember_city, echo_call_id, broken]
+    model = llm().bind_tools(tools)
+
+    async def agent(state: Visits) -> dict:
+        return {"messages": [await model.ainvoke(state["messages"])]}
+
+    builder = StateGraph(Visits, context_schema=dict)
+    builder.add_node("agent", agent)
+    builder.add_node("tools", ToolNode(tools, handle_tool_errors=True))
+    builder.add_edge(START, "agent")
+    builder.add_conditional_edges("agent", tools_condition)
+    builder.add_edge("tools", "agent")
+    return builder.compile()
+
+
+@tool
+def weather_lookup(city: str) -> str:
+    """The current weather in a city."""
+    return f"{city}: sunny, 21C"
+
+
+def build_react_agent_edited():
+    """``build_react_agent`` after a deliberate edit (a tool renamed): recorded runs must not replay on it."""
+    return create_react_agent(llm(), [weather_lookup, get_local_time], prompt="Answer with the tools.", name="weather-agent")
