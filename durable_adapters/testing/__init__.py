@@ -24,6 +24,7 @@ _LAZY: dict[str, str] = {
     "RecordedCall": "._history",
     "history_json": "._history",
     "recorded_calls": "._history",
+    "recorded_model_requests": "._history",
     "ModelRequest": "._scripted_server",
     "Reply": "._scripted_server",
     "ScriptedModelServer": "._scripted_server",
@@ -32,7 +33,7 @@ _LAZY: dict[str, str] = {
 
 if TYPE_CHECKING:
     from .._devserver import DevServer, free_port
-    from ._history import RecordedCall, history_json, recorded_calls
+    from ._history import RecordedCall, history_json, recorded_calls, recorded_model_requests
     from ._scripted_server import ModelRequest, Reply, ScriptedModelServer
     from ._worker_process import WorkerProcess
 
@@ -55,4 +56,5 @@ __all__ = [
     "free_port",
     "history_json",
     "recorded_calls",
+    "recorded_model_requests",
 ]

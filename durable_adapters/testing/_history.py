@@ -56,6 +56,38 @@ async def recorded_calls(handle: WorkflowHandle[Any, Any] | Any) -> list[Recorde
     return sorted(calls, key=lambda call: call.sequence)
 
 
+def recorded_model_requests(history: Any) -> list[dict[str, Any]]:
+    """Every model call's full request in a recorded history (a ``WorkflowHistory``), in order.
+
+    Conversations recorded as deltas (see ``durable_adapters._conversation``) are rebuilt, so
+    the result is what each call's model received, whichever way it was recorded.
+    """
+    import json
+
+    from temporalio.api.enums.v1 import EventType as _EventType
+
+    from .._names import MODEL_CALL_ACTIVITY
+
+    lists: dict[str, list[Any]] = {}
+    requests = []
+    for event in history.events:
+        if event.event_type != _EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            continue
+        attributes = event.activity_task_scheduled_event_attributes
+        if attributes.activity_type.name != MODEL_CALL_ACTIVITY:
+            continue
+        call = json.loads(attributes.input.payloads[0].data)
+        request = dict(call["request"])
+        delta = call.get("conversation")
+        if delta:
+            base = lists[delta["base"]][: delta["keep"]] if delta["base"] else []
+            items = base + delta["append"]
+            lists[attributes.activity_id] = items
+            request[delta["field"]] = items
+        requests.append(request)
+    return requests
+
+
 async def history_json(handle: WorkflowHandle[Any, Any] | Any) -> str:
     """The run's whole history as Temporal's JSON (what ``temporal workflow show --output json`` prints)."""
     workflow_handle = getattr(handle, "workflow_handle", handle)

@@ -25,7 +25,7 @@ from temporalio.client import WorkflowHistory
 
 from durable_adapters import REGISTRY, durable, host
 from durable_adapters._replay import replay_histories
-from durable_adapters.testing import Reply, history_json
+from durable_adapters.testing import Reply, history_json, recorded_model_requests
 from durable_adapters_langgraph import _model
 from tests.apps import langgraph_apps
 from tests.langgraph.test_run import FUNCTIONAL_SCRIPT, SUBGRAPH_SCRIPT, TOPICS, TWO_TOOLS, _essay_script
@@ -125,14 +125,7 @@ async def test_committed_histories_replay_on_the_current_code(recorded):
 
 
 def recorded_model_inputs(history: WorkflowHistory) -> list[dict]:
-    inputs = []
-    for event in history.events:
-        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            attrs = event.activity_task_scheduled_event_attributes
-            if attrs.activity_type.name == "durable-adapters.model_call":
-                (payload,) = attrs.input.payloads
-                inputs.append(json.loads(payload.data)["request"])
-    return inputs
+    return recorded_model_requests(history)  # conversations rebuilt from their recorded deltas
 
 
 async def test_replayed_model_call_inputs_are_identical_to_the_recorded_ones(recorded, monkeypatch):

@@ -158,7 +158,7 @@ async def _agenerate_with_cache(
         return await _ORIGINAL["_agenerate_with_cache"](self, messages, stop=stop, run_manager=run_manager, **kwargs)
     _raise_pending_refusal(run)
     request = build_request(run, self, messages, stop, kwargs)
-    response = await run.calls.model(model_key(self), request, summary=_summary(self))
+    response = await run.calls.model(model_key(self), request, summary=_summary(self), conversation="messages")
     return decode_result(response, run_manager)
 
 
@@ -172,7 +172,7 @@ def _generate_with_cache(
     request = build_request(run, self, messages, stop, kwargs)
     # Sync code (a sync node calling llm.invoke) runs in a bridged greenlet: this suspends it
     # until the activity completes. Outside the bridge the core raises an UnsupportedError.
-    response = run.calls.model_sync(model_key(self), request, summary=_summary(self))
+    response = run.calls.model_sync(model_key(self), request, summary=_summary(self), conversation="messages")
     return decode_result(response, run_manager)
 
 
