@@ -45,9 +45,18 @@ async def start_openai_agents(name: str, run_id: str):
     return await durable(build_openai_agents(), name=name, worker=False).start("Check every city.", run_id=run_id, max_turns=100)
 
 
+async def start_langgraph(name: str, run_id: str):
+    from durable_adapters import durable
+    from tests.benchmarks.failover_app import build_langgraph
+
+    graph = durable(build_langgraph(), name=name, worker=False)
+    return await graph.start({"messages": [("user", "Check every city.")]}, {"recursion_limit": 200}, run_id=run_id)
+
+
 SUBJECTS = {
     # framework: (worker target factory, start a run, read the final answer from the result)
     "openai-agents": (f"{APP}:build_openai_agents", start_openai_agents, lambda result: result.final_output),
+    "langgraph": (f"{APP}:build_langgraph", start_langgraph, lambda result: result["messages"][-1].content),
 }
 
 

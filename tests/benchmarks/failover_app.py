@@ -43,3 +43,17 @@ def build_openai_agents() -> Agent:
         tools=[get_weather],
         model=OpenAIChatCompletionsModel(model="gpt-4o-mini", openai_client=AsyncOpenAI()),
     )
+
+
+def build_langgraph():
+    """A prebuilt LangGraph ReAct agent around the same tool."""
+    from langchain_core.tools import tool
+    from langchain_openai import ChatOpenAI
+    from langgraph.prebuilt import create_react_agent
+
+    @tool("get_weather")
+    def get_weather_tool(city: str) -> str:
+        """The current weather in a city."""
+        return check_city(city)
+
+    return create_react_agent(ChatOpenAI(model="gpt-4o-mini"), tools=[get_weather_tool])
