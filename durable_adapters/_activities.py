@@ -49,6 +49,25 @@ async def _heartbeating() -> AsyncIterator[None]:
         task.cancel()
 
 
+def _without_cause_cycles(exc: BaseException) -> BaseException:
+    """``exc`` with any loop in its ``__cause__`` / ``__context__`` chain cut.
+
+    Some SDKs re-raise with ``raise e from e`` (CrewAI's OpenAI provider): the exception becomes
+    its own cause, and Temporal's failure converter, which follows causes, recurses until the
+    activity cannot even report its failure — the run then never fails.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        for attribute in ("__cause__", "__context__"):
+            linked = getattr(current, attribute)
+            if linked is not None and id(linked) in seen:
+                setattr(current, attribute, None)
+        current = current.__cause__ or current.__context__
+    return exc
+
+
 def _hosted(call: CallInput) -> Hosted:
     try:
         return REGISTRY.require(call.hosted)
@@ -69,7 +88,7 @@ async def model_call(call: CallInput) -> CallOutput:
         except ConfigurationError as exc:
             raise ApplicationError(str(exc), type=qualified_name(exc), non_retryable=True) from None
         except Exception as exc:
-            raise model_call_error(exc, model=hosted.adapter.describe_model(hosted, call.key)) from exc
+            raise model_call_error(exc, model=hosted.adapter.describe_model(hosted, call.key)) from _without_cause_cycles(exc)
     return CallOutput(response=response)
 
 
@@ -85,7 +104,7 @@ async def tool_call(call: CallInput) -> CallOutput:
                 f"tool {call.key!r} raised {type(exc).__name__}: {exc}",
                 type=qualified_name(exc),
                 non_retryable=True,
-            ) from exc
+            ) from _without_cause_cycles(exc)
     return CallOutput(response=response)
 
 

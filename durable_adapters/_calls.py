@@ -8,6 +8,7 @@ and returns the activity's JSON result. Sync framework code (under the sync brid
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -105,7 +106,10 @@ class DurableCalls:
             )
         except ActivityError as exc:
             if isinstance(exc.cause, CancelledError):
-                raise  # the run is being cancelled: let it end CANCELED, not FAILED
+                # The run is being cancelled. asyncio.CancelledError is a BaseException, so
+                # framework code that catches Exception (CrewAI tells the model "Error executing
+                # tool" and goes on) lets it through, and the run ends CANCELED, not FAILED.
+                raise asyncio.CancelledError(str(exc.cause)) from exc
             # Surface the call's own failure (e.g. "model call to gpt-4o failed with HTTP 401"),
             # not Temporal's wrapper, to the framework and on to the user.
             raise DurableCallError.from_activity_error(exc, summary) from exc

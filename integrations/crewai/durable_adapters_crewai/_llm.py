@@ -1,0 +1,210 @@
+"""LLM calls: every ``BaseLLM.call``/``acall`` of a durable run's crew becomes a model activity.
+
+Workflow side, the ``call``/``acall`` of each LLM class the hosted crew uses is wrapped once per
+process (class level, because a crew copy shares its LLM classes with every other crew). The
+wrapper acts only for LLM objects of the current run's crew copy (:mod:`._run`); it writes down
+what the request is made of — the messages, the tool schemas, the response model's name, the
+stop words and streaming mode in effect for this LLM — and makes the call as a ``model_call``
+activity. Callbacks and ``available_functions`` never cross: CrewAI's executor handles tool calls
+itself (they come back as tool-call objects), and the native providers do not use callbacks.
+
+Activity side, :func:`call_model` calls the live LLM object the worker hosts under the key (a
+per-call copy of it, so token usage is counted per call and no run sees another's) through
+CrewAI's sync ``call`` — the path a plain kickoff takes — on a thread, and sends back its result — text, tool calls, or the response model's data — and the call's token usage,
+which the workflow adds to the run's LLM exactly as CrewAI would have.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import threading
+from typing import Any
+
+from crewai.llms.base_llm import BaseLLM, call_stop_override, call_stream_override
+from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
+
+from durable_adapters import UnsupportedError
+from durable_adapters._sync_bridge import in_bridge
+
+from ._run import current
+from ._threads import in_thread
+
+_USAGE_KEYS = (
+    "total_tokens", "prompt_tokens", "completion_tokens", "successful_requests",
+    "cached_prompt_tokens", "reasoning_tokens", "cache_creation_tokens",
+)
+_wrapped: set[type] = set()
+_lock = threading.Lock()
+
+
+def class_ref(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def resolve_class(ref: str, known: dict[str, type] | None = None) -> type:
+    if known and ref in known:
+        return known[ref]
+    module, _, qualname = ref.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj  # type: ignore[no-any-return]
+
+
+# -- values that cross: text, tool-call objects, response models ------------------------------
+
+
+def encode_value(value: Any) -> Any:
+    """A provider result as JSON that :func:`decode_value` turns back into equal objects."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return {"plain": value}
+    if isinstance(value, BaseModel):
+        return {"model": class_ref(type(value)), "data": value.model_dump(mode="json", exclude_unset=True)}
+    if isinstance(value, list):
+        return {"list": [encode_value(item) for item in value]}
+    return {"json": to_jsonable_python(value)}
+
+
+def decode_value(data: Any, known: dict[str, type] | None = None) -> Any:
+    if "plain" in data:
+        return data["plain"]
+    if "model" in data:
+        return resolve_class(data["model"], known).model_validate(data["data"])
+    if "list" in data:
+        return [decode_value(item, known) for item in data["list"]]
+    return data["json"]
+
+
+# -- workflow side ----------------------------------------------------------------------------
+
+
+def _request(llm: BaseLLM, messages: Any, tools: Any, response_model: Any) -> dict[str, Any]:
+    return {
+        "messages": to_jsonable_python(messages),
+        "tools": to_jsonable_python(tools) if tools else None,
+        "response_model": class_ref(response_model) if response_model is not None else None,
+        "stop": list(llm.stop_sequences) if llm.stop_sequences else None,
+        "stream": llm._effective_stream(),
+    }
+
+
+def _result(llm: BaseLLM, response: dict[str, Any], response_model: Any) -> Any:
+    usage = response.get("usage") or {}
+    for name in _USAGE_KEYS:
+        llm._token_usage[name] = llm._token_usage.get(name, 0) + int(usage.get(name, 0))
+    known = {class_ref(response_model): response_model} if response_model is not None else None
+    return decode_value(response["result"], known)
+
+
+def fresh_usage(llms: Any) -> None:
+    """Give a crew copy's LLMs token counters of their own, starting at zero.
+
+    CrewAI's copies are shallow, so a copy's LLM shares its counter with the user's LLM (and with
+    every other run's copy). Counters shared *within* the crew stay shared — agents that share one
+    LLM count as they would in a plain run of a fresh crew.
+    """
+    fresh: dict[int, dict[str, int]] = {}
+    for llm in llms:
+        counter = llm._token_usage
+        llm._token_usage = fresh.setdefault(id(counter), {name: 0 for name in counter})
+
+
+def _key_for(llm: BaseLLM) -> str | None:
+    run = current()
+    if run is None:
+        return None
+    key = run.llm_keys.get(id(llm))
+    if key is None:
+        raise UnsupportedError(
+            f"the crew called an LLM ({type(llm).__name__} {getattr(llm, 'model', '')!r}) that is not "
+            "one of its agents' llm/function_calling_llm, manager_llm or planning_llm, so it has no "
+            "stable name a worker could find it by; give every agent an explicit llm=LLM(...)"
+        )
+    return key
+
+
+def _summary(key: str, llm: BaseLLM) -> str:
+    return f"llm · {key} · {getattr(llm, 'model', '')}"
+
+
+def _wrap(cls: type[BaseLLM]) -> None:
+    original_call, original_acall = cls.call, cls.acall
+
+    @functools.wraps(original_call)
+    def call(self: BaseLLM, messages: Any, tools: Any = None, callbacks: Any = None,
+             available_functions: Any = None, from_task: Any = None, from_agent: Any = None,
+             response_model: Any = None) -> Any:
+        key = _key_for(self)
+        if key is None:
+            return original_call(self, messages, tools, callbacks, available_functions, from_task, from_agent, response_model)
+        run = current()
+        assert run is not None
+        request = _request(self, messages, tools, response_model)
+        if not in_bridge():
+            raise UnsupportedError(
+                "CrewAI called an LLM synchronously from a thread it started inside a durable run; "
+                "this construct is not supported yet"
+            )
+        response = run.calls.model_sync(key, request, summary=_summary(key, self), conversation="messages")
+        return _result(self, response, response_model)
+
+    @functools.wraps(original_acall)
+    async def acall(self: BaseLLM, messages: Any, tools: Any = None, callbacks: Any = None,
+                    available_functions: Any = None, from_task: Any = None, from_agent: Any = None,
+                    response_model: Any = None) -> Any:
+        key = _key_for(self)
+        if key is None:
+            return await original_acall(self, messages, tools, callbacks, available_functions, from_task, from_agent, response_model)
+        run = current()
+        assert run is not None
+        request = _request(self, messages, tools, response_model)
+        response = await run.calls.model(key, request, summary=_summary(key, self), conversation="messages")
+        return _result(self, response, response_model)
+
+    call.__durable_original__ = original_call  # type: ignore[attr-defined]
+    acall.__durable_original__ = original_acall  # type: ignore[attr-defined]
+    cls.call = call  # type: ignore[method-assign]
+    cls.acall = acall  # type: ignore[method-assign]
+
+
+def intercept(llm: BaseLLM) -> None:
+    """Make ``type(llm)``'s calls interceptable (once per class per process)."""
+    cls = type(llm)
+    with _lock:
+        if cls not in _wrapped:
+            _wrap(cls)
+            _wrapped.add(cls)
+
+
+# -- activity side ----------------------------------------------------------------------------
+
+
+async def call_model(llm: BaseLLM, request: dict[str, Any], known: dict[str, type]) -> dict[str, Any]:
+    """Send one recorded request through the worker's live ``llm``; the activity side of ``call``."""
+    # A per-call copy shares the provider client but counts its own usage, so concurrent runs
+    # on one worker never mix their token counts.
+    per_call = llm.model_copy()
+    per_call._token_usage = {name: 0 for name in _USAGE_KEYS}
+    response_model = resolve_class(request["response_model"], known) if request.get("response_model") else None
+
+    def call() -> Any:
+        with call_stop_override(per_call, request.get("stop")), call_stream_override(per_call, bool(request.get("stream"))):
+            return per_call.call(
+                request["messages"],
+                tools=request.get("tools"),
+                callbacks=None,
+                available_functions=None,
+                response_model=response_model,
+            )
+
+    # CrewAI's own sync path, as a plain kickoff takes it, in a thread: the provider call and
+    # CrewAI's bookkeeping around it (first-use imports, token counting, event emission) must
+    # never hold the activity's event loop past the heartbeat timeout.
+    result = await in_thread(call)
+    return {"result": encode_value(result), "usage": dict(per_call._token_usage)}
+
+
+def describe(llm: BaseLLM, key: str) -> str:
+    return f"{getattr(llm, 'model', type(llm).__name__)} ({key})"

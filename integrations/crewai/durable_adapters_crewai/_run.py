@@ -1,0 +1,48 @@
+"""The durable run in progress, as seen by the interceptors (workflow side only).
+
+CrewAI's LLMs and tools are intercepted at class level (``_llm``, ``_tools``) because the crew's
+objects are shared: ``@tool`` objects are module singletons used by every crew, and a per-run
+copy of a crew still shares them. The interceptors act only while :data:`CURRENT` holds a run,
+which the adapter sets inside the workflow, and only for the objects of *that* run's copy of the
+crew, found by identity; every other caller (a plain run in another thread, an activity) gets
+CrewAI's own code.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from dataclasses import dataclass, field
+from typing import Any
+
+from durable_adapters import DurableCalls
+
+
+@dataclass
+class CrewRun:
+    """One durable run: its calls, and the stable key of each LLM and tool of its crew copy."""
+
+    calls: DurableCalls
+    llm_keys: dict[int, str] = field(default_factory=dict)
+    tool_keys: dict[int, str] = field(default_factory=dict)
+    keep_alive: list[Any] = field(default_factory=list)
+    """The keyed objects themselves, so no id in the maps is reused by a new object mid-run."""
+
+    def add(self, models: dict[str, Any], tools: dict[str, Any]) -> None:
+        # First key wins: one object reachable under two paths (a tool singleton given to two
+        # agents) resolves to the same live object in the worker under either key.
+        for key, llm in models.items():
+            self.llm_keys.setdefault(id(llm), key)
+            self.keep_alive.append(llm)
+        for key, tool in tools.items():
+            self.tool_keys.setdefault(id(tool), key)
+            self.keep_alive.append(tool)
+
+
+CURRENT: contextvars.ContextVar[CrewRun | None] = contextvars.ContextVar("durable_crewai_run", default=None)
+"""The run whose crew copy is executing in this context, or None outside durable runs."""
+
+
+def current() -> CrewRun | None:
+    return CURRENT.get()
+
+

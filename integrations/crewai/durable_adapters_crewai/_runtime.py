@@ -1,0 +1,101 @@
+"""The CrewAI adapter's implementation (imported on first use, see ``_adapter``).
+
+* Hosting: the crew's LLMs and tools are known by their path in the crew (``_keys``); what
+  cannot run durably is refused here, before any run.
+* In the workflow: ``akickoff`` on a fresh copy of the crew (``Crew.copy()``, CrewAI's own copy,
+  as ``kickoff_for_each`` uses), so runs share no task outputs or agent state; CrewAI's own loop
+  decides tasks, delegation, tool calls and retries as in a plain run. Its sync steps run under
+  the core's sync bridge; its event bus, thread pools and task-output database are kept out of
+  the workflow (``_inside``).
+* In activities: the live LLM and the live tool the worker hosts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crewai import Agent, Crew
+
+from durable_adapters import DurableCalls, DurableCore, Hosted
+
+from . import _human, _inside, _llm, _output, _tools
+from ._client import DurableCrew, DurableCrewAgent
+from ._keys import collect, normalise, refuse_unsupported
+from ._run import CURRENT, CrewRun
+
+
+class CrewAIRuntime:
+    """What :class:`~._adapter.CrewAIAdapter` delegates to once CrewAI is imported."""
+
+    def accepts(self, obj: Any) -> bool:
+        return isinstance(obj, (Crew, Agent))
+
+    def default_name(self, obj: Any) -> str | None:
+        if isinstance(obj, Crew):
+            # "crew" is every crew's default name: two crews would collide on it.
+            return obj.name if obj.name and obj.name != "crew" else None
+        return obj.role or None
+
+    def host(self, hosted: Hosted) -> None:
+        refuse_unsupported(hosted.obj)
+        models, tools = collect(hosted.obj)
+        hosted.models.update(models)
+        hosted.tools.update(tools)
+        hosted.state["classes"] = _output.output_classes(hosted.obj)
+        for llm in models.values():
+            _llm.intercept(llm)
+        _tools.install()
+        _inside.install()
+        _human.install()
+
+    def client(self, core: DurableCore) -> Any:
+        return DurableCrew(core) if isinstance(core.hosted.obj, Crew) else DurableCrewAgent(core)
+
+    def decode_result(self, hosted: Hosted, payload: dict[str, Any]) -> Any:
+        classes = hosted.state["classes"]
+        if payload["kind"] == "crew":
+            return _output.decode_crew_output(payload, classes)
+        return _output.decode_agent_output(payload, classes)
+
+    async def run(self, hosted: Hosted, payload: dict[str, Any], calls: DurableCalls) -> dict[str, Any]:
+        crew_run = CrewRun(calls)
+        CURRENT.set(crew_run)
+        try:
+            # The copy is made with the run current, so the crew it builds keeps its task-output
+            # log in memory (see _inside) and its LLM copies are keyed for this run only.
+            copy = hosted.obj.copy()
+            normalise(copy)
+            models, tools = collect(copy)
+            for llm in models.values():
+                _llm.intercept(llm)
+            _llm.fresh_usage(models.values())
+            crew_run.add(models, tools)
+            if payload["kind"] == "crew":
+                output = await copy.akickoff(inputs=payload["inputs"])
+                return _output.encode_crew_output(output)
+            response_format = payload.get("response_format")
+            result = await copy.akickoff(
+                payload["messages"],
+                response_format=_llm.resolve_class(response_format, hosted.state["classes"]) if response_format else None,
+            )
+            return _output.encode_agent_output(result)
+        finally:
+            CURRENT.set(None)  # set(), not reset(): eviction may leave from another context
+
+    async def call_model(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
+        return await _llm.call_model(hosted.model(key), request, hosted.state["classes"])
+
+    async def call_tool(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
+        return await _tools.call_tool(hosted.tool(key), request)
+
+    def payload_from_text(self, hosted: Hosted, text: str) -> dict[str, Any]:
+        if isinstance(hosted.obj, Crew):
+            return {"kind": "crew", "inputs": {"input": text}}
+        return {"kind": "agent", "messages": text, "response_format": None}
+
+    def result_text(self, result: Any) -> str:
+        return str(result.raw)
+
+    def describe_model(self, hosted: Hosted, key: str) -> str:
+        llm = hosted.models.get(key)
+        return _llm.describe(llm, key) if llm is not None else key

@@ -1,0 +1,122 @@
+"""Tool calls: every ``run`` of a tool of a durable run's crew becomes a tool activity.
+
+Workflow side, ``BaseTool.run`` and ``Tool.run`` are wrapped once per process, acting only for
+the tool objects of the current run's crew copy (the ``@tool`` objects a user gives agents are
+module singletons shared by every crew, so they are never patched one by one). Argument
+validation happens in the workflow, as in CrewAI; the call itself — ``Tool.func`` or the tool's
+``_run`` — runs in the activity, on the live tool the worker hosts under the key.
+
+Tools CrewAI adds itself (delegation to coworkers in hierarchical crews, ``add_image``) are not
+keyed and run in the workflow: they are the crew's own control flow, whose LLM calls are
+activities one by one.
+
+A tool that raises is not retried: its exception (type and message) is the call's recorded
+result and is raised again in the workflow, where CrewAI turns it into "Error executing tool: …"
+for the model exactly as in a plain run.
+
+The tool's result crosses as JSON: strings as they are, pydantic models by class and data, other
+JSON values as JSON; anything else as its ``str()``, which is what CrewAI shows the model.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+from typing import Any
+
+from crewai.tools.base_tool import BaseTool, Tool
+
+from durable_adapters import UnsupportedError
+from durable_adapters._sync_bridge import in_bridge
+
+from ._llm import decode_value, encode_value, resolve_class
+from ._run import current
+from ._threads import in_thread
+
+_installed = False
+_lock = threading.Lock()
+
+
+def _wrap(cls: type[BaseTool]) -> None:
+    original = cls.run
+
+    @functools.wraps(original)
+    def run(self: BaseTool, *args: Any, **kwargs: Any) -> Any:
+        crew_run = current()
+        key = crew_run.tool_keys.get(id(self)) if crew_run is not None else None
+        if key is None:
+            return original(self, *args, **kwargs)
+        assert crew_run is not None
+        if args:
+            raise UnsupportedError(f"tool {self.name!r} was called with positional arguments; durable runs pass keyword arguments only")
+        kwargs = self._validate_kwargs(kwargs)
+        if not in_bridge():
+            raise UnsupportedError(
+                f"tool {self.name!r} was called from a thread CrewAI started inside a durable run; "
+                "this construct is not supported yet"
+            )
+        response = crew_run.calls.tool_sync(key, {"arguments": kwargs}, summary=f"tool · {self.name}")
+        if "error" in response:
+            raise rebuild_error(response["error"])
+        return decode_value(response["result"])
+
+    run.__durable_original__ = original  # type: ignore[attr-defined]
+    cls.run = run  # type: ignore[method-assign]
+
+
+class ToolError(Exception):
+    """A tool's exception whose class could not be rebuilt in the workflow; same message."""
+
+    def __init__(self, message: str, type_name: str) -> None:
+        super().__init__(message)
+        self.type_name = type_name
+
+
+def rebuild_error(error: dict[str, Any]) -> Exception:
+    """The tool's exception again, as its own class when that takes a message, else :class:`ToolError`."""
+    message = error["message"]
+    try:
+        cls = resolve_class(error["type"])
+        if isinstance(cls, type) and issubclass(cls, Exception):
+            rebuilt = cls(message)
+            if str(rebuilt) == message:
+                return rebuilt
+    except Exception:
+        pass
+    return ToolError(message, error["type"])
+
+
+def install() -> None:
+    """Wrap ``BaseTool.run`` and ``Tool.run`` (which overrides it) once per process."""
+    global _installed
+    with _lock:
+        if not _installed:
+            _wrap(BaseTool)
+            _wrap(Tool)
+            _installed = True
+
+
+async def call_tool(tool: BaseTool, request: dict[str, Any]) -> dict[str, Any]:
+    """Run the live ``tool`` once with the recorded arguments; the activity side of ``run``."""
+    arguments = request["arguments"]
+    # What the tool's own run() would call, without its usage counter (see docs/crewai.md).
+    function = tool.func if isinstance(tool, Tool) else tool._run
+    try:
+        if inspect.iscoroutinefunction(function):
+            result = await function(**arguments)
+        else:
+            # In a thread: a slow sync tool must not stop the activity's heartbeats.
+            result = await in_thread(function, **arguments)
+            if inspect.isawaitable(result):
+                result = await result
+    except Exception as exc:
+        # The tool's own failure is CrewAI's business, as in a plain run: it tells the model
+        # "Error executing tool: <message>". It is recorded (never retried) and raised again in
+        # the workflow with the same type and message.
+        return {"error": {"type": f"{type(exc).__module__}:{type(exc).__qualname__}", "message": str(exc)}}
+    try:
+        encoded = encode_value(result)
+    except Exception:
+        encoded = {"plain": str(result)}
+    return {"result": encoded}
