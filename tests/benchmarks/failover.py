@@ -53,10 +53,18 @@ async def start_langgraph(name: str, run_id: str):
     return await graph.start({"messages": [("user", "Check every city.")]}, {"recursion_limit": 200}, run_id=run_id)
 
 
+async def start_crewai(name: str, run_id: str):
+    from durable_adapters import durable
+    from tests.benchmarks.failover_app import build_crewai
+
+    return await durable(build_crewai(), name=name, worker=False).start({}, run_id=run_id)
+
+
 SUBJECTS = {
     # framework: (worker target factory, start a run, read the final answer from the result)
     "openai-agents": (f"{APP}:build_openai_agents", start_openai_agents, lambda result: result.final_output),
     "langgraph": (f"{APP}:build_langgraph", start_langgraph, lambda result: result["messages"][-1].content),
+    "crewai": (f"{APP}:build_crewai", start_crewai, lambda result: result.raw),
 }
 
 

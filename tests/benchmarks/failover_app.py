@@ -57,3 +57,19 @@ def build_langgraph():
         return check_city(city)
 
     return create_react_agent(ChatOpenAI(model="gpt-4o-mini"), tools=[get_weather_tool])
+
+
+def build_crewai():
+    """A one-agent CrewAI crew around the same tool (CrewAI's native OpenAI tool calls)."""
+    from crewai import LLM, Agent, Crew, Task
+    from crewai.tools import tool
+
+    @tool("get_weather")
+    def get_weather_tool(city: str) -> str:
+        """The current weather in a city."""
+        return check_city(city)
+
+    agent = Agent(role="Checker", goal="Check every city", backstory="Thorough.",
+                  llm=LLM(model="gpt-4o-mini"), tools=[get_weather_tool], max_iter=200)
+    task = Task(description="Check every city.", expected_output="done", agent=agent)
+    return Crew(name="failover", agents=[agent], tasks=[task])
