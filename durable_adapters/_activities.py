@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -75,21 +76,54 @@ def _hosted(call: CallInput) -> Hosted:
         raise ApplicationError(str(exc), type=qualified_name(exc), non_retryable=True) from None
 
 
+# Model calls of this process by (workflow run id, activity id): the one in flight, or its result
+# for a while after. An attempt that Temporal gives up on — a heartbeat missed because the
+# process was starved of CPU, not dead — is retried, often on this same worker; the retry then
+# joins the call already in flight, or takes its result, instead of paying for it again.
+_model_calls: dict[tuple[str, str], asyncio.Task[dict[str, Any]]] = {}
+_KEEP_FINISHED_SECONDS = 120.0
+
+
 @activity.defn(name=MODEL_CALL_ACTIVITY)
 async def model_call(call: CallInput) -> CallOutput:
-    """Send one request to the model the key names, and return its response."""
+    """Send one request to the model the key names, and return its response.
+
+    Within one worker process a model call is sent at most once, whatever its attempts: a
+    retried attempt joins the request still in flight or reuses its result. (A retry on
+    another worker, after this one died, sends the request again: at-least-once.)
+    """
     hosted = _hosted(call)
+    info = activity.info()
+    key = (info.workflow_run_id or info.workflow_id or "", info.activity_id)
+    task = _model_calls.get(key)
+    if task is None:
+        task = asyncio.create_task(_send_model_call(hosted, call))
+        _model_calls[key] = task
+        task.add_done_callback(lambda done: _forget_later(key, done))
+    async with _heartbeating():
+        # shield: a cancelled attempt (timed out, or Temporal gave up on it) leaves the request
+        # running for the retry to join.
+        response = await asyncio.shield(task)
+    return CallOutput(response=response)
+
+
+def _forget_later(key: tuple[str, str], done: asyncio.Task[dict[str, Any]]) -> None:
+    if done.cancelled() or done.exception() is not None:
+        _model_calls.pop(key, None)  # a failed call is retried for real: nothing to join
+    else:
+        asyncio.get_running_loop().call_later(_KEEP_FINISHED_SECONDS, _model_calls.pop, key, None)
+
+
+async def _send_model_call(hosted: Hosted, call: CallInput) -> dict[str, Any]:
     request = call.request
     if call.conversation is not None:
         request = {**request, call.conversation.field: await _conversation.resolve(call.conversation)}
-    async with _heartbeating():
-        try:
-            response = await hosted.adapter.call_model(hosted, call.key, request)
-        except ConfigurationError as exc:
-            raise ApplicationError(str(exc), type=qualified_name(exc), non_retryable=True) from None
-        except Exception as exc:
-            raise model_call_error(exc, model=hosted.adapter.describe_model(hosted, call.key)) from _without_cause_cycles(exc)
-    return CallOutput(response=response)
+    try:
+        return await hosted.adapter.call_model(hosted, call.key, request)
+    except ConfigurationError as exc:
+        raise ApplicationError(str(exc), type=qualified_name(exc), non_retryable=True) from None
+    except Exception as exc:
+        raise model_call_error(exc, model=hosted.adapter.describe_model(hosted, call.key)) from _without_cause_cycles(exc)
 
 
 @activity.defn(name=TOOL_CALL_ACTIVITY)

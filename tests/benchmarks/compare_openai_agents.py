@@ -41,6 +41,9 @@ def script(tool_turns: int):
 
 
 async def main(calls: int, latency: float, repeats: int, turns: int) -> None:
+    # No trace export for any mode: the official plugin otherwise keeps retrying the OpenAI trace
+    # endpoint in the background (unreachable here), loading the process during every timing.
+    os.environ["OPENAI_AGENTS_DISABLE_TRACING"] = "1"
     from agents import Runner, set_tracing_disabled
     from agents.models.openai_provider import OpenAIProvider
     from temporalio.client import Client

@@ -169,3 +169,30 @@ def test_an_object_of_no_supported_framework_is_refused_at_once():
 
     with pytest.raises(ConfigurationError, match="no installed adapter accepts it"):
         durable(object())
+
+
+async def test_a_starved_worker_does_not_send_a_model_call_twice(scripted_model, monkeypatch, unique):
+    """Temporal retries a call whose worker missed its heartbeats while busy (not dead); the
+    retry on the same worker joins the request in flight instead of paying for it again."""
+    import time
+
+    from tests.apps.openai_weather import build_looper
+
+    server = scripted_model([Reply.text("Sunny.")], latency=3.0)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    handle = await durable(build_looper(), name=f"starved-{unique}").start("Paris?")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while not server.requests:
+        assert loop.time() < deadline, "the model call never arrived"
+        await asyncio.sleep(0.02)
+    # Block this process's event loop — the embedded worker's — for three heartbeat timeouts:
+    # its call misses its heartbeats, Temporal times the attempt out and schedules a retry.
+    time.sleep(3.0)
+
+    result = await asyncio.wait_for(handle.result(), timeout=60)
+
+    assert result.final_output == "Sunny."
+    (call,) = await recorded_calls(handle)
+    assert call.attempt >= 2  # Temporal did retry the call...
+    assert len(server.requests) == 1  # ...and the provider still received it only once
