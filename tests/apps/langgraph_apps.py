@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import operator
 import os
-import time
-from pathlib import Path
 from typing import Annotated, TypedDict
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
@@ -24,23 +22,13 @@ from langgraph.graph.message import add_messages
 from langgraph.prebuilt import InjectedState, ToolNode, ToolRuntime, create_react_agent, tools_condition
 from langgraph.types import Command, Send, interrupt
 
+from durable_adapters.testing import hold_point
+
 SECRET_KEY = "sk-test-key-never-in-history"
 
 
 def _log_and_wait(entry: str) -> None:
-    log = os.environ.get("TOOL_LOG")
-    if log:
-        with open(log, "a") as f:
-            f.write(entry + "\n")
-    hold = Path(os.environ.get("TOOL_HOLD", "/nonexistent"))
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if hold.read_text() != entry:
-                return
-        except FileNotFoundError:
-            return
-        time.sleep(0.02)
+    hold_point(entry)  # log the start; wait while the test holds this call
 
 
 @tool

@@ -9,28 +9,16 @@ to hope.
 from __future__ import annotations
 
 import os
-import time
-from pathlib import Path
 
 from agents import Agent, OpenAIChatCompletionsModel, function_tool
 from openai import AsyncOpenAI
 from pydantic import BaseModel
 
+from durable_adapters.testing import hold_point
+
 
 def _log_and_wait(entry: str) -> None:
-    log = os.environ.get("TOOL_LOG")
-    if log:
-        with open(log, "a") as f:
-            f.write(entry + "\n")
-    hold = Path(os.environ.get("TOOL_HOLD", "/nonexistent"))
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if hold.read_text() != entry:
-                return
-        except FileNotFoundError:
-            return
-        time.sleep(0.02)
+    hold_point(entry)  # log the start; wait while the test holds this call
 
 
 @function_tool

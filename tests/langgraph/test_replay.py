@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 from langchain_core.messages import HumanMessage
-from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 
 from durable_adapters import REGISTRY, durable, host

@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 from agents import Runner, set_tracing_disabled
 
 from durable_adapters import durable
-from durable_adapters.testing import Reply, recorded_calls
+from durable_adapters.testing import Reply, recorded_calls, wait_for_line
 from tests.apps.openai_weather import build_looper
 
 CITIES = ["Paris", "Rome", "Oslo"]
 SCRIPT = [Reply.tool_call("get_weather", {"city": city}) for city in CITIES] + [Reply.text("All sunny.")]
-
-
-async def wait_for_line(path: Path, line: str, timeout: float = 60.0) -> None:
-    """Wait until ``path`` contains ``line`` (the tool logs its start there)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        if path.exists() and line in path.read_text().splitlines():
-            return
-        await asyncio.sleep(0.02)
-    raise TimeoutError(f"{line!r} never appeared in {path}")
 
 
 @pytest.mark.parametrize("k", [1, 2, 3])

@@ -1,0 +1,53 @@
+"""Holding a tool call mid-flight, so a test can kill the worker that runs it.
+
+A kill test must SIGKILL a worker while a chosen call is certainly running, not after a sleep
+that hopes so. The test's tool calls :func:`hold_point` with an entry naming the call (e.g.
+``"get_weather Rome"``): the entry is appended to the file ``$TOOL_LOG``, and while the file
+``$TOOL_HOLD`` contains exactly that entry, the call waits. The test writes the entry to the
+hold file, waits with :func:`wait_for_line` until the call has logged its start, kills the
+worker, removes the hold file, and starts a new worker, whose retry of the call passes.
+Both variables are passed to the worker process through its environment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+
+LOG_ENV = "TOOL_LOG"
+HOLD_ENV = "TOOL_HOLD"
+
+
+def hold_point(entry: str, *, max_seconds: float = 60.0) -> None:
+    """Log ``entry`` to ``$TOOL_LOG`` (if set), then wait while ``$TOOL_HOLD`` holds exactly ``entry``.
+
+    Sync on purpose: tools of every framework can call it. Waits at most ``max_seconds``.
+    """
+    log = os.environ.get(LOG_ENV)
+    if log:
+        with open(log, "a") as file:
+            file.write(entry + "\n")
+    hold = os.environ.get(HOLD_ENV)
+    if not hold:
+        return
+    deadline = time.monotonic() + max_seconds
+    while time.monotonic() < deadline:
+        try:
+            if Path(hold).read_text() != entry:
+                return
+        except FileNotFoundError:
+            return
+        time.sleep(0.02)
+
+
+async def wait_for_line(path: Path, line: str, timeout: float = 60.0) -> None:
+    """Wait until the file ``path`` has a line equal to ``line`` (a held call logged its start)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if path.exists() and line in path.read_text().splitlines():
+            return
+        await asyncio.sleep(0.02)
+    raise TimeoutError(f"{line!r} never appeared in {path}")
