@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,7 +65,9 @@ async def main() -> None:
     from examples.langgraph_weather import graph  # built now: ChatOpenAI reads the environment
 
     dgraph = durable(graph)
-    thread = {"configurable": {"thread_id": f"demo-{os.getpid()}"}}
+    # A fresh thread each time: .durable/ keeps history across runs, and a reused id would
+    # continue an old conversation.
+    thread = {"configurable": {"thread_id": f"demo-{uuid.uuid4().hex[:8]}"}}
     try:
         await ask(dgraph, "Weather in Paris?", thread)
         await ask(dgraph, "And in Rome?", thread)
@@ -76,4 +79,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    from durable_adapters._process import exit_now
+
     asyncio.run(main())
+    exit_now(0)  # skip the interpreter teardown that can abort after a Temporal client (see _process)
