@@ -42,9 +42,6 @@ class Target:
         return str(self.connect_config.get("namespace", "default"))
 
 
-_started_server: DevServer | None = None
-
-
 def _local_ui_url(address: str, settings: DurableSettings) -> str | None:
     host, _, port = address.rpartition(":")
     if host in ("localhost", "127.0.0.1") and port == str(settings.dev_server_port):
@@ -54,7 +51,6 @@ def _local_ui_url(address: str, settings: DurableSettings) -> str | None:
 
 def resolve_target(settings: DurableSettings | None = None, *, start_dev_server: bool = True) -> Target:
     """Decide where to connect, starting the embedded dev server if that is what it takes."""
-    global _started_server
     settings = settings or DurableSettings()
     profile = ClientConfigProfile.load()
     if profile.address:
@@ -79,7 +75,6 @@ def resolve_target(settings: DurableSettings | None = None, *, start_dev_server:
         log_file=settings.home / "temporal.log",
     )
     server.start()
-    _started_server = server
     atexit.register(server.stop)
     print(
         f"durable-adapters: started the Temporal dev server on {address} (UI {ui}), "

@@ -69,7 +69,7 @@ def guarded() -> Iterator[None]:
 
 @contextmanager
 def unguarded() -> Iterator[None]:
-    """Lift the guard for a block that is known to be replay-safe (used by the project itself)."""
+    """Lift the guard for a block that is known to be replay-safe (e.g. code that reads the real clock on purpose)."""
     previous = _ACTIVE.get()
     _ACTIVE.set(False)
     try:

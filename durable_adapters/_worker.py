@@ -17,8 +17,7 @@ Tuning, and why:
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -26,7 +25,6 @@ from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from ._activities import ACTIVITIES
-from ._registry import Hosted
 from ._thread_pinning import RunPinnedExecutor
 from ._workflow import AgentLoopWorkflow
 
@@ -49,14 +47,6 @@ def create_worker(client: Client, task_queue: str, **overrides: Any) -> Worker:
     )
     options.update(overrides)
     return Worker(client, task_queue=task_queue, **options)
-
-
-def queues_for(hosted: Iterable[tuple[Hosted, str]]) -> dict[str, list[str]]:
-    """Group hosted names by the task queue each is served on."""
-    by_queue: dict[str, list[str]] = defaultdict(list)
-    for entry, queue in hosted:
-        by_queue[queue].append(entry.name)
-    return dict(by_queue)
 
 
 async def run_workers(client: Client, task_queues: Sequence[str], *, ready: asyncio.Event | None = None) -> None:

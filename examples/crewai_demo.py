@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from durable_adapters import durable  # noqa: E402
 from durable_adapters._connection import resolve_target  # noqa: E402
-from durable_adapters.testing import Reply, ScriptedModelServer, WorkerProcess  # noqa: E402
+from durable_adapters.testing import Reply, ScriptedModelServer, WorkerProcess, wait_for_call, wait_for_pending_input  # noqa: E402
 
 SCRIPT = [
     Reply.tool_calls([("get_weather", {"city": "Paris"}), ("get_population", {"city": "Paris"})]),
@@ -36,33 +36,6 @@ SCRIPT = [
 
 def say(message: str) -> None:
     print(f"\033[1m▸\033[0m {message}", flush=True)
-
-
-async def history_has(handle: object, marker: str, deadline: float = 60.0) -> None:
-    """Wait until the run's history has scheduled a call whose activity id contains ``marker``."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + deadline
-    while loop.time() < end:
-        async for event in handle.workflow_handle.fetch_history_events():  # type: ignore[attr-defined]
-            if event.HasField("activity_task_scheduled_event_attributes"):
-                if marker in event.activity_task_scheduled_event_attributes.activity_id:
-                    return
-        await asyncio.sleep(0.1)
-    raise TimeoutError(f"the run did not reach {marker!r} within a minute")
-
-
-async def next_prompt(handle: object, deadline: float = 60.0) -> dict:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + deadline
-    while loop.time() < end:
-        try:
-            prompt = await handle.pending_input()  # type: ignore[attr-defined]
-        except Exception:  # the new worker has not picked the run up yet
-            prompt = None
-        if prompt is not None:
-            return prompt  # type: ignore[no-any-return]
-        await asyncio.sleep(0.1)
-    raise TimeoutError("the run did not ask for review within a minute")
 
 
 async def main() -> int:
@@ -87,17 +60,17 @@ async def main() -> int:
     handle = await crew.start(inputs={"city": "Paris"})
     say(f"Run {handle.run_id} started: {handle.ui_url}")
 
-    await history_has(handle, "tools[get_weather]")
+    await wait_for_call(handle, key="agents[0].tools[get_weather]")
     await asyncio.sleep(0.5)
     worker.kill()
     say(f"SIGKILLed the worker (pid {worker.pid}) while get_weather was running.")
     replacement = WorkerProcess(targets, temporal_address=target.address, env=env, cwd=str(ROOT)).start()
     say("Started a fresh worker; the run continues from its last finished call.")
     try:
-        prompt = await next_prompt(handle)
+        prompt = await wait_for_pending_input(handle)
         say(f"The writer asks for review of: {prompt['output']!r}")
         await handle.resume("Shorter, please.")
-        prompt = await next_prompt(handle)
+        prompt = await wait_for_pending_input(handle)
         say(f"Revised: {prompt['output']!r}; accepting it.")
         await handle.resume("")
         result = await handle.result()
@@ -113,4 +86,6 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    from durable_adapters._process import exit_now
+
+    exit_now(asyncio.run(main()))

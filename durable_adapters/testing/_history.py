@@ -56,6 +56,25 @@ async def recorded_calls(handle: WorkflowHandle[Any, Any] | Any) -> list[Recorde
     return sorted(calls, key=lambda call: call.sequence)
 
 
+async def wait_for_call(
+    handle: WorkflowHandle[Any, Any] | Any, *, kind: str | None = None, key: str | None = None, timeout: float = 60.0
+) -> RecordedCall:
+    """The run's first call of ``kind`` ("model"/"tool") and/or ``key``, once the run has scheduled it.
+
+    A scheduled call may still be running: this is how a test or demo knows a call is in flight.
+    """
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        for call in await recorded_calls(handle):
+            if (kind is None or call.kind == kind) and (key is None or call.key == key):
+                return call
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"the run scheduled no {kind or ''} call {key or ''} within {timeout:.0f} s")
+
+
 def recorded_model_requests(history: Any) -> list[dict[str, Any]]:
     """Every model call's full request in a recorded history (a ``WorkflowHistory``), in order.
 

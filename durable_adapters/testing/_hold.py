@@ -1,4 +1,4 @@
-"""Holding a tool call mid-flight, so a test can kill the worker that runs it.
+"""Stopping a run at a chosen point for a test: a tool call held mid-flight, or a run waiting for input.
 
 A kill test must SIGKILL a worker while a chosen call is certainly running, not after a sleep
 that hopes so. The test's tool calls :func:`hold_point` with an entry naming the call (e.g.
@@ -15,6 +15,7 @@ import asyncio
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 LOG_ENV = "TOOL_LOG"
 HOLD_ENV = "TOOL_HOLD"
@@ -51,3 +52,25 @@ async def wait_for_line(path: Path, line: str, timeout: float = 60.0) -> None:
             return
         await asyncio.sleep(0.02)
     raise TimeoutError(f"{line!r} never appeared in {path}")
+
+
+async def wait_for_pending_input(handle: Any, timeout: float = 60.0) -> dict[str, Any]:
+    """The prompt of a run (a ``RunHandle``) once it waits for human input.
+
+    Polls ``handle.pending_input()``; a query no worker answers yet (none has taken the run,
+    or the one that had it was just killed) counts as "not waiting yet".
+    """
+    from temporalio.client import WorkflowQueryFailedError
+    from temporalio.service import RPCError
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        try:
+            prompt = await handle.pending_input()
+        except (WorkflowQueryFailedError, RPCError):
+            prompt = None
+        if prompt is not None:
+            return prompt  # type: ignore[no-any-return]
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"run {handle.run_id} never asked for input within {timeout:.0f} s")

@@ -8,6 +8,7 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
 from durable_adapters import RunHandle
+from durable_adapters.testing import wait_for_pending_input
 
 from ._fake_adapter import gate, host_fake, serving, start_program
 
@@ -16,24 +17,13 @@ def run_handle(handle) -> RunHandle:
     return RunHandle(handle, ui_url=None, decode=lambda payload: payload)
 
 
-async def wait_until_waiting(handle: RunHandle, timeout: float = 30.0) -> dict:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        prompt = await handle.pending_input()
-        if prompt is not None:
-            return prompt
-        await asyncio.sleep(0.05)
-    raise TimeoutError("the run never asked for input")
-
-
 @pytest.mark.parametrize("sync", [False, True], ids=["async", "sync-bridged"])
 async def test_a_run_waits_for_input_and_continues_with_the_answer(sync, temporal_client, unique):
     hosted = host_fake(f"ask-{sync}-{unique}")
     program = [{"op": "ask", "prompt": {"question": "approve?"}, "sync": sync}, {"op": "model", "key": "after"}]
     async with serving(temporal_client, f"core-ask-{sync}-{unique}") as queue:
         handle = run_handle(await start_program(temporal_client, queue, hosted.name, program, run_id=f"ask-{sync}-{unique}"))
-        assert await wait_until_waiting(handle) == {"question": "approve?"}
+        assert await wait_for_pending_input(handle) == {"question": "approve?"}
         await handle.resume({"approved": True})
         result = await asyncio.wait_for(handle.result(), timeout=30)
     assert result["results"][0] == {"approved": True}
@@ -50,7 +40,7 @@ async def test_an_answer_nobody_asked_for_is_rejected(temporal_client, unique):
         with pytest.raises(WorkflowUpdateFailedError):
             await handle.resume("too early")
         gate(held).release.set()
-        await wait_until_waiting(handle)
+        await wait_for_pending_input(handle)
         await handle.resume("now")
         result = await asyncio.wait_for(handle.result(), timeout=30)
     assert result["results"][1] == "now"  # the early answer was not kept for the later question
@@ -62,10 +52,10 @@ async def test_a_waiting_run_survives_a_worker_restart(temporal_client, unique):
     program = [{"op": "model", "key": "before"}, {"op": "ask", "prompt": {"q": "go?"}}, {"op": "model", "key": "after"}]
     async with serving(temporal_client, queue):
         handle = run_handle(await start_program(temporal_client, queue, hosted.name, program, run_id=f"askrestart-{unique}"))
-        await wait_until_waiting(handle)
+        await wait_for_pending_input(handle)
     # No worker now; the run waits in Temporal. A new worker picks it up from history.
     async with serving(temporal_client, queue):
-        assert await wait_until_waiting(handle) == {"q": "go?"}
+        assert await wait_for_pending_input(handle) == {"q": "go?"}
         await handle.resume("yes")
         result = await asyncio.wait_for(handle.result(), timeout=30)
     assert [r if isinstance(r, str) else r["key"] for r in result["results"]] == ["before", "yes", "after"]

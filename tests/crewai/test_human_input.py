@@ -5,25 +5,10 @@ from __future__ import annotations
 import asyncio
 
 from durable_adapters import durable
-from durable_adapters.testing import Reply, recorded_calls
+from durable_adapters.testing import Reply, recorded_calls, wait_for_pending_input
 from tests.apps.crewai_crews import build_human_crew
 
 SCRIPT = [Reply.text("Paris: the city of light, of love and of very long slogans."), Reply.text("Paris: city of light.")]
-
-
-async def wait_for_prompt(handle, timeout: float = 60.0):
-    """Poll the run's pending input (a query answered by the worker) until it asks for one."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        try:
-            prompt = await handle.pending_input()
-        except Exception:  # no worker has taken the run yet
-            prompt = None
-        if prompt is not None:
-            return prompt
-        await asyncio.sleep(0.05)
-    raise TimeoutError("the run never asked for input")
 
 
 async def test_human_feedback_waits_across_a_worker_restart(scripted_model, worker_process, monkeypatch, unique):
@@ -35,16 +20,16 @@ async def test_human_feedback_waits_across_a_worker_restart(scripted_model, work
 
     first = worker_process(target, env=env)
     handle = await durable(build_human_crew(), name=name, worker=False).start(inputs={"city": "Paris"})
-    prompt = await wait_for_prompt(handle)
+    prompt = await wait_for_pending_input(handle)
     assert prompt["kind"] == "crewai.human_feedback"
     assert prompt["agent"] == "Drafter"
     assert prompt["output"] == "Paris: the city of light, of love and of very long slogans."
     first.kill()  # nobody is running the run while it waits
 
     worker_process(target, env=env)
-    assert (await wait_for_prompt(handle))["output"] == prompt["output"]  # rebuilt from history
+    assert (await wait_for_pending_input(handle))["output"] == prompt["output"]  # rebuilt from history
     await handle.resume("Make it shorter.")
-    second = await wait_for_prompt(handle)  # CrewAI asks again about the revised answer
+    second = await wait_for_pending_input(handle)  # CrewAI asks again about the revised answer
     assert second["output"] == "Paris: city of light."
     await handle.resume("")  # empty feedback accepts the answer, as at CrewAI's terminal prompt
     result = await asyncio.wait_for(handle.result(), timeout=60)

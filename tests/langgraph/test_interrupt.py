@@ -10,23 +10,11 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
 from durable_adapters import durable
-from durable_adapters.testing import Reply, recorded_calls
+from durable_adapters.testing import Reply, recorded_calls, wait_for_pending_input
 from tests.apps.langgraph_apps import build_approval
 from tests.langgraph._compare import bodies, messages_view
 
 SCRIPT = [Reply.text("Draft: Paris is sunny."), Reply.text("Final: Paris is sunny, approved.")]
-
-
-async def wait_for_pending(handle, timeout: float = 30.0):
-    """The run's prompt once it waits for input (polls the run's query until it answers)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        prompt = await handle.pending_input()
-        if prompt is not None:
-            return prompt
-        await asyncio.sleep(0.05)
-    raise TimeoutError(f"run {handle.run_id} never asked for input")
 
 
 async def test_interrupt_waits_survives_a_worker_restart_and_resumes_like_command_resume(
@@ -47,7 +35,7 @@ async def test_interrupt_waits_survives_a_worker_restart_and_resumes_like_comman
     first = worker_process(target, env=env)
     handle = await durable(build_approval(), name=name, worker=False).start({"messages": [HumanMessage("Paris?")]})
 
-    prompt = await wait_for_pending(handle)
+    prompt = await wait_for_pending_input(handle)
     assert [i["value"] for i in prompt["interrupts"]] == [{"question": "Send this answer?", "draft": "Draft: Paris is sunny."}]
     assert len(server.served) == 1
     first.kill()  # nothing runs while the run waits: the worker can go away

@@ -24,7 +24,7 @@ from temporalio.client import WorkflowHistory
 
 from durable_adapters import REGISTRY, durable, host
 from durable_adapters._replay import replay_histories
-from durable_adapters.testing import Reply, history_json, recorded_model_requests
+from durable_adapters.testing import Reply, history_json, recorded_model_requests, wait_for_pending_input
 from durable_adapters_langgraph import _model
 from tests.apps import langgraph_apps
 from tests.langgraph.test_run import FUNCTIONAL_SCRIPT, SUBGRAPH_SCRIPT, TOPICS, TWO_TOOLS, _essay_script
@@ -74,7 +74,7 @@ def recorded():
 
 @pytest.mark.skipif(not os.environ.get("DURABLE_RECORD_HISTORIES"), reason="set DURABLE_RECORD_HISTORIES=1 to re-record")
 async def test_record_histories(scripted_model, monkeypatch):
-    from tests.langgraph.test_interrupt import SCRIPT as APPROVAL_SCRIPT, wait_for_pending
+    from tests.langgraph.test_interrupt import SCRIPT as APPROVAL_SCRIPT
 
     # One server for all: the graphs' models read OPENAI_BASE_URL when they are built, here.
     server = scripted_model([])
@@ -93,7 +93,7 @@ async def test_record_histories(scripted_model, monkeypatch):
     handle = await durable(recorded["approval"].obj, name="history-approval").start(
         {"messages": [HumanMessage("Paris?")]}, run_id="recorded-approval"
     )
-    await wait_for_pending(handle)
+    await wait_for_pending_input(handle)
     await handle.resume("yes, send it")
     await handle.result()
     (HISTORIES / "approval.json").write_text(await history_json(handle))
