@@ -13,7 +13,7 @@ from temporalio.client import WorkflowHistory
 
 from durable_adapters import durable, host
 from durable_adapters._replay import replay_histories
-from durable_adapters.testing import history_json
+from durable_adapters.testing import history_json, wait_for_pending_input
 from tests.apps.crewai_crews import (
     build_hierarchical_crew,
     build_human_crew,
@@ -21,7 +21,6 @@ from tests.apps.crewai_crews import (
     build_research_crew_edited,
 )
 from tests.crewai.test_human_input import SCRIPT as HUMAN_SCRIPT
-from tests.crewai.test_human_input import wait_for_prompt
 from tests.crewai.test_run import HIERARCHICAL_SCRIPT, RESEARCH_SCRIPT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +48,7 @@ async def test_record_history(name, scripted_model, monkeypatch):
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     handle = await durable(factory(), name=name).start(inputs=inputs, run_id=f"recorded-{name}")
     for answer in answers:
-        await wait_for_prompt(handle)
+        await wait_for_pending_input(handle)
         await handle.resume(answer)
     await handle.result()
     HISTORIES.mkdir(parents=True, exist_ok=True)
