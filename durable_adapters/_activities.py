@@ -24,7 +24,7 @@ from temporalio.exceptions import ApplicationError
 
 from . import _conversation
 from ._errors import ConfigurationError, model_call_error, qualified_name
-from ._names import MODEL_CALL_ACTIVITY, TOOL_CALL_ACTIVITY
+from ._names import FAST_FORWARD_SLICE_ACTIVITY, MODEL_CALL_ACTIVITY, TOOL_CALL_ACTIVITY
 from ._payloads import CallInput, CallOutput
 from ._registry import REGISTRY, Hosted
 
@@ -142,4 +142,9 @@ async def tool_call(call: CallInput) -> CallOutput:
     return CallOutput(response=response)
 
 
-ACTIVITIES = [model_call, tool_call]
+@activity.defn(name=FAST_FORWARD_SLICE_ACTIVITY)
+async def fast_forward_slice() -> None:
+    """Nothing: scheduled between slices of a fast-forward, it ends the workflow task (see ``_continue_as_new``)."""
+
+
+ACTIVITIES = [model_call, tool_call, fast_forward_slice]

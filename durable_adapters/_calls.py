@@ -17,6 +17,7 @@ from temporalio.exceptions import ActivityError, CancelledError
 
 from ._activities import model_call, tool_call
 from ._channel import RunChannel
+from ._continue_as_new import CarriedEntry, CarriedError, Continuation
 from ._conversation import ConversationTracker
 from ._payloads import CallInput, CallOutput, CallPolicy, RunInput
 from ._sync_bridge import await_only
@@ -30,6 +31,8 @@ class DurableCalls:
         self._sequence = 0
         self._channel = channel or RunChannel()
         self._conversations = ConversationTracker()
+        self._inputs = 0
+        self.continuation = Continuation(run.carried, run.options.continue_as_new_after_events)
 
     @property
     def hosted_name(self) -> str:
@@ -65,7 +68,14 @@ class DurableCalls:
 
         ``prompt`` (JSON) is what ``RunHandle.pending_input()`` shows while the run waits.
         """
-        return await self._channel.wait_for_input(prompt)
+        self._inputs += 1
+        answer_id = f"input {self._inputs}"
+        carried = await self.continuation.carried(answer_id)
+        if carried is not None:
+            return carried.value
+        value = await self._channel.wait_for_input(prompt)
+        self.continuation.record(answer_id, value=value)
+        return value
 
     def wait_for_input_sync(self, prompt: dict[str, Any]) -> Any:
         """:meth:`wait_for_input` for sync code running under the sync bridge."""
@@ -90,10 +100,18 @@ class DurableCalls:
         # caught as nondeterminism, with both calls named in the message.
         self._sequence += 1
         activity_id = f"{self._sequence} {kind} {key}"
+        carried = await self.continuation.carried(activity_id)
+        if carried is not None:  # made by an earlier run of this chain (see _continue_as_new)
+            if conversation is not None and isinstance(request.get(conversation), list):
+                # The next call of this model records its conversation against this one.
+                self._conversations.remember(key, activity_id, carried.run, request[conversation])
+            return _replayed(carried, summary)
+        await self.continuation.before_new_call(waiting_for_input=self._channel.pending is not None)
         delta = None
         if conversation is not None and isinstance(request.get(conversation), list):
             request = dict(request)
             delta = self._conversations.delta(key, activity_id, conversation, request.pop(conversation))
+        self.continuation.started()
         try:
             output: CallOutput = await workflow.execute_activity(
                 activity,
@@ -112,8 +130,19 @@ class DurableCalls:
                 raise asyncio.CancelledError(str(exc.cause)) from exc
             # Surface the call's own failure (e.g. "model call to gpt-4o failed with HTTP 401"),
             # not Temporal's wrapper, to the framework and on to the user.
-            raise DurableCallError.from_activity_error(exc, summary) from exc
+            error = DurableCallError.from_activity_error(exc, summary)
+            self.continuation.record(activity_id, error=CarriedError(message=str(error), type=error.type))
+            raise error from exc
+        finally:
+            self.continuation.finished()
+        self.continuation.record(activity_id, response=output.response)
         return output.response
+
+
+def _replayed(entry: CarriedEntry, summary: str) -> dict[str, Any]:
+    if entry.error is not None:
+        raise DurableCallError(entry.error.message, type=entry.error.type, summary=summary)
+    return entry.response or {}
 
 
 class DurableCallError(Exception):

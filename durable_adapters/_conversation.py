@@ -32,6 +32,9 @@ class ConversationDelta(BaseModel):
     base: str | None
     keep: int
     append: list[Any]
+    base_run: str | None = None
+    """The Temporal run whose history holds call ``base``, when it is an earlier run of a
+    continued-as-new chain; None: the run that recorded this delta."""
 
 
 # -- workflow side --------------------------------------------------------------------------
@@ -41,19 +44,25 @@ class ConversationTracker:
     """Remembers each model key's last list, to write the next call's list as a delta."""
 
     def __init__(self) -> None:
-        self._last: dict[str, tuple[str, list[Any]]] = {}
+        self._last: dict[str, tuple[str, str | None, list[Any]]] = {}
+
+    def remember(self, key: str, activity_id: str, run: str | None, items: list[Any]) -> None:
+        """Note a call an earlier run of the chain made (``run``), replayed by a fast-forward."""
+        self._last[key] = (activity_id, run, items)
 
     def delta(self, key: str, activity_id: str, field: str, items: list[Any]) -> ConversationDelta:
         previous = self._last.get(key)
         keep = 0
-        base = None
+        base = base_run = None
         if previous is not None:
-            base, before = previous
+            base, base_run, before = previous
             limit = min(len(before), len(items))
             while keep < limit and before[keep] == items[keep]:
                 keep += 1
-        self._last[key] = (activity_id, items)
-        return ConversationDelta(field=field, base=base if keep else None, keep=keep, append=items[keep:])
+        self._last[key] = (activity_id, None, items)
+        if not keep:
+            base = base_run = None
+        return ConversationDelta(field=field, base=base, keep=keep, append=items[keep:], base_run=base_run)
 
 
 # -- activity side --------------------------------------------------------------------------
@@ -76,13 +85,13 @@ def _cached(run_id: str, activity_id: str) -> list[Any] | None:
         return _cache.get((run_id, activity_id))
 
 
-async def _deltas_from_history() -> dict[str, ConversationDelta]:
-    """Every recorded model-call delta of the current activity's run, by activity id."""
+async def _deltas_from_history(run_id: str) -> dict[str, ConversationDelta]:
+    """Every recorded model-call delta of run ``run_id`` (of the current activity's workflow), by activity id."""
     from ._payloads import CallInput  # a cycle otherwise: _payloads imports this module
 
     info = activity.info()
     client = activity.client()
-    handle = client.get_workflow_handle(info.workflow_id, run_id=info.workflow_run_id)
+    handle = client.get_workflow_handle(info.workflow_id, run_id=run_id)
     deltas: dict[str, ConversationDelta] = {}
     async for event in handle.fetch_history_events():
         if event.event_type != EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
@@ -100,18 +109,20 @@ async def resolve(delta: ConversationDelta) -> list[Any]:
     """The full list ``delta`` stands for, in the current model-call activity."""
     info = activity.info()
     run_id = info.workflow_run_id or ""
-    items = await _expand(delta, run_id, None)
+    items = await _expand(delta, run_id, {})
     _remember(run_id, info.activity_id, items)
     return items
 
 
-async def _expand(delta: ConversationDelta, run_id: str, recorded: dict[str, ConversationDelta] | None) -> list[Any]:
+async def _expand(delta: ConversationDelta, run_id: str, recorded: dict[str, dict[str, ConversationDelta]]) -> list[Any]:
+    """``delta``, recorded in run ``run_id``, as a full list; ``recorded`` caches histories read, by run."""
     if delta.base is None:
         return list(delta.append)
-    base_items = _cached(run_id, delta.base)
+    base_run = delta.base_run or run_id
+    base_items = _cached(base_run, delta.base)
     if base_items is None:
-        if recorded is None:
-            recorded = await _deltas_from_history()
-        base_items = await _expand(recorded[delta.base], run_id, recorded)
-        _remember(run_id, delta.base, base_items)
+        if base_run not in recorded:
+            recorded[base_run] = await _deltas_from_history(base_run)
+        base_items = await _expand(recorded[base_run][delta.base], base_run, recorded)
+        _remember(base_run, delta.base, base_items)
     return base_items[: delta.keep] + list(delta.append)

@@ -31,7 +31,7 @@ from ._workflow import AgentLoopWorkflow
 
 T = TypeVar("T")
 
-_OPTIONS = ("task_queue", "model_policy", "tool_policy")
+_OPTIONS = ("task_queue", "model_policy", "tool_policy", "continue_as_new_after_events")
 
 
 class DurableCore:
@@ -113,9 +113,8 @@ class DurableCore:
         client = await _connection.connect(target)
         lease = await _embedded.acquire(client, self.task_queue) if self.worker else None
         run_id = run_id or f"{self.name}-{uuid.uuid4().hex[:12]}"
-        handle: WorkflowHandle[Any, RunOutput]
         try:
-            handle = await client.start_workflow(
+            await client.start_workflow(
                 AgentLoopWorkflow.run,
                 RunInput(hosted=self.name, framework=self.hosted.adapter.framework, payload=payload, options=self.options),
                 id=run_id,
@@ -124,14 +123,19 @@ class DurableCore:
                 id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
                 memo={MEMO_SOURCE: self.hosted.source, MEMO_FRAMEWORK: self.hosted.adapter.framework},
                 static_summary=f"{self.hosted.adapter.framework} · {self.name}",
+                # With the embedded worker polling this queue, the server hands the first workflow
+                # task straight back in the start response instead of queueing it for a poll.
+                request_eager_start=lease is not None,
             )
         except WorkflowAlreadyStartedError:
-            handle = client.get_workflow_handle(run_id, result_type=RunOutput)
+            pass
         except BaseException:
             if lease is not None:
                 await lease.release()
             raise
-        return self._handle(handle, target, lease)
+        # Not the handle start_workflow returned: that one is pinned to the first Temporal run, and
+        # queries and updates must reach the latest run after the run continued as new.
+        return self._handle(client.get_workflow_handle(run_id, result_type=RunOutput), target, lease)
 
     async def run(self, payload: dict[str, Any], *, run_id: str | None = None) -> Any:
         """Start (or attach to) a run and wait for its result."""
@@ -203,6 +207,8 @@ def durable(obj: Any, *, name: str | None = None, worker: bool = True, **options
         task_queue: Put the object on this task queue instead of its own.
         model_policy / tool_policy: :class:`CallPolicy` (or a dict of its fields) for timeouts
             and retries of model and tool calls.
+        continue_as_new_after_events: Continue a run as new once its history has this many
+            events, instead of when Temporal suggests it (see ``docs/architecture.md``).
     """
     unknown = sorted(set(options) - set(_OPTIONS))
     if unknown:
@@ -212,6 +218,7 @@ def durable(obj: Any, *, name: str | None = None, worker: bool = True, **options
     run_options = RunOptions(
         model=_policy(defaults.model, options.get("model_policy")),
         tool=_policy(defaults.tool, options.get("tool_policy")),
+        continue_as_new_after_events=options.get("continue_as_new_after_events"),
     )
     core = DurableCore(hosted, worker=worker, task_queue=options.get("task_queue"), options=run_options)
     wrapper = hosted.adapter.client(core)

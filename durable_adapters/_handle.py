@@ -59,7 +59,7 @@ class RunHandle(Generic[ResultT]):
             await self._done()
         if isinstance(output, dict):  # a handle fetched without a result type
             output = RunOutput.model_validate(output)
-        return self._decode(output.payload)
+        return self._decode(output.value())
 
     async def cancel(self) -> None:
         """Ask the run to stop; calls in flight are cancelled, finished ones stay in history."""

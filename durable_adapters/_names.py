@@ -18,6 +18,9 @@ MODEL_CALL_ACTIVITY = "durable-adapters.model_call"
 TOOL_CALL_ACTIVITY = "durable-adapters.tool_call"
 """Activity type of a single tool call."""
 
+FAST_FORWARD_SLICE_ACTIVITY = "durable-adapters.fast_forward_slice"
+"""Activity that does nothing: it ends the workflow task between slices of a fast-forward."""
+
 TASK_QUEUE_PREFIX = "durable-adapters."
 """Default task queue of a hosted object: this prefix plus the hosted name."""
 

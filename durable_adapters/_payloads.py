@@ -8,12 +8,16 @@ compatibility data like the names in ``_names``: add optional fields, never rena
 
 from __future__ import annotations
 
+import base64
+import json
+import zlib
 from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
 from temporalio.common import RetryPolicy
 
+from ._continue_as_new import Carry
 from ._conversation import ConversationDelta
 
 
@@ -54,6 +58,8 @@ class RunOptions(BaseModel):
 
     model: CallPolicy = Field(default_factory=_model_policy)
     tool: CallPolicy = Field(default_factory=_tool_policy)
+    continue_as_new_after_events: int | None = None
+    """Continue as new once history has this many events; None: when Temporal suggests it (4,096 by default)."""
 
 
 class RunInput(BaseModel):
@@ -66,12 +72,36 @@ class RunInput(BaseModel):
     payload: dict[str, Any]
     """The framework call's arguments, as the adapter encoded them."""
     options: RunOptions = Field(default_factory=RunOptions)
+    carried: Carry | None = None
+    """Set on a run that continued as new: the earlier runs' answers, for the fast-forward (see ``_continue_as_new``)."""
+
+
+COMPRESS_RESULTS_OVER = 256 * 1024
+"""Results larger than this (JSON bytes) are stored compressed: Temporal warns at 512 KB per payload."""
 
 
 class RunOutput(BaseModel):
-    """Result of the agent-loop workflow: the framework result, as the adapter encoded it."""
+    """Result of the agent-loop workflow: the framework result, as the adapter encoded it.
+
+    A long run's result (every item of a 1,000-call conversation) can pass Temporal's 512 KB
+    payload warning. Such a result is stored as base64(zlib(JSON)) in ``compressed``, with an empty
+    ``payload``; every other result stays readable as it is. Read it with :meth:`value`.
+    """
 
     payload: dict[str, Any]
+    compressed: str | None = None
+
+    @classmethod
+    def of(cls, payload: dict[str, Any]) -> RunOutput:
+        raw = json.dumps(payload, separators=(",", ":")).encode()
+        if len(raw) <= COMPRESS_RESULTS_OVER:
+            return cls(payload=payload)
+        return cls(payload={}, compressed=base64.b64encode(zlib.compress(raw, 6)).decode("ascii"))
+
+    def value(self) -> dict[str, Any]:
+        if self.compressed is None:
+            return self.payload
+        return json.loads(zlib.decompress(base64.b64decode(self.compressed)))  # type: ignore[no-any-return]
 
 
 class CallInput(BaseModel):

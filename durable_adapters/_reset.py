@@ -19,34 +19,52 @@ from temporalio.client import Client
 from ._errors import ConfigurationError
 
 
-async def reset_point_after_call(client: Client, run_id: str, call: int) -> int:
-    """The event id of the workflow task that completed right after call ``call`` finished."""
-    handle = client.get_workflow_handle(run_id)
-    scheduled: dict[int, str] = {}
-    call_done_at: int | None = None
-    async for event in handle.fetch_history_events():
-        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            scheduled[event.event_id] = event.activity_task_scheduled_event_attributes.activity_id
-        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
-            activity_id = scheduled.get(event.activity_task_completed_event_attributes.scheduled_event_id, "")
-            if activity_id.split(" ", 1)[0] == str(call):
-                call_done_at = event.event_id
-        elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED and call_done_at is not None:
-            return event.event_id
-    calls = sorted({int(a.split(" ", 1)[0]) for a in scheduled.values() if a.split(" ", 1)[0].isdigit()})
+async def reset_point(client: Client, run_id: str, call: int) -> tuple[str, int]:
+    """The Temporal run that made call ``call`` and the event id of the workflow task right after it.
+
+    A run that continued as new (see ``_continue_as_new``) is a chain of Temporal runs; the
+    chain is searched from the latest run back to the first.
+    """
+    temporal_run_id = (await client.get_workflow_handle(run_id).describe()).run_id  # the latest run first
+    seen: list[int] = []
+    while True:
+        handle = client.get_workflow_handle(run_id, run_id=temporal_run_id)
+        scheduled: dict[int, str] = {}
+        call_done_at: int | None = None
+        previous = ""
+        async for event in handle.fetch_history_events():
+            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+                previous = event.workflow_execution_started_event_attributes.continued_execution_run_id
+            elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+                scheduled[event.event_id] = event.activity_task_scheduled_event_attributes.activity_id
+            elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+                activity_id = scheduled.get(event.activity_task_completed_event_attributes.scheduled_event_id, "")
+                if activity_id.split(" ", 1)[0] == str(call):
+                    call_done_at = event.event_id
+            elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED and call_done_at is not None:
+                return temporal_run_id, event.event_id
+        seen += [int(a.split(" ", 1)[0]) for a in scheduled.values() if a.split(" ", 1)[0].isdigit()]
+        if not previous:
+            break
+        temporal_run_id = previous
     raise ConfigurationError(
         f"run {run_id!r} has no completed call {call} followed by a workflow task "
-        f"(its calls: {calls[0] if calls else 0}..{calls[-1] if calls else 0})"
+        f"(its calls: {min(seen) if seen else 0}..{max(seen) if seen else 0})"
     )
+
+
+async def reset_point_after_call(client: Client, run_id: str, call: int) -> int:
+    """The event id of the workflow task that completed right after call ``call`` finished (in its Temporal run)."""
+    return (await reset_point(client, run_id, call))[1]
 
 
 async def reset_after_call(client: Client, run_id: str, call: int, *, reason: str | None = None) -> str:
     """Reset ``run_id`` to just after call ``call``; return the Temporal run id of the new run."""
-    event_id = await reset_point_after_call(client, run_id, call)
+    temporal_run_id, event_id = await reset_point(client, run_id, call)
     response = await client.workflow_service.reset_workflow_execution(
         ResetWorkflowExecutionRequest(
             namespace=client.namespace,
-            workflow_execution=WorkflowExecution(workflow_id=run_id),
+            workflow_execution=WorkflowExecution(workflow_id=run_id, run_id=temporal_run_id),
             reason=reason or f"durable-adapters: run again after call {call}",
             workflow_task_finish_event_id=event_id,
             request_id=str(uuid.uuid4()),

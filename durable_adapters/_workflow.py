@@ -71,9 +71,30 @@ class AgentLoopWorkflow:
                 non_retryable=True,
             )
         calls = DurableCalls(run, self._channel)
+        continuation = calls.continuation
+        with _determinism.guarded(continuation.now), _sync_bridge.bridged_executor():
+            # The loop runs as a task so the run can continue as new while it is parked on a
+            # call (see _continue_as_new); a fast-forward answers carried calls alongside it.
+            loop = asyncio.ensure_future(hosted.adapter.run(hosted, run.payload, calls))
+            fast_forward = asyncio.ensure_future(continuation.deliver(loop.done))
+            try:
+                await workflow.wait_condition(
+                    lambda: loop.done() or continuation.carry is not None or continuation.divergence is not None
+                )
+            except asyncio.CancelledError:
+                # The run is cancelled: cancel the loop's calls and let the loop end with it.
+                fast_forward.cancel()
+                loop.cancel()
+                await asyncio.wait([loop])
+                raise
+        if not loop.done():
+            if continuation.divergence is not None:
+                raise ApplicationError(continuation.divergence, type="NondeterminismError", non_retryable=True)
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            workflow.continue_as_new(run.model_copy(update={"carried": continuation.carry}))
+        fast_forward.cancel()
         try:
-            with _determinism.guarded(), _sync_bridge.bridged_executor():
-                payload = await hosted.adapter.run(hosted, run.payload, calls)
+            payload = loop.result()
         except (asyncio.CancelledError, workflow.NondeterminismError):
             raise
         except ActivityError as exc:
@@ -88,4 +109,6 @@ class AgentLoopWorkflow:
             raise ApplicationError(
                 f"{type(exc).__name__}: {exc}", type=qualified_name(exc), non_retryable=True
             ) from exc
-        return RunOutput(payload=payload)
+        if continuation.divergence is not None:
+            raise ApplicationError(continuation.divergence, type="NondeterminismError", non_retryable=True)
+        return RunOutput.of(payload)

@@ -13,6 +13,7 @@ import temporalio.activity
 import temporalio.workflow
 from temporalio import workflow
 
+import durable_adapters._calls
 from durable_adapters import _names
 from durable_adapters._activities import ACTIVITIES, model_call, tool_call
 from durable_adapters._calls import DurableCalls
@@ -24,6 +25,7 @@ def test_workflow_activity_update_and_memo_names():
     assert _names.WORKFLOW_TYPE == "durable-adapters.AgentLoop"
     assert _names.MODEL_CALL_ACTIVITY == "durable-adapters.model_call"
     assert _names.TOOL_CALL_ACTIVITY == "durable-adapters.tool_call"
+    assert _names.FAST_FORWARD_SLICE_ACTIVITY == "durable-adapters.fast_forward_slice"
     assert _names.TASK_QUEUE_PREFIX == "durable-adapters."
     assert _names.RESUME_UPDATE == "resume"
     assert _names.PENDING_INPUT_QUERY == "pending_input"
@@ -50,6 +52,7 @@ def test_registered_workflow_and_activity_names_are_the_literals():
     assert temporalio.activity._Definition.from_callable(model_call).name == "durable-adapters.model_call"
     assert temporalio.activity._Definition.from_callable(tool_call).name == "durable-adapters.tool_call"
     assert sorted(temporalio.activity._Definition.from_callable(fn).name for fn in ACTIVITIES) == [
+        "durable-adapters.fast_forward_slice",
         "durable-adapters.model_call",
         "durable-adapters.tool_call",
     ]
@@ -62,7 +65,26 @@ async def test_activity_id_is_sequence_kind_key(monkeypatch):
         scheduled.append((temporalio.activity._Definition.from_callable(activity).name, kwargs["activity_id"], arg))
         return CallOutput(response={"ok": True})
 
+    class NoContinuation:  # outside a workflow: no history to measure, nothing carried
+        def __init__(self, *args):
+            pass
+
+        async def carried(self, answer_id):
+            return None
+
+        async def before_new_call(self, waiting_for_input):
+            pass
+
+        def started(self):
+            pass
+
+        finished = started
+
+        def record(self, *args, **kwargs):
+            pass
+
     monkeypatch.setattr(workflow, "execute_activity", execute_activity)
+    monkeypatch.setattr(durable_adapters._calls, "Continuation", NoContinuation)
     calls = DurableCalls(RunInput(hosted="triage-app", framework="openai-agents", payload={}))
 
     assert await calls.model("triage", {"q": 1}, summary="model · triage") == {"ok": True}
@@ -78,8 +100,8 @@ async def test_activity_id_is_sequence_kind_key(monkeypatch):
 
 
 def test_payload_field_names():
-    assert set(RunInput.model_fields) == {"hosted", "framework", "payload", "options"}
-    assert set(RunOptions.model_fields) == {"model", "tool"}
+    assert set(RunInput.model_fields) == {"hosted", "framework", "payload", "options", "carried"}
+    assert set(RunOptions.model_fields) == {"model", "tool", "continue_as_new_after_events"}
     assert set(CallPolicy.model_fields) == {
         "start_to_close_seconds",
         "heartbeat_timeout_seconds",
@@ -88,21 +110,26 @@ def test_payload_field_names():
         "max_retry_seconds",
         "max_attempts",
     }
-    assert set(RunOutput.model_fields) == {"payload"}
+    assert set(RunOutput.model_fields) == {"payload", "compressed"}
     assert set(CallInput.model_fields) == {"hosted", "key", "request", "conversation"}
     from durable_adapters._conversation import ConversationDelta
 
-    assert set(ConversationDelta.model_fields) == {"field", "base", "keep", "append"}
+    assert set(ConversationDelta.model_fields) == {"field", "base", "keep", "append", "base_run"}
     assert set(CallOutput.model_fields) == {"response"}
+    from durable_adapters._continue_as_new import Carry, CarriedEntry, CarriedError
+
+    assert set(Carry.model_fields) == {"runs", "answers", "started_at", "data"}
+    assert set(CarriedEntry.model_fields) == {"id", "at", "run", "response", "error", "value"}
+    assert set(CarriedError.model_fields) == {"message", "type"}
     # ... and they are the JSON keys in history (no aliases).
     run = RunInput(hosted="h", framework="f", payload={"input": "x"}).model_dump(mode="json")
-    assert set(run) == {"hosted", "framework", "payload", "options"}
-    assert set(run["options"]) == {"model", "tool"}
+    assert set(run) == {"hosted", "framework", "payload", "options", "carried"}
+    assert set(run["options"]) == {"model", "tool", "continue_as_new_after_events"}
     assert set(CallInput(hosted="h", key="k", request={}).model_dump(mode="json")) == {
         "hosted", "key", "request", "conversation"
     }
     assert set(CallOutput(response={}).model_dump(mode="json")) == {"response"}
-    assert set(RunOutput(payload={}).model_dump(mode="json")) == {"payload"}
+    assert set(RunOutput(payload={}).model_dump(mode="json")) == {"payload", "compressed"}
 
 
 # -- the OpenAI Agents adapter's keys ------------------------------------------------------------

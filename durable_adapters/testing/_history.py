@@ -9,6 +9,8 @@ from typing import Any
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle
 
+from .._names import MODEL_CALL_ACTIVITY, TOOL_CALL_ACTIVITY
+
 
 @dataclass(frozen=True)
 class RecordedCall:
@@ -23,36 +25,57 @@ class RecordedCall:
     attempt: int | None
 
 
-async def recorded_calls(handle: WorkflowHandle[Any, Any] | Any) -> list[RecordedCall]:
-    """The model and tool calls in ``handle``'s history (a ``RunHandle`` or a Temporal handle), in order."""
+async def run_histories(handle: WorkflowHandle[Any, Any] | Any) -> list[list[Any]]:
+    """The history events of every Temporal run of a durable run, first run first.
+
+    A long run continues as new (see ``durable_adapters._continue_as_new``); its calls are
+    spread over a chain of Temporal runs under one workflow id.
+    """
     workflow_handle = getattr(handle, "workflow_handle", handle)
-    scheduled: dict[int, tuple[Any, datetime]] = {}
-    done: dict[int, tuple[datetime, int]] = {}
-    async for event in workflow_handle.fetch_history_events():
-        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            scheduled[event.event_id] = (event.activity_task_scheduled_event_attributes, event.event_time.ToDatetime())
-        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
-            attrs = event.activity_task_started_event_attributes
-            done.setdefault(attrs.scheduled_event_id, (event.event_time.ToDatetime(), attrs.attempt))
-        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
-            attrs = event.activity_task_completed_event_attributes
-            attempt = done.get(attrs.scheduled_event_id, (None, None))[1]
-            done[attrs.scheduled_event_id] = (event.event_time.ToDatetime(), attempt)  # type: ignore[assignment]
+    client = workflow_handle._client  # noqa: SLF001 - the handle's own client, to open earlier runs
+    runs: list[list[Any]] = []
+    run_id = None  # the latest run, then back along the chain
+    while True:
+        current = client.get_workflow_handle(workflow_handle.id, run_id=run_id)
+        events = [event async for event in current.fetch_history_events()]
+        runs.append(events)
+        run_id = events[0].workflow_execution_started_event_attributes.continued_execution_run_id if events else ""
+        if not run_id:
+            return runs[::-1]
+
+
+async def recorded_calls(handle: WorkflowHandle[Any, Any] | Any) -> list[RecordedCall]:
+    """The model and tool calls of a run (a ``RunHandle`` or a Temporal handle), in order, over all its Temporal runs."""
     calls = []
-    for event_id, (attrs, at) in scheduled.items():
-        sequence, kind, key = attrs.activity_id.split(" ", 2)
-        completed, attempt = done.get(event_id, (None, None))
-        calls.append(
-            RecordedCall(
-                sequence=int(sequence),
-                kind=kind,
-                key=key,
-                activity_type=attrs.activity_type.name,
-                scheduled_at=at,
-                completed_at=completed,
-                attempt=attempt,
+    for events in await run_histories(handle):
+        scheduled: dict[int, tuple[Any, datetime]] = {}
+        done: dict[int, tuple[datetime, int]] = {}
+        for event in events:
+            if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+                scheduled[event.event_id] = (event.activity_task_scheduled_event_attributes, event.event_time.ToDatetime())
+            elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+                attrs = event.activity_task_started_event_attributes
+                done.setdefault(attrs.scheduled_event_id, (event.event_time.ToDatetime(), attrs.attempt))
+            elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+                attrs = event.activity_task_completed_event_attributes
+                attempt = done.get(attrs.scheduled_event_id, (None, None))[1]
+                done[attrs.scheduled_event_id] = (event.event_time.ToDatetime(), attempt)  # type: ignore[assignment]
+        for event_id, (attrs, at) in scheduled.items():
+            if attrs.activity_type.name not in (MODEL_CALL_ACTIVITY, TOOL_CALL_ACTIVITY):
+                continue  # e.g. a fast-forward's slice marker
+            sequence, kind, key = attrs.activity_id.split(" ", 2)
+            completed, attempt = done.get(event_id, (None, None))
+            calls.append(
+                RecordedCall(
+                    sequence=int(sequence),
+                    kind=kind,
+                    key=key,
+                    activity_type=attrs.activity_type.name,
+                    scheduled_at=at,
+                    completed_at=completed,
+                    attempt=attempt,
+                )
             )
-        )
     return sorted(calls, key=lambda call: call.sequence)
 
 
@@ -83,14 +106,10 @@ def recorded_model_requests(history: Any) -> list[dict[str, Any]]:
     """
     import json
 
-    from temporalio.api.enums.v1 import EventType as _EventType
-
-    from .._names import MODEL_CALL_ACTIVITY
-
     lists: dict[str, list[Any]] = {}
     requests = []
     for event in history.events:
-        if event.event_type != _EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        if event.event_type != EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             continue
         attributes = event.activity_task_scheduled_event_attributes
         if attributes.activity_type.name != MODEL_CALL_ACTIVITY:
@@ -99,6 +118,11 @@ def recorded_model_requests(history: Any) -> list[dict[str, Any]]:
         request = dict(call["request"])
         delta = call.get("conversation")
         if delta:
+            if delta.get("base_run"):
+                raise ValueError(
+                    f"call {attributes.activity_id!r} continues a conversation of an earlier run of its "
+                    "chain (the run continued as new); this reads one history only"
+                )
             base = lists[delta["base"]][: delta["keep"]] if delta["base"] else []
             items = base + delta["append"]
             lists[attributes.activity_id] = items

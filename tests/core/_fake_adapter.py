@@ -26,6 +26,10 @@ exercises one thing the core promises a framework:
     un-intercepted network call.
 ``{"op": "sleep", "seconds": S, "sync": bool}``
     ``time.sleep(S)``.
+``{"op": "parallel", "steps": [...]}``
+    the steps at once (``asyncio.gather``), as a framework runs parallel tool calls or branches.
+``{"op": "edited_model", "key": K, "edit": NAME}``
+    a model call with key ``EDITS.get(NAME, K)``: the test "edits the code" by setting ``EDITS[NAME]``.
 ``{"op": "raise", "message": M}``
     ``raise ValueError(M)``: the framework's own error.
 
@@ -52,7 +56,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 
 from durable_adapters import REGISTRY, Adapter, DurableCalls, DurableCore, Hosted
-from durable_adapters._payloads import RunInput, RunOutput
+from durable_adapters._payloads import RunInput, RunOptions, RunOutput
 from durable_adapters._worker import create_worker
 from durable_adapters._workflow import AgentLoopWorkflow
 
@@ -119,6 +123,12 @@ class FakeAdapter(Adapter):
             if step.get("sync"):
                 return await asyncio.to_thread(calls.wait_for_input_sync, step["prompt"])
             return await calls.wait_for_input(step["prompt"])
+        if op == "parallel":
+            return list(await asyncio.gather(*(self._step(inner, calls) for inner in step["steps"])))
+        if op == "edited_model":
+            # A model call whose key the test can change between runs: an edit of the agent's code.
+            key = EDITS.get(step["edit"], step["key"])
+            return await calls.model(key, step.get("request", {}), summary=f"model · {key}")
         if op == "emit":
             calls.emit(step["event"])
             return None
@@ -193,6 +203,7 @@ class Gate:
 
 
 _GATES: dict[str, Gate] = {}
+EDITS: dict[str, str] = {}
 
 
 def gate(name: str) -> Gate:
@@ -218,12 +229,13 @@ async def serving(client: Client, task_queue: str) -> AsyncIterator[str]:
 
 
 async def start_program(
-    client: Client, task_queue: str, hosted: str, steps: list[dict[str, Any]], *, run_id: str
+    client: Client, task_queue: str, hosted: str, steps: list[dict[str, Any]], *, run_id: str,
+    options: RunOptions | None = None,
 ) -> WorkflowHandle[Any, RunOutput]:
     """Start the real agent-loop workflow on ``steps`` for the hosted fake app ``hosted``."""
     return await client.start_workflow(
         AgentLoopWorkflow.run,
-        RunInput(hosted=hosted, framework=FRAMEWORK, payload={"steps": steps}),
+        RunInput(hosted=hosted, framework=FRAMEWORK, payload={"steps": steps}, options=options or RunOptions()),
         id=run_id,
         task_queue=task_queue,
     )

@@ -80,9 +80,9 @@ async def last_completed(client: Client, hosted_name: str, thread_id: str, *, wa
             except Exception:
                 turn -= 1  # it failed: the thread continues from the turn before
                 continue
-            return latest, output.payload
+            return latest, output.value()
         if status == WorkflowExecutionStatus.COMPLETED:
-            return latest, (await _handle(client, workflow_id).result()).payload
+            return latest, (await _handle(client, workflow_id).result()).value()
         turn -= 1
     return latest, None
 
