@@ -13,7 +13,15 @@ so a replay computes the same values, and it refuses what can never be replayed:
 
 * network I/O (``socket`` connect / ``getaddrinfo``): a model or tool call that was not
   intercepted would otherwise run silently inside the workflow;
-* ``time.sleep``, which would block the workflow thread.
+* ``time.sleep``, which would block the workflow thread;
+* ``asyncio.run``, which cannot start a loop on the workflow's thread (a sync step that uses it
+  would otherwise fail with asyncio's own, puzzling "running event loop" message).
+
+Threads that code inside a run starts itself (a ``threading.Thread``, a ``ThreadPoolExecutor``)
+run outside the workflow and see none of this: the guard marks them, and
+:func:`run_thread_context` gives an adapter the context of the run that started the calling
+thread, so its interceptors can refuse a model or tool call made there instead of letting it
+reach the provider outside an activity.
 
 Refusals raise :class:`DeterminismError`, which fails the run with a message naming the call.
 The patches are installed once per process and act only in a context where :func:`guarded` is
@@ -24,6 +32,7 @@ documented in docs/architecture.md.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import random
 import socket
@@ -39,8 +48,11 @@ from temporalio import workflow
 from ._errors import DeterminismError
 
 _ACTIVE: contextvars.ContextVar[bool] = contextvars.ContextVar("durable_adapters_guarded", default=False)
+# The run's clock (epoch seconds): workflow time, or the replayed time of a fast-forward.
+_CLOCK: contextvars.ContextVar[Callable[[], float] | None] = contextvars.ContextVar("durable_adapters_clock", default=None)
 _installed = False
 _install_lock = threading.Lock()
+_threads = threading.local()
 
 _RANDOM_FUNCTIONS = (
     "random", "uniform", "randint", "randrange", "choice", "choices",
@@ -54,17 +66,27 @@ def active() -> bool:
 
 
 @contextmanager
-def guarded() -> Iterator[None]:
-    """Activate the guard for the current context (and the tasks and greenlets it starts)."""
+def guarded(clock: Callable[[], float] | None = None) -> Iterator[None]:
+    """Activate the guard for the current context (and the tasks and greenlets it starts).
+
+    ``clock`` (epoch seconds) is what ``time.time`` reads; workflow time by default.
+    """
     install()
-    previous = _ACTIVE.get()
+    previous, previous_clock = _ACTIVE.get(), _CLOCK.get()
     _ACTIVE.set(True)
+    _CLOCK.set(clock)
     try:
         yield
     finally:
         # set(), not reset(token): when a worker evicts a waiting run, this block is left from
         # another context, where resetting a token raises.
         _ACTIVE.set(previous)
+        _CLOCK.set(previous_clock)
+
+
+def _now() -> float:
+    clock = _CLOCK.get()
+    return clock() if clock is not None else workflow.now().timestamp()
 
 
 @contextmanager
@@ -76,6 +98,33 @@ def unguarded() -> Iterator[None]:
         yield
     finally:
         _ACTIVE.set(previous)
+
+
+def run_thread_context() -> contextvars.Context | None:
+    """The context of the guarded run that started the calling thread, or None.
+
+    Set in threads started (``Thread.start``) by code running inside a guarded run, whatever
+    the thread runs; None in every other thread (the workflow's own, activities', the user's).
+    """
+    return getattr(_threads, "run_context", None)
+
+
+def _marking_thread_start(original: Callable[..., Any]) -> Callable[..., Any]:
+    def start(self: threading.Thread) -> None:
+        if _ACTIVE.get():
+            context = contextvars.copy_context()
+            run = self.run
+
+            def run_marked() -> None:
+                _threads.run_context = context
+                run()
+
+            self.run = run_marked  # type: ignore[method-assign]
+        original(self)
+
+    start.__wrapped__ = original  # type: ignore[attr-defined]
+    start.__doc__ = original.__doc__
+    return start
 
 
 def _routed(original: Callable[..., Any], in_workflow: Callable[..., Any]) -> Callable[..., Any]:
@@ -97,6 +146,19 @@ def _refused(what: str, advice: str) -> Callable[..., Any]:
     return refuse
 
 
+def _refuse_asyncio_run(main: Any, *args: Any, **kwargs: Any) -> Any:
+    if asyncio._get_running_loop() is None:
+        # Not on the workflow's loop (a thread of the run's own, say): asyncio.run works there.
+        return asyncio.run.__wrapped__(main, *args, **kwargs)  # type: ignore[attr-defined]
+    if asyncio.iscoroutine(main):
+        main.close()  # never run: keep the "never awaited" warning out of the logs
+    raise DeterminismError(
+        "asyncio.run() inside a durable workflow run: the code runs on the workflow's own event "
+        "loop (sync steps included), where another loop cannot be started. Make the function async "
+        "and await the coroutine instead"
+    )
+
+
 def _random_method(name: str) -> Callable[..., Any]:
     return lambda *args, **kwargs: getattr(workflow.random(), name)(*args, **kwargs)
 
@@ -108,8 +170,8 @@ def install() -> None:
         if _installed:
             return
         uuid.uuid4 = _routed(uuid.uuid4, workflow.uuid4)
-        time.time = _routed(time.time, lambda: workflow.now().timestamp())
-        time.time_ns = _routed(time.time_ns, lambda: int(workflow.now().timestamp() * 1_000_000_000))
+        time.time = _routed(time.time, _now)
+        time.time_ns = _routed(time.time_ns, lambda: int(_now() * 1_000_000_000))
         for name in _RANDOM_FUNCTIONS:
             if hasattr(random, name):
                 setattr(random, name, _routed(getattr(random, name), _random_method(name)))
@@ -133,4 +195,6 @@ def install() -> None:
             time.sleep,
             _refused("time.sleep()", "it would block the workflow; use asyncio.sleep in async code"),
         )
+        threading.Thread.start = _marking_thread_start(threading.Thread.start)  # type: ignore[method-assign]
+        asyncio.run = _routed(asyncio.run, _refuse_asyncio_run)
         _installed = True

@@ -83,6 +83,7 @@ async def test_astream_yields_updates_node_by_node_like_the_plain_graph(scripted
     assert values[-1][1]["messages"][-1].text == "Oslo is sunny."
 
 
+@pytest.mark.faults
 async def test_what_cannot_cross_is_refused_before_a_run(unique):
     dgraph = durable(build_sync_graph(), name=f"refuse-{unique}")
     with pytest.raises(UnsupportedError, match="interrupt_before"):
@@ -91,6 +92,7 @@ async def test_what_cannot_cross_is_refused_before_a_run(unique):
         await dgraph.ainvoke({"messages": []}, {"configurable": {"thread_id": "t"}}, run_id="r")
 
 
+@pytest.mark.faults
 async def test_a_graph_without_a_name_must_be_given_one():
     from durable_adapters import ConfigurationError
 
@@ -119,6 +121,7 @@ async def test_a_chat_model_langchain_cannot_serialise_runs_from_the_hosted_grap
     assert [(c.kind, c.key) for c in await recorded_calls(handle)] == [("model", "GenericFakeChatModel")]
 
 
+@pytest.mark.faults
 async def test_a_chat_model_made_at_run_time_that_cannot_be_serialised_fails_the_run_with_the_reason(unique):
     with pytest.raises(RunFailedError) as failure:
         await durable(_fake_model_graph(True), name=f"fake-late-{unique}").ainvoke({"messages": [HumanMessage("hi")]})

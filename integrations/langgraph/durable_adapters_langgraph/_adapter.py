@@ -68,6 +68,7 @@ class LangGraphAdapter(Adapter):
                 raise run.refusals[0]
             return result
         finally:
+            run.active = False  # threads the graph started may outlive the run
             _run.CURRENT.set(None)  # set(), not reset(): eviction may leave from another context
 
     async def call_model(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:

@@ -59,6 +59,18 @@ async def _result_or_interrupt(handle: RunHandle[Any], poll_interval: float = 0.
             await asyncio.gather(result, return_exceptions=True)
 
 
+def _crossing(what: str, write: Any, value: Any) -> Any:
+    """``write(value)``, or a TypeError that says what could not cross into the run and what can."""
+    try:
+        return write(value)
+    except TypeError as exc:
+        raise TypeError(
+            f"the {what} of a durable graph run cannot be written to its history ({exc}). Pass JSON "
+            "data, LangChain messages and other Serializable objects, or values LangGraph's checkpoint "
+            "serializer writes (dataclasses, pydantic models, enums, datetimes...)"
+        ) from exc
+
+
 def _stream_modes(stream_mode: str | Sequence[str] | None) -> list[str]:
     if stream_mode is None:
         return []
@@ -111,10 +123,10 @@ class DurableGraph:
         if "recursion_limit" in config:
             run_config["recursion_limit"] = int(config["recursion_limit"])
         payload: dict[str, Any] = {
-            "input": _encode_input(input),
+            "input": _crossing("input", _encode_input, input),
             "config": run_config,
             "stream_mode": _stream_modes(stream_mode),
-            "context": encode(context) if context is not None else None,
+            "context": _crossing("context", encode, context) if context is not None else None,
             "checkpoint": None,
         }
         thread_id = (config.get("configurable") or {}).get("thread_id")

@@ -47,7 +47,9 @@ def workflow_uuid7(nanoseconds: int | None = None) -> uuid.UUID:
 
 def _gated(original: Callable[..., Any], in_run: Callable[..., Any]) -> Callable[..., Any]:
     def routed(*args: Any, **kwargs: Any) -> Any:
-        if _run.CURRENT.get() is not None:
+        # Only in the workflow itself: a thread a node started has no workflow clock or random
+        # stream (a model or tool call made there is refused by its interceptor, naming it).
+        if _run.CURRENT.get() is not None and workflow.in_workflow():
             return in_run(*args, **kwargs)
         return original(*args, **kwargs)
 

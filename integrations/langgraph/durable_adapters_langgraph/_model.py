@@ -153,6 +153,7 @@ def _summary(model: BaseChatModel) -> str:
 async def _agenerate_with_cache(
     self: BaseChatModel, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
 ) -> ChatResult:
+    _run.refuse_off_workflow(f"a call of the chat model {model_key(self)}")
     run = _run.current()
     if run is None:
         return await _ORIGINAL["_agenerate_with_cache"](self, messages, stop=stop, run_manager=run_manager, **kwargs)
@@ -165,6 +166,7 @@ async def _agenerate_with_cache(
 def _generate_with_cache(
     self: BaseChatModel, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
 ) -> ChatResult:
+    _run.refuse_off_workflow(f"a call of the chat model {model_key(self)}")
     run = _run.current()
     if run is None:
         return _ORIGINAL["_generate_with_cache"](self, messages, stop=stop, run_manager=run_manager, **kwargs)
@@ -200,6 +202,7 @@ def _as_chunk(message: BaseMessage) -> BaseMessage:
 
 
 async def _astream(self: BaseChatModel, input: Any, config: Any = None, *, stop: list[str] | None = None, **kwargs: Any) -> AsyncIterator[Any]:
+    _run.refuse_off_workflow(f"a call of the chat model {model_key(self)}")
     if _run.current() is None:
         async for chunk in _ORIGINAL["astream"](self, input, config, stop=stop, **kwargs):
             yield chunk
@@ -209,6 +212,7 @@ async def _astream(self: BaseChatModel, input: Any, config: Any = None, *, stop:
 
 
 def _stream(self: BaseChatModel, input: Any, config: Any = None, *, stop: list[str] | None = None, **kwargs: Any) -> Iterator[Any]:
+    _run.refuse_off_workflow(f"a call of the chat model {model_key(self)}")
     if _run.current() is None:
         yield from _ORIGINAL["stream"](self, input, config, stop=stop, **kwargs)
         return

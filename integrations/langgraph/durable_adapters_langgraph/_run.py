@@ -12,7 +12,10 @@ from __future__ import annotations
 import contextvars
 from dataclasses import dataclass, field
 
-from durable_adapters import DurableCalls, Hosted
+from temporalio import workflow
+
+from durable_adapters import DurableCalls, Hosted, UnsupportedError
+from durable_adapters._determinism import run_thread_context
 
 
 @dataclass
@@ -23,6 +26,8 @@ class DurableRun:
     hosted: Hosted
     refusals: list[BaseException] = field(default_factory=list)
     """Refusals raised inside the graph; re-raised by the adapter even if user code swallowed them."""
+    active: bool = True
+    """False once the graph has returned (a thread it started may outlive it)."""
 
 
 CURRENT: contextvars.ContextVar[DurableRun | None] = contextvars.ContextVar("durable_langgraph_run", default=None)
@@ -38,3 +43,31 @@ def refuse(error: BaseException) -> BaseException:
     if run is not None:
         run.refusals.append(error)
     return error
+
+
+def off_workflow() -> DurableRun | None:
+    """The durable run whose graph started the calling thread, when the caller runs on such a
+    thread instead of in the workflow (a ``threading.Thread`` or thread pool a node started,
+    ``Runnable.batch``...); None in the workflow, in activities and outside durable runs."""
+    run = CURRENT.get()
+    if run is not None:
+        return None if workflow.in_workflow() else run
+    context = run_thread_context()
+    run = context.get(CURRENT) if context is not None else None
+    return run if run is not None and run.active else None
+
+
+def refuse_off_workflow(what: str) -> None:
+    """Fail the run when ``what`` (a model or tool call) is made on a thread the graph started:
+    it cannot be an activity from there, and sent directly it would bypass history."""
+    run = off_workflow()
+    if run is None:
+        return
+    error = UnsupportedError(
+        f"{what} was made on a thread started inside a durable LangGraph run (a threading.Thread, "
+        "a thread pool, Runnable.batch...). Such a thread runs outside the workflow, so the call "
+        "cannot run as an activity, and it is not sent. Make the call in the node itself (sync "
+        "nodes run through the sync bridge), or from an async node (ainvoke, abatch, asyncio.gather)"
+    )
+    run.refusals.append(error)
+    raise error

@@ -266,6 +266,7 @@ def _intercepted_ainvoke(cls: type) -> Any:
     original = cls.__dict__["ainvoke"]
 
     async def ainvoke(self: BaseTool, input: Any, config: Any = None, **kwargs: Any) -> Any:
+        _run.refuse_off_workflow(f"a call of the tool {self.name!r}")
         run = _run.current()
         if run is None:
             return await original(self, input, config, **kwargs)
@@ -281,6 +282,7 @@ def _intercepted_invoke(cls: type) -> Any:
     original = cls.__dict__["invoke"]
 
     def invoke(self: BaseTool, input: Any, config: Any = None, **kwargs: Any) -> Any:
+        _run.refuse_off_workflow(f"a call of the tool {self.name!r}")
         run = _run.current()
         if run is None:
             return original(self, input, config, **kwargs)
