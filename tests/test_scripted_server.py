@@ -507,3 +507,43 @@ async def test_openai_agents_runner_with_function_tool(serve: Serve, api: str) -
     assert "call_1_0" in json.dumps(second.body)
     assert "sunny in Paris" in json.dumps(second.body)
     assert server.repeats == []
+
+
+# Holding calls in flight (kill tests) ---------------------------------------------------------
+
+
+def test_hold_after_keeps_later_answers_until_release(serve: Serve) -> None:
+    server = serve([Reply.text("one"), Reply.text("two"), Reply.text("three"), Reply.text("four")])
+    server.hold_after(1)
+
+    assert chat(server, "first").choices[0].message.content == "one"  # the first is answered
+    with ThreadPoolExecutor(2) as pool:
+        second = pool.submit(chat, server, "second")
+        third = pool.submit(chat, server, "third")
+        held = server.wait_for_held(2, timeout=10)
+        # Decided on arrival: held requests count as served, but nobody has an answer yet.
+        assert {r.last_user_text() for r in held} == {"second", "third"}
+        assert len(server.served) == 3 and not second.done() and not third.done()
+        server.release()
+        answers = {second.result(timeout=10).choices[0].message.content, third.result(timeout=10).choices[0].message.content}
+
+    assert answers == {"two", "three"}
+    assert server.held == []
+    assert chat(server, "fourth", timeout=5).choices[0].message.content == "four"  # no longer held
+
+
+def test_a_held_call_resent_after_its_client_gave_up_is_a_repeat(serve: Serve) -> None:
+    server = serve([Reply.text("one"), Reply.text("two")])
+    server.hold_after(1)
+    chat(server, "first")
+
+    with pytest.raises(openai.APITimeoutError):
+        chat(server, "second", timeout=0.3)  # held: the client gives up, as a killed worker would
+    assert [r.last_user_text() for r in server.wait_for_held(1, timeout=5)] == ["second"]
+    server.release()
+    resent = chat(server, "second", timeout=5)
+
+    assert resent.choices[0].message.content == "two"
+    assert [r.last_user_text() for r in server.repeats] == ["second"]  # paid twice: at-least-once
+    with pytest.raises(TimeoutError):
+        server.wait_for_held(1, timeout=0.1)  # released: nothing is held any more

@@ -10,6 +10,8 @@
   :func:`wait_for_pending_input` — wait until a run asks for human input.
 * :func:`recorded_calls` / :func:`history_json` — a run's history, call by call;
   :func:`wait_for_call` — wait until a run has scheduled a given call.
+* :class:`KillMatrix` / :class:`KillPoint` — SIGKILL a worker at every model call of a run and
+  check the run a new worker finishes against the fault-free one.
 * pytest fixtures (installed as a pytest plugin): ``temporal_server``, ``temporal_client``,
   ``scripted_model``, ``worker_process``.
 """
@@ -25,12 +27,17 @@ _LAZY: dict[str, str] = {
     "DevServer": ".._devserver",
     "free_port": ".._devserver",
     "hold_point": "._hold",
+    "KilledRun": "._kill_matrix",
+    "KillMatrix": "._kill_matrix",
+    "KillPoint": "._kill_matrix",
+    "RunRecord": "._kill_matrix",
     "wait_for_line": "._hold",
     "wait_for_pending_input": "._hold",
     "RecordedCall": "._history",
     "history_json": "._history",
     "recorded_calls": "._history",
     "recorded_model_requests": "._history",
+    "run_histories": "._history",
     "wait_for_call": "._history",
     "ModelRequest": "._scripted_server",
     "Reply": "._scripted_server",
@@ -41,7 +48,8 @@ _LAZY: dict[str, str] = {
 if TYPE_CHECKING:
     from .._devserver import DevServer, free_port
     from ._hold import hold_point, wait_for_line, wait_for_pending_input
-    from ._history import RecordedCall, history_json, recorded_calls, recorded_model_requests, wait_for_call
+    from ._history import RecordedCall, history_json, recorded_calls, recorded_model_requests, run_histories, wait_for_call
+    from ._kill_matrix import KilledRun, KillMatrix, KillPoint, RunRecord
     from ._scripted_server import ModelRequest, Reply, ScriptedModelServer
     from ._worker_process import WorkerProcess
 
@@ -56,9 +64,13 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DevServer",
+    "KillMatrix",
+    "KillPoint",
+    "KilledRun",
     "ModelRequest",
     "RecordedCall",
     "Reply",
+    "RunRecord",
     "ScriptedModelServer",
     "WorkerProcess",
     "free_port",
@@ -66,6 +78,7 @@ __all__ = [
     "history_json",
     "recorded_calls",
     "recorded_model_requests",
+    "run_histories",
     "wait_for_call",
     "wait_for_line",
     "wait_for_pending_input",

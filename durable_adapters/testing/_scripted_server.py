@@ -24,6 +24,11 @@ twice with ``len(server.repeats)``.
 Injected faults (:meth:`~ScriptedModelServer.fail_next`) consume no reply and are not cached,
 so a failed call followed by a successful retry gets the reply the failed call would have had.
 
+Holding calls in flight: :meth:`~ScriptedModelServer.hold_after` ``(n)`` keeps the answer to
+every request after the ``n``-th served one until :meth:`~ScriptedModelServer.release`, and
+:meth:`~ScriptedModelServer.wait_for_held` waits until such a request has arrived. A kill test
+uses it to SIGKILL a worker while a chosen model call is certainly in flight.
+
 Determinism: ids are derived from the ordinal ``n`` of the distinct body being answered
 (``chatcmpl-n``, ``resp_n``, ``msg_n``, ``fc_n_i``, ``call_n_i``) and timestamps are fixed, so
 equal scripts driven by equal requests produce equal bytes on every run.
@@ -463,6 +468,12 @@ class _State:
     """Rendered answer per distinct (endpoint, canonical body); its size is the ordinal."""
     failures: deque[_Failure] = field(default_factory=deque)
     hangs: deque[float] = field(default_factory=deque)
+    hold_after: int | None = None
+    """Requests served after this many are held (see ``hold_after``); ``None``: none are."""
+    gate: threading.Event = field(default_factory=threading.Event)
+    """Set by ``release``: held requests wait on it."""
+    held: list[ModelRequest] = field(default_factory=list)
+    """Requests whose answer is held now, in arrival order."""
 
 
 class ScriptedModelServer:
@@ -489,6 +500,8 @@ class ScriptedModelServer:
         running (benchmarks)."""
         self._address = (host, port)
         self._lock = threading.Lock()
+        # Wakes wait_for_held() when a request is held; shares the lock.
+        self._held_changed = threading.Condition(self._lock)
         self._state = _State()
         # Set by stop() so requests sleeping in latency/hang_next wake up instead of holding
         # the test run hostage.
@@ -565,11 +578,20 @@ class ScriptedModelServer:
         with self._lock:
             return list(self._state.repeats)
 
+    @property
+    def held(self) -> list[ModelRequest]:
+        """Requests whose answer :meth:`hold_after` holds now, in arrival order (a copy)."""
+        with self._lock:
+            return list(self._state.held)
+
     def reset(self) -> None:
         """Forget requests, cached answers and pending faults; the script starts over from its
-        first reply (and ids from 1). ``script`` and ``latency`` are kept."""
+        first reply (and ids from 1). ``script`` and ``latency`` are kept. Held requests are
+        released."""
         with self._lock:
+            gate = self._state.gate
             self._state = _State()
+        gate.set()
 
     # Fault injection -------------------------------------------------------------------------
 
@@ -600,12 +622,51 @@ class ScriptedModelServer:
         with self._lock:
             self._state.hangs.extend([seconds] * times)
 
+    def hold_after(self, n: int) -> None:
+        """Hold the answer to every model request served after the first ``n`` until
+        :meth:`release`; ``n`` counts every request in :attr:`served`, also those served before
+        this call (since the start or the last :meth:`reset`).
+
+        Like :meth:`hang_next`, the answer is decided on arrival: a held request counts as
+        served (a provider that has started billing), and an identical request sent again --
+        the retry of a call whose worker died while it was held -- is recorded as a repeat.
+        Only requests answered with a 2xx are held. Held requests are listed in :attr:`held`;
+        :meth:`wait_for_held` waits for them. Calling it again replaces ``n``.
+        """
+        if n < 0:
+            raise ValueError(f"hold_after needs n >= 0, got {n}")
+        with self._lock:
+            self._state.hold_after = n
+
+    def release(self) -> None:
+        """Answer every held request now and hold no more (until the next :meth:`hold_after`).
+        A held request whose client has gone away is answered into the void."""
+        with self._lock:
+            state = self._state
+            gate, state.gate = state.gate, threading.Event()
+            state.hold_after = None
+            state.held.clear()
+        gate.set()
+
+    def wait_for_held(self, count: int = 1, timeout: float = 30.0) -> list[ModelRequest]:
+        """Block until at least ``count`` requests are held; return the held requests.
+
+        Raises :class:`TimeoutError` after ``timeout`` seconds. From async code, run it in a
+        thread (``await asyncio.to_thread(server.wait_for_held)``).
+        """
+        with self._held_changed:
+            if not self._held_changed.wait_for(lambda: len(self._state.held) >= count, timeout):
+                held = len(self._state.held)
+                raise TimeoutError(f"{held} model request(s) held after {timeout:g} s, expected {count}")
+            return list(self._state.held)
+
     # Answering -------------------------------------------------------------------------------
 
     def _answer(
         self, path: str, api: Api, raw: bytes, headers: dict[str, str]
-    ) -> tuple[_Answer, float]:
-        """Decide the answer to one model request and the delay before sending it.
+    ) -> tuple[_Answer, float, threading.Event | None]:
+        """Decide the answer to one model request, the delay before sending it, and the gate
+        to wait on first if it is held (else ``None``).
 
         The whole decision happens under the lock, so arrival order, reply order and ids agree
         even when requests come in concurrently.
@@ -636,9 +697,14 @@ class ScriptedModelServer:
             else:
                 answer = self._reply(request, state)
             request.status = answer.status
+            gate = None
             if 200 <= answer.status < 300:
+                if state.hold_after is not None and len(state.served) >= state.hold_after:
+                    gate = state.gate
+                    state.held.append(request)
+                    self._held_changed.notify_all()
                 state.served.append(request)
-        return answer, delay
+        return answer, delay, gate
 
     def _reply(self, request: ModelRequest, state: _State) -> _Answer:
         """The scripted answer: cached for a repeated body, else rendered from the next reply."""
@@ -672,6 +738,11 @@ class ScriptedModelServer:
         if seconds > 0:
             self._stopping.wait(seconds)
 
+    def _wait_for_release(self, gate: threading.Event) -> None:
+        # Bounded waits so stop() (which sets _stopping, not the gate) wakes held requests too.
+        while not gate.wait(0.05) and not self._stopping.is_set():
+            pass
+
 
 # --------------------------------------------------------------------------------------------
 # HTTP plumbing
@@ -699,7 +770,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(_error_answer(404, f"Invalid URL (POST {path})"))
             return
         headers = {name.lower(): value for name, value in self.headers.items()}
-        answer, delay = self.server.scripted._answer(path, api, raw, headers)
+        answer, delay, gate = self.server.scripted._answer(path, api, raw, headers)
+        if gate is not None:
+            self.server.scripted._wait_for_release(gate)
         self.server.scripted._wait(delay)
         self._send(answer)
 
