@@ -15,6 +15,7 @@ from tests.conftest import SECRET_KEY
 from tests.crewai.test_run import RESEARCH_SCRIPT
 
 
+@pytest.mark.faults
 async def test_a_bad_api_key_fails_the_run_at_once_naming_the_model(scripted_model, monkeypatch, unique):
     server = scripted_model([Reply.text("never")])
     server.fail_next(401, times=10)
@@ -35,6 +36,7 @@ async def test_a_bad_api_key_fails_the_run_at_once_naming_the_model(scripted_mod
     assert len(server.requests) == 3
 
 
+@pytest.mark.faults
 async def test_a_failing_provider_is_retried_by_temporal_and_the_run_completes(scripted_model, monkeypatch, unique):
     server = scripted_model([Reply.text("Sunny everywhere.")])
     # The provider's own client retries twice inside one attempt (openai's default); the third
@@ -82,6 +84,7 @@ async def test_runs_leave_the_users_crew_untouched(scripted_model, monkeypatch, 
     assert get_weather.run("Oslo") == "Oslo: sunny, 21C"  # and still works outside durable runs
 
 
+@pytest.mark.faults
 @pytest.mark.parametrize(
     ("build", "match"),
     [
@@ -98,6 +101,7 @@ def test_what_cannot_run_durably_is_refused_when_wrapped(build, match, unique):
         durable(build(), name=f"refused-{unique}")
 
 
+@pytest.mark.faults
 async def test_inputs_that_are_not_json_are_refused_before_any_run(unique):
     with pytest.raises(UnsupportedError, match="JSON"):
         await durable(build_looper_crew(), name=f"bad-input-{unique}").akickoff(inputs={"when": object()})
@@ -110,6 +114,7 @@ def test_kickoff_works_from_sync_code(scripted_model, monkeypatch, unique):
     assert result.raw == "sync ok"
 
 
+@pytest.mark.faults
 async def test_a_tool_that_raises_is_reported_to_the_model_as_in_a_plain_run(scripted_model, monkeypatch, unique):
     script = [Reply.tool_call("flaky_lookup", {"city": "Atlantis"}), Reply.text("No data for Atlantis.")]
     server = scripted_model(script)

@@ -92,7 +92,7 @@ def install() -> None:
             if run is None:
                 return original_prompt(crew)
             if not in_bridge():
-                raise UnsupportedError("CrewAI asked for human input from a thread it started; not supported")
+                raise run.refuse("CrewAI asked for human input from a thread it started; not supported")
             return _answer_text(run.calls.wait_for_input_sync(_prompt()))
 
         async def prompt_input_async(crew: Any) -> str:

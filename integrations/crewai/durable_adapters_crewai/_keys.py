@@ -109,6 +109,13 @@ def _check_agent(label: str, agent: BaseAgent) -> None:
                           "counted again on every replay")
 
 
+def _llm_guardrail(task: Any) -> bool:
+    from crewai.tasks.llm_guardrail import LLMGuardrail
+
+    guardrails = task.guardrails if isinstance(task.guardrails, (list, tuple)) else [task.guardrails]
+    return any(isinstance(g, (str, LLMGuardrail)) for g in [task.guardrail, *guardrails] if g is not None)
+
+
 def refuse_unsupported(obj: Crew | Agent) -> None:
     """Raise :class:`UnsupportedError` for what cannot run durably; say what to do instead."""
     if isinstance(obj, Crew):
@@ -137,5 +144,9 @@ def refuse_unsupported(obj: Crew | Agent) -> None:
                     raise _refuse(f"tasks[{j}] tool {tool.name!r} with max_usage_count", "see the agent tools")
             if task.async_execution:
                 raise _refuse(f"tasks[{j}].async_execution", "not tested durably yet; run tasks sequentially")
+            if _llm_guardrail(task):
+                raise _refuse(f"tasks[{j}] LLM guardrail (guardrail given as text)", "CrewAI validates the "
+                              "output with an agent it runs on an event loop of its own in a thread, where "
+                              "no model call can be made durably; check the output in a guardrail function")
     else:
         _check_agent("agent", obj)

@@ -24,8 +24,8 @@ from typing import Any
 from crewai.llms.base_llm import BaseLLM, call_stop_override, call_stream_override
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
+from temporalio import workflow
 
-from durable_adapters import UnsupportedError
 from durable_adapters._sync_bridge import in_bridge
 
 from ._run import current
@@ -111,13 +111,20 @@ def fresh_usage(llms: Any) -> None:
         llm._token_usage = fresh.setdefault(id(counter), {name: 0 for name in counter})
 
 
+_FROM_THREAD = (
+    "CrewAI called an LLM from a thread it started itself inside a durable run{what}; a model call "
+    "can only be made durably from the run's own loop, so this construct is not supported"
+)
+
+
 def _key_for(llm: BaseLLM) -> str | None:
     run = current()
     if run is None:
         return None
+    run.check()
     key = run.llm_keys.get(id(llm))
     if key is None:
-        raise UnsupportedError(
+        raise run.refuse(
             f"the crew called an LLM ({type(llm).__name__} {getattr(llm, 'model', '')!r}) that is not "
             "one of its agents' llm/function_calling_llm, manager_llm or planning_llm, so it has no "
             "stable name a worker could find it by; give every agent an explicit llm=LLM(...)"
@@ -141,12 +148,9 @@ def _wrap(cls: type[BaseLLM]) -> None:
             return original_call(self, messages, tools, callbacks, available_functions, from_task, from_agent, response_model)
         run = current()
         assert run is not None
-        request = _request(self, messages, tools, response_model)
         if not in_bridge():
-            raise UnsupportedError(
-                "CrewAI called an LLM synchronously from a thread it started inside a durable run; "
-                "this construct is not supported yet"
-            )
+            raise run.refuse(_FROM_THREAD.format(what=" (a synchronous LLM.call)"))
+        request = _request(self, messages, tools, response_model)
         response = run.calls.model_sync(key, request, summary=_summary(key, self), conversation="messages")
         return _result(self, response, response_model)
 
@@ -159,6 +163,13 @@ def _wrap(cls: type[BaseLLM]) -> None:
             return await original_acall(self, messages, tools, callbacks, available_functions, from_task, from_agent, response_model)
         run = current()
         assert run is not None
+        if not workflow.in_workflow():
+            # An event loop of CrewAI's own, in a thread of its own (asyncio.run in a thread pool:
+            # e.g. summarising the conversation when the context window is exceeded).
+            raise run.refuse(_FROM_THREAD.format(
+                what=" (LLM.acall on an event loop of its own, as when CrewAI summarises the conversation "
+                "after the model reported its context window exceeded)"
+            ))
         request = _request(self, messages, tools, response_model)
         response = await run.calls.model(key, request, summary=_summary(key, self), conversation="messages")
         return _result(self, response, response_model)

@@ -16,7 +16,7 @@ from typing import Any
 
 from crewai import Agent, Crew
 
-from durable_adapters import DurableCalls, DurableCore, Hosted
+from durable_adapters import DurableCalls, DurableCore, Hosted, UnsupportedError
 
 from . import _human, _inside, _llm, _output, _tools
 from ._client import DurableCrew, DurableCrewAgent
@@ -70,14 +70,22 @@ class CrewAIRuntime:
                 _llm.intercept(llm)
             _llm.fresh_usage(models.values())
             crew_run.add(models, tools)
+            try:
+                if payload["kind"] == "crew":
+                    output = await copy.akickoff(inputs=payload["inputs"])
+                else:
+                    response_format = payload.get("response_format")
+                    result = await copy.akickoff(
+                        payload["messages"],
+                        response_format=_llm.resolve_class(response_format, hosted.state["classes"]) if response_format else None,
+                    )
+            except Exception:
+                if crew_run.refused is not None:  # what CrewAI made of a refusal is beside the point
+                    raise UnsupportedError(crew_run.refused) from None
+                raise
+            crew_run.check()  # CrewAI may have swallowed it and finished another way
             if payload["kind"] == "crew":
-                output = await copy.akickoff(inputs=payload["inputs"])
                 return _output.encode_crew_output(output)
-            response_format = payload.get("response_format")
-            result = await copy.akickoff(
-                payload["messages"],
-                response_format=_llm.resolve_class(response_format, hosted.state["classes"]) if response_format else None,
-            )
             return _output.encode_agent_output(result)
         finally:
             CURRENT.set(None)  # set(), not reset(): eviction may leave from another context

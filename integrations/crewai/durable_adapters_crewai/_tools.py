@@ -4,7 +4,10 @@ Workflow side, ``BaseTool.run`` and ``Tool.run`` are wrapped once per process, a
 the tool objects of the current run's crew copy (the ``@tool`` objects a user gives agents are
 module singletons shared by every crew, so they are never patched one by one). Argument
 validation happens in the workflow, as in CrewAI; the call itself — ``Tool.func`` or the tool's
-``_run`` — runs in the activity, on the live tool the worker hosts under the key.
+``_run`` — runs in the activity, on the live tool the worker hosts under the key. The arguments
+cross as JSON (the validated ones, or the model's own when the schema builds objects that are not
+JSON) and are validated again in the activity, so the tool gets what its schema builds, as in a
+plain run.
 
 Tools CrewAI adds itself (delegation to coworkers in hierarchical crews, ``add_image``) are not
 keyed and run in the workflow: they are the crew's own control flow, whose LLM calls are
@@ -26,8 +29,8 @@ import threading
 from typing import Any
 
 from crewai.tools.base_tool import BaseTool, Tool
+from pydantic_core import to_jsonable_python
 
-from durable_adapters import UnsupportedError
 from durable_adapters._sync_bridge import in_bridge
 
 from ._llm import decode_value, encode_value, resolve_class
@@ -48,21 +51,37 @@ def _wrap(cls: type[BaseTool]) -> None:
         if key is None:
             return original(self, *args, **kwargs)
         assert crew_run is not None
+        crew_run.check()
         if args:
-            raise UnsupportedError(f"tool {self.name!r} was called with positional arguments; durable runs pass keyword arguments only")
-        kwargs = self._validate_kwargs(kwargs)
-        if not in_bridge():
-            raise UnsupportedError(
-                f"tool {self.name!r} was called from a thread CrewAI started inside a durable run; "
-                "this construct is not supported yet"
+            raise crew_run.refuse(
+                f"tool {self.name!r} was called with positional arguments; durable runs pass keyword arguments only"
             )
-        response = crew_run.calls.tool_sync(key, {"arguments": kwargs}, summary=f"tool · {self.name}")
+        if not in_bridge():
+            raise crew_run.refuse(
+                f"tool {self.name!r} was called from a thread CrewAI started inside a durable run; "
+                "this construct is not supported"
+            )
+        # Validated here, as CrewAI's run() does, so a bad call fails in the workflow as in a plain
+        # run; validated again in the activity, so the tool gets the values its schema builds
+        # (datetimes, enums, objects), not their JSON.
+        validated = self._validate_kwargs(kwargs)
+        response = crew_run.calls.tool_sync(key, {"arguments": _crossing(validated, kwargs)}, summary=f"tool · {self.name}")
         if "error" in response:
             raise rebuild_error(response["error"])
         return decode_value(response["result"])
 
     run.__durable_original__ = original  # type: ignore[attr-defined]
     cls.run = run  # type: ignore[method-assign]
+
+
+def _crossing(validated: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """The arguments as they go into history: the validated ones when they are JSON, else the
+    model's own (JSON), which the activity validates into the same values."""
+    try:
+        to_jsonable_python(validated)
+    except Exception:
+        return given
+    return validated
 
 
 class ToolError(Exception):
@@ -99,10 +118,10 @@ def install() -> None:
 
 async def call_tool(tool: BaseTool, request: dict[str, Any]) -> dict[str, Any]:
     """Run the live ``tool`` once with the recorded arguments; the activity side of ``run``."""
-    arguments = request["arguments"]
     # What the tool's own run() would call, without its usage counter (see docs/crewai.md).
     function = tool.func if isinstance(tool, Tool) else tool._run
     try:
+        arguments = tool._validate_kwargs(request["arguments"])
         if inspect.iscoroutinefunction(function):
             result = await function(**arguments)
         else:
