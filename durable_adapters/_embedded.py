@@ -83,3 +83,22 @@ async def acquire(client: Client, task_queue: str) -> Lease:
                 running.users += 1
                 return Lease(key, running)
         await running.closed.wait()  # the last user is shutting it down: start a fresh one after
+
+
+async def stop_all(timeout: float = 10.0) -> None:
+    """Stop every embedded worker of this loop, leases or not (a test session's end, a shutdown hook).
+
+    A handle that is never awaited keeps its lease, and with it its worker, until the loop
+    closes; closing a loop under a running worker can wait a long time on its pollers.
+    """
+    per_loop = _by_loop.get(asyncio.get_running_loop(), {})
+    running = [r for r in per_loop.values() if not r.closing]
+    for r in running:
+        r.closing = True
+    if running:
+        await asyncio.wait(
+            [asyncio.ensure_future(r.worker.__aexit__(None, None, None)) for r in running], timeout=timeout
+        )
+    per_loop.clear()
+    for r in running:
+        r.closed.set()

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+import faulthandler
+import sys
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -22,6 +24,15 @@ def _temporal_env(temporal_server) -> Iterator[None]:
         os.environ["TEMPORAL_ADDRESS"] = previous
 
 
+@pytest.fixture(scope="session", autouse=True)
+async def _embedded_workers_stopped() -> AsyncIterator[None]:
+    """Stop embedded workers that a test left running (a handle never awaited) before the loop closes."""
+    yield
+    from durable_adapters._embedded import stop_all
+
+    await stop_all()
+
+
 @pytest.fixture
 def unique() -> str:
     """A fresh suffix for hosted names and run ids, so tests sharing one server never collide."""
@@ -36,6 +47,15 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     status = getattr(config, "_durable_exit_status", None)
     if status is not None:
         exit_now(int(status))
+
+
+SESSION_LIMIT_SECONDS = float(os.environ.get("DURABLE_TEST_SESSION_LIMIT", 45 * 60))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A hung session (a worker or a loop that never closes) must not hold CI for its 90 minutes:
+    past the limit, print every thread's stack and exit 1."""
+    faulthandler.dump_traceback_later(SESSION_LIMIT_SECONDS, exit=True, file=sys.stderr)
 
 
 @pytest.hookimpl(trylast=True)
