@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FAST_RETRIES = {"initial_retry_seconds": 0.2, "max_retry_seconds": 1.0}
 
 
+@pytest.mark.faults
 @pytest.mark.parametrize("status", [429, 500])
 async def test_transient_model_errors_are_retried_and_the_run_completes(status, scripted_model, monkeypatch, unique):
     server = scripted_model([Reply.tool_call("get_weather", {"city": "Paris"}), Reply.text("Sunny.")])
@@ -36,6 +37,7 @@ async def test_transient_model_errors_are_retried_and_the_run_completes(status, 
     assert first_model_call.kind == "model" and first_model_call.attempt >= 2  # retried by Temporal
 
 
+@pytest.mark.faults
 async def test_unauthorized_fails_the_run_on_the_first_attempt_naming_the_model(scripted_model, monkeypatch, unique):
     server = scripted_model([Reply.text("never")])
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)

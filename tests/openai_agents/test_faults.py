@@ -1,4 +1,5 @@
-"""Faults beyond a lost worker: time travel with reset, and the Temporal server restarting mid-run."""
+"""Faults beyond a lost worker: time travel with reset, the Temporal server restarting mid-run,
+permanent model errors, bad input and state, sync model calls with no bridge, and a changed call order."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 
 from durable_adapters import durable
 from durable_adapters._converter import DATA_CONVERTER
@@ -196,3 +198,194 @@ async def test_a_starved_worker_does_not_send_a_model_call_twice(scripted_model,
     (call,) = await recorded_calls(handle)
     assert call.attempt >= 2  # Temporal did retry the call...
     assert len(server.requests) == 1  # ...and the provider still received it only once
+
+
+# -- model faults: permanent errors ---------------------------------------------------------
+
+
+async def run_failure(handle):
+    """The run's failure (it must fail within 30 s) and its Temporal status afterwards."""
+    from durable_adapters import RunFailedError
+
+    with pytest.raises(RunFailedError) as failure:
+        await asyncio.wait_for(handle.result(), timeout=30)
+    description = await handle.workflow_handle.describe()
+    return failure.value, description
+
+
+@pytest.mark.parametrize("status, error_type", [(400, "openai.BadRequestError"), (404, "openai.NotFoundError")])
+async def test_a_permanent_model_error_fails_the_run_on_the_first_attempt_naming_the_model(
+    status, error_type, scripted_model, monkeypatch, unique
+):
+    from tests.apps.openai_weather import build_looper
+
+    server = scripted_model([Reply.text("never")])
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    server.fail_next(status, times=20)  # every attempt would fail: only the first may be made
+
+    handle = await durable(build_looper(), name=f"looper-{status}-{unique}").start("Paris?")
+    error, description = await run_failure(handle)
+
+    assert f"model call to gpt-4o-mini (agent 'looper') failed with HTTP {status}" in str(error)
+    assert "not retried" in str(error)
+    assert error.type == error_type
+    assert len(server.requests) == 1  # the OpenAI client does not retry it...
+    (call,) = await recorded_calls(handle)
+    assert (call.kind, call.attempt) == ("model", 1)  # ...and neither did Temporal
+    assert description.status == WorkflowExecutionStatus.FAILED
+
+
+# -- bad input: an unknown name on the worker ------------------------------------------------
+
+
+async def test_a_run_of_a_name_the_worker_does_not_host_fails_in_seconds_saying_what_to_do(
+    scripted_model, worker_process, unique
+):
+    from tests.apps.openai_weather import build_looper
+
+    server = scripted_model([Reply.text("never")])
+    queue = f"shared-{unique}"  # one queue for both names: the worker takes the run it cannot serve
+    worker_process(f"other-{unique}=tests.apps.openai_weather:build_looper", task_queue=queue,
+                   env={"OPENAI_BASE_URL": server.base_url})
+    dagent = durable(build_looper(), name=f"ghost-{unique}", worker=False, task_queue=queue)
+
+    started = time.monotonic()
+    handle = await dagent.start("Paris?")
+    error, description = await run_failure(handle)
+
+    assert time.monotonic() - started < 10
+    assert error.type == "durable_adapters._errors.ConfigurationError"
+    assert f"hosts 'ghost-{unique}' (this one hosts other-{unique})" in str(error)
+    assert "Start a worker that hosts it" in str(error)
+    assert description.status == WorkflowExecutionStatus.FAILED and description.close_time is not None
+    assert server.requests == []
+
+
+# -- bad input: unserialisable state ---------------------------------------------------------
+
+
+def _contexts():
+    from tests.apps.openai_fault_apps import Session
+
+    return {"dict": lambda service=None: {"user": "ann", "service": service},
+            "dataclass": lambda service=None: Session(service=service)}
+
+
+@pytest.mark.parametrize("kind", ["dict", "dataclass"])
+async def test_a_context_holding_a_live_object_is_refused_before_any_run(kind, unique):
+    from durable_adapters import UnsupportedError
+    from tests.apps.openai_fault_apps import WeatherService, build_connector
+
+    dagent = durable(build_connector(), name=f"connector-refused-{kind}-{unique}")
+    with pytest.raises(UnsupportedError, match="cannot be written as JSON.*must be plain data"):
+        await dagent.run("Paris?", context=_contexts()[kind](WeatherService()))
+
+
+@pytest.mark.parametrize("kind", ["dict", "dataclass"])
+async def test_a_tool_that_puts_a_live_object_in_the_context_fails_the_run_without_retrying(
+    kind, scripted_model, monkeypatch, unique
+):
+    from tests.apps.openai_fault_apps import build_connector
+
+    server = scripted_model([Reply.tool_call("connect", {"city": "Paris"}), Reply.text("never")])
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+
+    handle = await durable(build_connector(), name=f"connector-{kind}-{unique}").start(
+        "Paris?", context=_contexts()[kind]()
+    )
+    error, description = await run_failure(handle)
+
+    message = str(error)
+    assert "connector/connect" in message and "WeatherService" in message
+    assert "cannot be written as JSON" in message and "must be plain data" in message
+    assert description.status == WorkflowExecutionStatus.FAILED
+    calls = await recorded_calls(handle)
+    assert [(c.kind, c.attempt) for c in calls] == [("model", 1), ("tool", 1)]  # the tool ran once
+    assert len(server.requests) == 1  # and the model was not handed the error as a tool result
+
+
+async def test_a_tool_returning_a_live_object_behaves_as_in_a_plain_run(scripted_model, monkeypatch, unique):
+    from agents import Runner, set_tracing_disabled
+
+    from tests.apps.openai_fault_apps import build_service_opener
+
+    script = [Reply.tool_call("open_service", {"city": "Paris"}), Reply.text("Opened.")]
+    reference = scripted_model(script)
+    monkeypatch.setenv("OPENAI_BASE_URL", reference.base_url)
+    set_tracing_disabled(True)
+    plain = await Runner.run(build_service_opener(), "Paris?")
+
+    server = scripted_model(script)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    result = await asyncio.wait_for(durable(build_service_opener(), name=f"opener-{unique}").run("Paris?"), 30)
+
+    assert result.final_output == plain.final_output == "Opened."
+    assert server.served[1].body["messages"][-1]["content"] == "<WeatherService eu-west>"  # its str(), as the SDK does
+    assert [r.body for r in server.served] == [r.body for r in reference.served]
+
+
+# -- a sync model call where nothing can bridge it -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "how, error_type, says",
+    [
+        ("run_sync", "UnsupportedError", "Runner.run_sync inside a durable run: await Runner.run instead"),
+        ("pool", "UnsupportedError", "Runner.run_sync was called on a thread started inside a durable run"),
+        ("thread", "UnsupportedError", "Runner.run was called on a thread started inside a durable run"),
+        ("asyncio_run", "DeterminismError", "asyncio.run() inside a durable workflow run"),
+    ],
+)
+async def test_a_sync_model_call_with_no_bridge_fails_the_run_at_once_and_sends_nothing_unrecorded(
+    how, error_type, says, scripted_model, monkeypatch, unique
+):
+    from tests.apps.openai_fault_apps import build_sync_caller
+
+    server = scripted_model([Reply.text("cheerful"), Reply.text("Sunny.")])
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+
+    started = time.monotonic()
+    handle = await durable(build_sync_caller(how), name=f"sync-caller-{how}-{unique}").start("Paris?")
+    error, description = await run_failure(handle)
+
+    assert time.monotonic() - started < 10
+    assert error.type == f"durable_adapters._errors.{error_type}"
+    assert says in str(error)
+    assert description.status == WorkflowExecutionStatus.FAILED
+    model_calls = [c.key for c in await recorded_calls(handle) if c.kind == "model"]
+    assert "helper" not in model_calls
+    # Every request the provider received is a model call recorded in history: none went around it.
+    assert len(server.requests) == len(model_calls)
+
+
+# -- nondeterminism: the same calls in another order -----------------------------------------
+
+
+async def test_replay_names_the_diverging_call_when_an_edit_changes_the_order_of_calls(
+    scripted_model, monkeypatch, unique
+):
+    from tests.apps.openai_fault_apps import build_checked, build_checked_edited
+    from tests.openai_agents.test_replay import replay_cli
+
+    name = f"answerer-{unique}"
+    # The edited agent makes the same two calls as the original, in the other order.
+    edited_server = scripted_model([Reply.text("Paris is sunny."), Reply.text("SAFE")])
+    monkeypatch.setenv("OPENAI_BASE_URL", edited_server.base_url)
+    edited_run = await durable(build_checked_edited(), name=f"{name}-edited").start("Weather in Paris?")
+    assert (await edited_run.result()).final_output == "Paris is sunny."
+    assert [(c.sequence, c.key) for c in await recorded_calls(edited_run)] == [(1, "answerer"), (2, "checker")]
+
+    server = scripted_model([Reply.text("SAFE"), Reply.text("Paris is sunny.")])
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    handle = await durable(build_checked(), name=name).start("Weather in Paris?")
+    assert (await handle.result()).final_output == "Paris is sunny."
+    assert [(c.sequence, c.key) for c in await recorded_calls(handle)] == [(1, "checker"), (2, "answerer")]
+
+    same = replay_cli(handle.run_id, f"{name}=tests.apps.openai_fault_apps:build_checked")
+    assert same.returncode == 0, same.stdout + same.stderr
+
+    edited = replay_cli(handle.run_id, f"{name}=tests.apps.openai_fault_apps:build_checked_edited")
+    assert edited.returncode == 1, edited.stdout + edited.stderr
+    assert "no longer replays" in edited.stderr
+    # The recorded call the edited code no longer makes at that point, and the one it makes instead.
+    assert "'1 model checker'" in edited.stderr and "'1 model answerer'" in edited.stderr, edited.stderr

@@ -56,6 +56,7 @@ def replay_cli(run_id: str, target: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.faults
 async def test_replay_cli_passes_on_the_same_code_and_names_the_divergent_call_after_an_edit(
     scripted_model, monkeypatch, unique
 ):

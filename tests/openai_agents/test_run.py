@@ -111,6 +111,7 @@ async def test_input_guardrail_trips_in_the_durable_run(scripted_model, monkeypa
     assert failure.value.type == "agents.exceptions.InputGuardrailTripwireTriggered"
 
 
+@pytest.mark.faults
 async def test_unserialisable_input_is_refused_before_any_run(unique):
     dagent = durable(build_looper(), name=f"looper-{unique}")
     with pytest.raises(UnsupportedError, match="cannot be written as JSON"):

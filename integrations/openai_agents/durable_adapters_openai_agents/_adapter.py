@@ -63,8 +63,14 @@ class OpenAIAgentsAdapter(Adapter):
             )
         except Refusal as refusal:
             raise refusal.error from None
+        except Exception:
+            if durable_agents.refusals:  # the first refusal explains the failure better
+                raise durable_agents.refusals[0] from None
+            raise
         finally:
             CURRENT_RUN.set(None)  # set(), not reset(): eviction may leave from another context
+        if durable_agents.refusals:  # refused on a thread whose exception was swallowed
+            raise durable_agents.refusals[0]
         return _result.encode_result(result)
 
     async def call_model(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:

@@ -86,6 +86,8 @@ class DurableAgents:
         self._agents = agents
         self._calls = calls
         self._stand_ins: dict[int, Agent[Any]] = {}
+        self.refusals: list[UnsupportedError] = []
+        """Refusals raised where the SDK or user code could swallow them (see ``_runner``)."""
 
     def stand_in(self, agent: Agent[Any]) -> Agent[Any]:
         """The stand-in of ``agent``; a stand-in maps to itself."""

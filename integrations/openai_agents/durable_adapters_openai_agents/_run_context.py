@@ -38,15 +38,15 @@ def encode_context(context: Any) -> dict[str, Any] | None:
     """The context as ``{"type": ..., "value": ...}`` JSON, or None for no context."""
     if context is None:
         return None
-    if isinstance(context, BaseModel) or (dataclasses.is_dataclass(context) and not isinstance(context, type)):
-        if "<locals>" in type(context).__qualname__:
-            raise UnsupportedError(
-                f"the run context type {type(context).__qualname__} is defined inside a function; "
-                "define it at module level so a worker can import it"
-            )
-        return {"type": _type_path(type(context)), "value": to_jsonable_python(context)}
+    typed = isinstance(context, BaseModel) or (dataclasses.is_dataclass(context) and not isinstance(context, type))
+    if typed and "<locals>" in type(context).__qualname__:
+        raise UnsupportedError(
+            f"the run context type {type(context).__qualname__} is defined inside a function; "
+            "define it at module level so a worker can import it"
+        )
     try:
-        return {"type": None, "value": to_jsonable_python(context)}
+        # A model or dataclass with a field holding a live object fails here too, with the advice.
+        return {"type": _type_path(type(context)) if typed else None, "value": to_jsonable_python(context)}
     except Exception as exc:
         raise UnsupportedError(
             f"the run context ({type(context).__qualname__}) cannot be written as JSON: {exc}. "

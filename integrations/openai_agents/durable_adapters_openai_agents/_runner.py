@@ -17,6 +17,7 @@ from agents import RunConfig
 from agents.run import AgentRunner, get_default_agent_runner, set_default_agent_runner
 
 from durable_adapters import UnsupportedError
+from durable_adapters._determinism import run_thread_context
 
 from ._agent_graph import DurableAgents
 from ._refusal import Refusal
@@ -35,6 +36,30 @@ def _in_workflow_config(run_config: RunConfig | None) -> RunConfig:
     return config
 
 
+def _refuse_off_workflow(entry: str) -> None:
+    """Fail the run when ``entry`` is called on a thread that code inside a durable run started.
+
+    Such a thread (a ``threading.Thread`` or a thread pool in an instructions function, a
+    guardrail, a hook...) runs outside the workflow and does not see :data:`CURRENT_RUN`: without
+    this, the SDK's plain runner would send the nested run's model calls to the provider from
+    there, unrecorded. The refusal is also kept on the run, so it fails even if the thread's
+    exception is swallowed.
+    """
+    context = run_thread_context()
+    run = context.get(CURRENT_RUN) if context is not None else None
+    if run is None:
+        return
+    error = UnsupportedError(
+        f"{entry} was called on a thread started inside a durable run (a threading.Thread or a "
+        "thread pool). That thread runs outside the workflow, so its model calls could not be "
+        "activities and would reach the provider unrecorded; nothing was sent. Await Runner.run "
+        "in the code itself, or give the agent to the durable agent as a tool (agent.as_tool()) "
+        "or a handoff"
+    )
+    run.refusals.append(error)
+    raise Refusal(error)
+
+
 class DurableAgentRunner(AgentRunner):
     """Maps the starting agent of a run inside a durable run to its stand-in; otherwise the SDK's runner."""
 
@@ -44,6 +69,7 @@ class DurableAgentRunner(AgentRunner):
     async def run(self, starting_agent: Any, input: Any, **kwargs: Any) -> Any:
         durable_agents = CURRENT_RUN.get()
         if durable_agents is None:
+            _refuse_off_workflow("Runner.run")
             return await self._fallback.run(starting_agent, input, **kwargs)
         kwargs["run_config"] = _in_workflow_config(kwargs.get("run_config"))
         return await super().run(durable_agents.stand_in(starting_agent), input, **kwargs)
@@ -51,6 +77,7 @@ class DurableAgentRunner(AgentRunner):
     def run_sync(self, starting_agent: Any, input: Any, **kwargs: Any) -> Any:
         if CURRENT_RUN.get() is not None:
             raise Refusal(UnsupportedError("Runner.run_sync inside a durable run: await Runner.run instead"))
+        _refuse_off_workflow("Runner.run_sync")
         return self._fallback.run_sync(starting_agent, input, **kwargs)
 
     def run_streamed(self, starting_agent: Any, input: Any, **kwargs: Any) -> Any:
@@ -61,6 +88,7 @@ class DurableAgentRunner(AgentRunner):
                     "are not supported yet; use Runner.run / as_tool() without on_stream"
                 )
             )
+        _refuse_off_workflow("Runner.run_streamed")
         return self._fallback.run_streamed(starting_agent, input, **kwargs)
 
 
