@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import uuid
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -30,6 +34,7 @@ from ._settings import DurableSettings
 from ._workflow import AgentLoopWorkflow
 
 T = TypeVar("T")
+_log = logging.getLogger("durable_adapters")
 
 _OPTIONS = ("task_queue", "model_policy", "tool_policy", "continue_as_new_after_events")
 
@@ -133,9 +138,30 @@ class DurableCore:
             if lease is not None:
                 await lease.release()
             raise
+        if lease is None:
+            await self._warn_if_nobody_polls(client)
         # Not the handle start_workflow returned: that one is pinned to the first Temporal run, and
         # queries and updates must reach the latest run after the run continued as new.
         return self._handle(client.get_workflow_handle(run_id, result_type=RunOutput), target, lease)
+
+    async def _warn_if_nobody_polls(self, client: Client) -> None:
+        """A run for a queue no worker polls waits, as any Temporal workflow waits for its workers.
+        That is right while workers deploy, and a silent hang when the name is wrong: say so."""
+        try:
+            described = await client.workflow_service.describe_task_queue(
+                DescribeTaskQueueRequest(
+                    namespace=client.namespace,
+                    task_queue=TaskQueue(name=self.task_queue),
+                    task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+                )
+            )
+        except RPCError:
+            return  # no permission to describe queues: nothing to say
+        if not described.pollers:
+            _log.warning(
+                "no worker polls task queue %r: run of %r waits until a worker hosting it starts "
+                "(durable-adapters worker %s=MODULE:ATTR)", self.task_queue, self.name, self.name,
+            )
 
     async def run(self, payload: dict[str, Any], *, run_id: str | None = None) -> Any:
         """Start (or attach to) a run and wait for its result."""

@@ -389,3 +389,15 @@ async def test_replay_names_the_diverging_call_when_an_edit_changes_the_order_of
     assert "no longer replays" in edited.stderr
     # The recorded call the edited code no longer makes at that point, and the one it makes instead.
     assert "'1 model checker'" in edited.stderr and "'1 model answerer'" in edited.stderr, edited.stderr
+
+
+async def test_a_run_on_a_queue_nobody_polls_warns_that_it_waits(caplog, unique):
+    from durable_adapters import durable
+    from tests.apps.openai_weather import build_looper
+
+    name = f"ghost-{unique}"
+    with caplog.at_level("WARNING", logger="durable_adapters"):
+        handle = await durable(build_looper(), name=name, worker=False).start("Paris?")
+    await handle.cancel()  # nobody would ever serve it
+    assert f"no worker polls task queue 'durable-adapters.{name}'" in caplog.text
+    assert f"durable-adapters worker {name}=MODULE:ATTR" in caplog.text
