@@ -16,28 +16,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
-
-async def history_bytes(handle) -> int:
-    """The history size the server counts against its limits (``history_size_bytes``)."""
-    return (await handle.describe()).raw_description.workflow_execution_info.history_size_bytes
-
-
-def script(tool_turns: int):
-    """Answers by turn (the number of tool results in the request), so one model server serves
-    every mode and repeat alike; the official plugin keeps its OpenAI client for the worker's life."""
-    from durable_adapters.testing import Reply
-
-    def reply(request) -> Reply:
-        done = sum(1 for m in request.body.get("messages", []) if m.get("role") == "tool")
-        return Reply.tool_call("get_weather", {"city": f"city-{done}"}) if done < tool_turns else Reply.text("done")
-
-    return reply
+from tests.benchmarks._compare import history_bytes, print_table, script
 
 
 async def main(calls: int, latency: float, repeats: int, turns: int) -> None:
@@ -109,14 +93,7 @@ async def main(calls: int, latency: float, repeats: int, turns: int) -> None:
                 _, sizes[mode] = await run(turns - 1)
                 assert len(timed_model.served) == turns, f"{mode} made {len(timed_model.served)} calls, not {turns}"
 
-    base = statistics.median(times["plain"])
-    per_call = calls + (calls - 1)
-    print(f"{calls}-call agent ({calls} model + {calls - 1} tool calls), model latency {latency * 1000:.0f} ms, {repeats} repeats")
-    print(f"{'mode':<9} {'median s':>9} {'min':>7} {'max':>7} {'÷ plain':>8} {'added ms/call':>14}")
-    for mode, values in times.items():
-        median = statistics.median(values)
-        added = (median - base) / per_call * 1000
-        print(f"{mode:<9} {median:>9.3f} {min(values):>7.3f} {max(values):>7.3f} {median / base:>8.2f} {added:>14.1f}")
+    print_table(times, calls, latency, repeats)
     print(f"history of a {turns}-turn conversation: durable {sizes['durable']:,} bytes, "
           f"official {sizes['official']:,} bytes, ratio {sizes['durable'] / sizes['official']:.2f}")
 
