@@ -19,7 +19,7 @@ import time
 import uuid
 from pathlib import Path
 
-from temporalio.api.enums.v1 import EventType
+from temporalio.api.enums.v1 import EventType, TimeoutType
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL_TURNS = 5
@@ -74,17 +74,24 @@ async def main(runs: int, latency: float) -> None:
         sampler.join()
         assert all(r.final_output == "done" for r in results)
         retried = 0
+        task_timeouts: dict[str, int] = {}
         for handle in handles[:: max(1, runs // 50)]:  # a sample of histories
             async for event in handle.workflow_handle.fetch_history_events():
                 if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED and event.activity_task_started_event_attributes.attempt > 1:
                     retried += 1
+                elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+                    # schedule-to-start: the sticky queue was not polled within its 1 s (the task
+                    # moves to the normal queue); start-to-close: a task took over its timeout.
+                    kind = TimeoutType.Name(event.workflow_task_timed_out_event_attributes.timeout_type)
+                    task_timeouts[kind] = task_timeouts.get(kind, 0) + 1
         worker.stop()
     calls = runs * (TOOL_TURNS * 2 + 1)
     print(f"{runs} concurrent runs of {TOOL_TURNS + 1} model + {TOOL_TURNS} tool calls, model latency {latency * 1000:.0f} ms")
     print(f"wall {elapsed:.1f} s, {runs / elapsed:.1f} runs/s, {calls / elapsed:.0f} calls/s")
     print(f"worker RSS: idle {idle_mb:.0f} MB, peak {max(peak):.0f} MB")
     print(f"model requests {len(model.served)} (expected {runs * (TOOL_TURNS + 1)}), sent twice: {len(model.repeats)}")
-    print(f"calls needing a second attempt in {len(handles[:: max(1, runs // 50)])} sampled runs: {retried}")
+    sampled = len(handles[:: max(1, runs // 50)])
+    print(f"calls needing a second attempt in {sampled} sampled runs: {retried}; workflow tasks timed out: {task_timeouts or 0}")
 
 
 if __name__ == "__main__":
