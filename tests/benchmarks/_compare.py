@@ -1,9 +1,13 @@
-"""What the ``compare_*`` benchmarks share: the model script, history size, the printed table."""
+"""What the ``compare_*`` benchmarks share: arguments, the model script, the timing rounds,
+history size, the printed table."""
 
 from __future__ import annotations
 
+import argparse
 import resource
 import statistics
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 
 async def history_bytes(handle) -> int:
@@ -38,3 +42,31 @@ def print_table(times: dict[str, list[float]], calls: int, latency: float, repea
 def peak_rss_mb() -> float:
     """This process's peak resident memory (Linux reports kilobytes)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def time_modes(
+    modes: dict[str, Callable[[int], Awaitable[Any]]], model: Any, calls: int, repeats: int
+) -> dict[str, list[float]]:
+    """Run each mode ``repeats`` times after a warm-up round (imports, workers) and return its wall
+    times. A mode runs a ``calls``-call agent and returns its elapsed seconds, or a tuple that
+    starts with them; each must make exactly ``calls`` model requests."""
+    times: dict[str, list[float]] = {mode: [] for mode in modes}
+    for i in range(repeats + 1):  # round 0 warms up imports and workers
+        for mode, run in modes.items():
+            served_before = len(model.requests)
+            outcome = await run(calls - 1)
+            elapsed = outcome[0] if isinstance(outcome, tuple) else outcome
+            assert len(model.requests) - served_before == calls, f"{mode} made a different number of calls"
+            if i:
+                times[mode].append(elapsed)
+    return times
+
+
+def parse_arguments(description: str) -> argparse.Namespace:
+    """``--calls --latency --repeats --turns``, with the defaults every comparison uses."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--calls", type=int, default=10)
+    parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--turns", type=int, default=200)
+    return parser.parse_args()

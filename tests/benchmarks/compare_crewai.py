@@ -16,7 +16,6 @@ off for both modes (``OTEL_SDK_DISABLED``): nothing here can reach its endpoint.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import os
@@ -25,7 +24,7 @@ import time
 import uuid
 from pathlib import Path
 
-from tests.benchmarks._compare import history_bytes, peak_rss_mb, print_table, script
+from tests.benchmarks._compare import history_bytes, parse_arguments, peak_rss_mb, print_table, script, time_modes
 
 
 def build_looper():
@@ -75,17 +74,7 @@ async def main(calls: int, latency: float, repeats: int, turns: int) -> None:
             assert result.raw == "done", result.raw
             return elapsed, await history_bytes(handle.workflow_handle)
 
-        times: dict[str, list[float]] = {"plain": [], "durable": []}
-        for i in range(repeats + 1):  # round 0 warms up imports and the worker
-            for mode in times:
-                served_before = len(timed_model.requests)
-                if mode == "plain":
-                    elapsed = await plain(calls - 1)
-                else:
-                    elapsed, _ = await ours(calls - 1)
-                assert len(timed_model.requests) - served_before == calls, f"{mode} made a different number of calls"
-                if i:
-                    times[mode].append(elapsed)
+        times = await time_modes({"plain": plain, "durable": ours}, timed_model, calls, repeats)
 
         timed_model.latency = 0.0
         timed_model.script = script(turns - 1)
@@ -104,10 +93,5 @@ async def main(calls: int, latency: float, repeats: int, turns: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=10)
-    parser.add_argument("--latency", type=float, default=0.1)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--turns", type=int, default=200)
-    a = parser.parse_args()
+    a = parse_arguments(__doc__.splitlines()[0])
     asyncio.run(main(a.calls, a.latency, a.repeats, a.turns))

@@ -13,7 +13,6 @@ the ratio to plain, the median added milliseconds per call, and the history byte
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import tempfile
@@ -21,7 +20,7 @@ import time
 import uuid
 from pathlib import Path
 
-from tests.benchmarks._compare import history_bytes, print_table, script
+from tests.benchmarks._compare import history_bytes, parse_arguments, print_table, script, time_modes
 
 
 async def main(calls: int, latency: float, repeats: int, turns: int) -> None:
@@ -71,19 +70,7 @@ async def main(calls: int, latency: float, repeats: int, turns: int) -> None:
                 elapsed = time.perf_counter() - started
                 return elapsed, await history_bytes(handle)
 
-            times: dict[str, list[float]] = {"plain": [], "durable": [], "official": []}
-            for i in range(repeats + 1):  # round 0 warms up imports and workers
-                for mode in times:
-                    served_before = len(timed_model.requests)
-                    if mode == "plain":
-                        elapsed = await plain(calls - 1)
-                    elif mode == "durable":
-                        elapsed, _ = await ours(calls - 1)
-                    else:
-                        elapsed, _ = await official(calls - 1)
-                    assert len(timed_model.requests) - served_before == calls, f"{mode} made a different number of calls"
-                    if i:
-                        times[mode].append(elapsed)
+            times = await time_modes({"plain": plain, "durable": ours, "official": official}, timed_model, calls, repeats)
 
             sizes = {}
             timed_model.latency = 0.0
@@ -99,10 +86,5 @@ async def main(calls: int, latency: float, repeats: int, turns: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=10)
-    parser.add_argument("--latency", type=float, default=0.1)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--turns", type=int, default=200)
-    a = parser.parse_args()
+    a = parse_arguments(__doc__.splitlines()[0])
     asyncio.run(main(a.calls, a.latency, a.repeats, a.turns))
