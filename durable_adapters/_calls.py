@@ -100,17 +100,19 @@ class DurableCalls:
         # caught as nondeterminism, with both calls named in the message.
         self._sequence += 1
         activity_id = f"{self._sequence} {kind} {key}"
+        items = request.get(conversation) if conversation is not None else None
         carried = await self.continuation.carried(activity_id)
         if carried is not None:  # made by an earlier run of this chain (see _continue_as_new)
-            if conversation is not None and isinstance(request.get(conversation), list):
+            if isinstance(items, list):
                 # The next call of this model records its conversation against this one.
-                self._conversations.remember(key, activity_id, carried.run, request[conversation])
+                self._conversations.remember(key, activity_id, carried.run, items)
             return _replayed(carried, summary)
         await self.continuation.before_new_call(waiting_for_input=self._channel.pending is not None)
         delta = None
-        if conversation is not None and isinstance(request.get(conversation), list):
+        if conversation is not None and isinstance(items, list):
             request = dict(request)
-            delta = self._conversations.delta(key, activity_id, conversation, request.pop(conversation))
+            request.pop(conversation)
+            delta = self._conversations.delta(key, activity_id, conversation, items)
         self.continuation.started()
         try:
             output: CallOutput = await workflow.execute_activity(

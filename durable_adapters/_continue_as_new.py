@@ -34,7 +34,6 @@ import asyncio
 import base64
 import json
 import zlib
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -148,16 +147,10 @@ class Continuation:
         self._asked[answer_id] = future
         return await future
 
-    async def deliver(self, loop_done: Callable[[], bool]) -> None:
+    async def deliver(self) -> None:
         """Answer the carried calls in the order they first arrived (a task of the workflow)."""
         for index, entry in enumerate(self._carried):
-            await workflow.wait_condition(lambda: entry.id in self._asked or loop_done())
-            if entry.id not in self._asked:
-                self.divergence = (
-                    f"the agent's code finished without asking for {entry.id!r}, which the previous run "
-                    "made: the code changed while the run was going on."
-                )
-                return
+            await workflow.wait_condition(lambda: entry.id in self._asked)
             self._clock = entry.at
             self._delivered = index + 1
             self._log.append(entry)
@@ -173,6 +166,15 @@ class Continuation:
                     start_to_close_timeout=timedelta(seconds=10),
                     summary=f"fast-forward · {self._delivered} of {len(self._carried)} carried calls",
                 )
+
+    def unused(self) -> str | None:
+        """Once the loop has ended: why that is a divergence if it never asked for every carried call."""
+        if self._delivered >= len(self._carried):
+            return None
+        return (
+            f"the agent's code finished without asking for {self._carried[self._delivered].id!r}, which "
+            "the previous run made: the code changed while the run was going on."
+        )
 
     def record(self, answer_id: str, *, response: dict[str, Any] | None = None,
                error: CarriedError | None = None, value: Any = None) -> None:

@@ -76,7 +76,7 @@ class AgentLoopWorkflow:
             # The loop runs as a task so the run can continue as new while it is parked on a
             # call (see _continue_as_new); a fast-forward answers carried calls alongside it.
             loop = asyncio.ensure_future(hosted.adapter.run(hosted, run.payload, calls))
-            fast_forward = asyncio.ensure_future(continuation.deliver(loop.done))
+            fast_forward = asyncio.ensure_future(continuation.deliver())
             try:
                 await workflow.wait_condition(
                     lambda: loop.done() or continuation.carry is not None or continuation.divergence is not None
@@ -87,12 +87,13 @@ class AgentLoopWorkflow:
                 loop.cancel()
                 await asyncio.wait([loop])
                 raise
+        fast_forward.cancel()
+        divergence = continuation.divergence or (continuation.unused() if loop.done() else None)
+        if divergence is not None:
+            raise ApplicationError(divergence, type="NondeterminismError", non_retryable=True)
         if not loop.done():
-            if continuation.divergence is not None:
-                raise ApplicationError(continuation.divergence, type="NondeterminismError", non_retryable=True)
             await workflow.wait_condition(workflow.all_handlers_finished)
             workflow.continue_as_new(run.model_copy(update={"carried": continuation.carry}))
-        fast_forward.cancel()
         try:
             payload = loop.result()
         except (asyncio.CancelledError, workflow.NondeterminismError):
@@ -109,6 +110,4 @@ class AgentLoopWorkflow:
             raise ApplicationError(
                 f"{type(exc).__name__}: {exc}", type=qualified_name(exc), non_retryable=True
             ) from exc
-        if continuation.divergence is not None:
-            raise ApplicationError(continuation.divergence, type="NondeterminismError", non_retryable=True)
         return RunOutput.of(payload)

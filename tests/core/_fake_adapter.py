@@ -30,6 +30,9 @@ exercises one thing the core promises a framework:
     the steps at once (``asyncio.gather``), as a framework runs parallel tool calls or branches.
 ``{"op": "edited_model", "key": K, "edit": NAME}``
     a model call with key ``EDITS.get(NAME, K)``: the test "edits the code" by setting ``EDITS[NAME]``.
+``{"op": "stop_if", "edit": NAME}``
+    ends the program when the test has set ``EDITS[NAME]`` (an edit that makes fewer calls), else
+    a no-op step.
 ``{"op": "raise", "message": M}``
     ``raise ValueError(M)``: the framework's own error.
 
@@ -99,6 +102,8 @@ class FakeAdapter(Adapter):
     async def run(self, hosted: Hosted, payload: dict[str, Any], calls: DurableCalls) -> dict[str, Any]:
         results: list[Any] = []
         for step in payload.get("steps", []):
+            if step["op"] == "stop_if" and step["edit"] in EDITS:
+                break  # the "edited code" ends the program here
             results.append(await self._step(step, calls))
         return {"results": results}
 
@@ -129,6 +134,8 @@ class FakeAdapter(Adapter):
             # A model call whose key the test can change between runs: an edit of the agent's code.
             key = EDITS.get(step["edit"], step["key"])
             return await calls.model(key, step.get("request", {}), summary=f"model · {key}")
+        if op == "stop_if":
+            return None
         if op == "emit":
             calls.emit(step["event"])
             return None

@@ -121,3 +121,21 @@ async def test_reset_after_a_call_of_an_earlier_run_of_the_chain(temporal_client
     assert [c.sequence for c in await recorded_calls(again)] == list(range(1, 21))  # 4-20 made again, once each
     reset_run = await temporal_client.get_workflow_handle(run_id, run_id=new_run).describe()
     assert reset_run.status == WorkflowExecutionStatus.CONTINUED_AS_NEW  # the reset run went on, and continued
+
+
+async def test_code_that_ends_before_asking_for_every_carried_call_fails_the_run(temporal_client, unique):
+    hosted = host_fake(f"canshort-{unique}")
+    held = f"canshort-{unique}"
+    steps = [{"op": "model", "key": "first"}, {"op": "stop_if", "edit": held}]
+    steps += [{"op": "model", "key": f"m{i}", "request": {"gate": held} if i == 2 else {}} for i in range(6)]
+    async with serving(temporal_client, f"core-canshort-{unique}") as queue:
+        handle = await start_program(temporal_client, queue, hosted.name, steps, run_id=f"canshort-{unique}",
+                                     options=RunOptions(continue_as_new_after_events=20))
+        await asyncio.wait_for(gate(held).entered.wait(), timeout=30)
+        EDITS[held] = "stop"  # the code changes: it now ends after the first call
+        gate(held).release.set()
+        with pytest.raises(WorkflowFailureError) as failed:
+            await asyncio.wait_for(handle.result(), timeout=60)
+    assert failed.value.cause.type == "NondeterminismError"
+    assert "finished without asking for '2 model m0'" in failed.value.cause.message
+    assert len(await run_histories(handle)) >= 2  # it failed in a continued run, at the fast-forward
