@@ -10,13 +10,11 @@ from __future__ import annotations
 from durable_adapters import durable
 from durable_adapters.testing import recorded_calls, run_histories
 from tests.apps.crewai_crews import build_research_crew
-from tests.crewai.test_run import RESEARCH_SCRIPT
+from tests.crewai.test_run import RESEARCH_SCRIPT, plain_kickoff
 
 
 async def test_a_run_spread_over_several_temporal_runs_is_the_plain_run(scripted_model, monkeypatch, unique):
-    plain_server = scripted_model(RESEARCH_SCRIPT)
-    monkeypatch.setenv("OPENAI_BASE_URL", plain_server.base_url)
-    plain = await build_research_crew().akickoff(inputs={"city": "Paris"})
+    plain, plain_server = await plain_kickoff(scripted_model, monkeypatch, build_research_crew, RESEARCH_SCRIPT, {"city": "Paris"})
 
     server = scripted_model(RESEARCH_SCRIPT)
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)

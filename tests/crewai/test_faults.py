@@ -26,6 +26,7 @@ from durable_adapters.testing import DevServer, Reply, WorkerProcess, free_port,
 from tests.apps import crewai_fault_crews as crews
 from tests.apps.crewai_crews import build_looper_crew, build_research_crew
 from tests.crewai.test_kill import CITIES, SCRIPT
+from tests.crewai.test_run import plain_kickoff
 
 pytestmark = pytest.mark.faults
 ROOT = Path(__file__).resolve().parents[2]
@@ -272,10 +273,7 @@ def test_a_crewai_object_that_is_not_a_crew_or_an_agent_is_refused_at_once(make)
 
 async def test_a_tool_result_that_is_not_json_reaches_the_model_as_in_a_plain_run(scripted_model, monkeypatch, unique):
     script = [Reply.tool_call("read_sensor", {"city": "Paris"}), Reply.text("Sunny.")]
-    server = scripted_model(script)
-    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    plain = await crews.build_object_result_crew().akickoff(inputs={"city": "Paris"})
-    plain_server = server
+    plain, plain_server = await plain_kickoff(scripted_model, monkeypatch, crews.build_object_result_crew, script, {"city": "Paris"})
 
     server = scripted_model(script)
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
@@ -295,10 +293,7 @@ async def test_tool_arguments_that_are_not_json_reach_the_tool_as_in_a_plain_run
     call never left the workflow and the model was told "Error executing tool: Unable to
     serialize unknown type")."""
     script = [Reply.tool_call("place_weather", {"place": "Paris"}), Reply.text("Sunny.")]
-    server = scripted_model(script)
-    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    plain = await crews.build_object_argument_crew().akickoff(inputs={"city": "Paris"})
-    plain_server = server
+    plain, plain_server = await plain_kickoff(scripted_model, monkeypatch, crews.build_object_argument_crew, script, {"city": "Paris"})
 
     server = scripted_model(script)
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
@@ -360,10 +355,7 @@ async def test_a_tool_that_calls_a_model_from_its_own_thread_works_as_in_a_plain
     of that call (made again only if the tool call is), not a durable model call of the crew."""
     script = [Reply.tool_call("describe_city", {"city": "Paris"}), Reply.text("Light, river, bread, art, cafes."),
               Reply.text("Paris: light, river, bread, art, cafes.")]
-    server = scripted_model(script)
-    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    plain = await crews.build_describing_crew().akickoff(inputs={"city": "Paris"})
-    plain_server = server
+    plain, plain_server = await plain_kickoff(scripted_model, monkeypatch, crews.build_describing_crew, script, {"city": "Paris"})
 
     server = scripted_model(script)
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)

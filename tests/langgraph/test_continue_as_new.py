@@ -10,11 +10,10 @@ from __future__ import annotations
 import pytest
 from langchain_core.messages import HumanMessage
 
-from durable_adapters import durable
 from durable_adapters.testing import Reply, recorded_calls, run_histories
 from tests.apps.langgraph_apps import build_map_reduce, build_react_agent
 from tests.langgraph._compare import messages_view, sorted_bodies
-from tests.langgraph.test_run import TOPICS, _essay_script
+from tests.langgraph.test_run import TOPICS, _essay_script, plain_and_durable
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -31,14 +30,10 @@ REACT_SCRIPT = [Reply.tool_call("get_weather", {"city": city}) for city in CITIE
     ids=["react-agent", "send-fan-out"],
 )
 async def test_a_run_spread_over_several_temporal_runs_is_the_plain_run(build, script, graph_input, scripted_model, monkeypatch, unique):
-    plain_server = scripted_model(script)
-    monkeypatch.setenv("OPENAI_BASE_URL", plain_server.base_url)
-    plain = await build().ainvoke(graph_input)
-
-    server = scripted_model(script)
-    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    handle = await durable(build(), name=f"{build.__name__}-can-{unique}".replace("_", "-"), continue_as_new_after_events=20).start(graph_input)
-    result = await handle.result()
+    plain, plain_server, result, server, handle = await plain_and_durable(
+        scripted_model, monkeypatch, build, script, graph_input, f"{build.__name__}-can-{unique}".replace("_", "-"),
+        continue_as_new_after_events=20,
+    )
 
     if "messages" in plain:
         assert messages_view(result["messages"]) == messages_view(plain["messages"])

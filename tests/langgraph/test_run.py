@@ -32,15 +32,16 @@ TWO_TOOLS = [
 ]
 
 
-async def plain_and_durable(scripted_model, monkeypatch, build, script, graph_input, name):
-    """The plain run's output and server, then the durable run's output, server and handle."""
+async def plain_and_durable(scripted_model, monkeypatch, build, script, graph_input, name, **options):
+    """The plain run's output and server, then the durable run's output, server and handle
+    (``options`` go to ``durable()``)."""
     plain_server = scripted_model(script)
     monkeypatch.setenv("OPENAI_BASE_URL", plain_server.base_url)
     plain = await build().ainvoke(graph_input)
 
     server = scripted_model(script)
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    handle = await durable(build(), name=name).start(graph_input)
+    handle = await durable(build(), name=name, **options).start(graph_input)
     result = await handle.result()
     return plain, plain_server, result, server, handle
 

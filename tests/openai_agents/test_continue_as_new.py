@@ -16,7 +16,7 @@ from durable_adapters import durable
 from durable_adapters.testing import recorded_calls, run_histories
 from tests.apps.openai_weather import build_triage
 from tests.openai_agents.test_replay import replay_cli
-from tests.openai_agents.test_run import TRIAGE_SCRIPT
+from tests.openai_agents.test_run import TRIAGE_SCRIPT, plain_run
 
 
 def conversation_deltas(histories) -> list[dict]:
@@ -32,9 +32,7 @@ def conversation_deltas(histories) -> list[dict]:
 
 async def test_a_run_spread_over_several_temporal_runs_is_the_plain_run(scripted_model, monkeypatch, unique):
     set_tracing_disabled(True)
-    plain_server = scripted_model(TRIAGE_SCRIPT)
-    monkeypatch.setenv("OPENAI_BASE_URL", plain_server.base_url)
-    plain = await Runner.run(build_triage(), "Weather in Paris?")
+    plain, plain_server = await plain_run(scripted_model, monkeypatch, build_triage, TRIAGE_SCRIPT, "Weather in Paris?")
 
     server = scripted_model(TRIAGE_SCRIPT)
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
