@@ -16,6 +16,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.api.workflowservice.v1 import ResetWorkflowExecutionRequest
 from temporalio.client import Client
 
+from ._chain import runs_latest_first
 from ._errors import ConfigurationError
 
 
@@ -25,17 +26,12 @@ async def reset_point(client: Client, run_id: str, call: int) -> tuple[str, int]
     A run that continued as new (see ``_continue_as_new``) is a chain of Temporal runs; the
     chain is searched from the latest run back to the first.
     """
-    temporal_run_id = (await client.get_workflow_handle(run_id).describe()).run_id  # the latest run first
     seen: list[int] = []
-    while True:
-        handle = client.get_workflow_handle(run_id, run_id=temporal_run_id)
+    async for temporal_run_id, events in runs_latest_first(client, run_id):
         scheduled: dict[int, str] = {}
         call_done_at: int | None = None
-        previous = ""
-        async for event in handle.fetch_history_events():
-            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
-                previous = event.workflow_execution_started_event_attributes.continued_execution_run_id
-            elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        for event in events:
+            if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
                 scheduled[event.event_id] = event.activity_task_scheduled_event_attributes.activity_id
             elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
                 activity_id = scheduled.get(event.activity_task_completed_event_attributes.scheduled_event_id, "")
@@ -44,9 +40,6 @@ async def reset_point(client: Client, run_id: str, call: int) -> tuple[str, int]
             elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED and call_done_at is not None:
                 return temporal_run_id, event.event_id
         seen += [int(a.split(" ", 1)[0]) for a in scheduled.values() if a.split(" ", 1)[0].isdigit()]
-        if not previous:
-            break
-        temporal_run_id = previous
     raise ConfigurationError(
         f"run {run_id!r} has no completed call {call} followed by a workflow task "
         f"(its calls: {min(seen) if seen else 0}..{max(seen) if seen else 0})"

@@ -31,17 +31,11 @@ async def run_histories(handle: WorkflowHandle[Any, Any] | Any) -> list[list[Any
     A long run continues as new (see ``durable_adapters._continue_as_new``); its calls are
     spread over a chain of Temporal runs under one workflow id.
     """
+    from .._chain import runs_latest_first
+
     workflow_handle = getattr(handle, "workflow_handle", handle)
     client = workflow_handle._client  # noqa: SLF001 - the handle's own client, to open earlier runs
-    runs: list[list[Any]] = []
-    run_id = None  # the latest run, then back along the chain
-    while True:
-        current = client.get_workflow_handle(workflow_handle.id, run_id=run_id)
-        events = [event async for event in current.fetch_history_events()]
-        runs.append(events)
-        run_id = events[0].workflow_execution_started_event_attributes.continued_execution_run_id if events else ""
-        if not run_id:
-            return runs[::-1]
+    return [events async for _, events in runs_latest_first(client, workflow_handle.id)][::-1]
 
 
 async def recorded_calls(handle: WorkflowHandle[Any, Any] | Any) -> list[RecordedCall]:
