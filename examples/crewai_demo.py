@@ -57,16 +57,17 @@ async def main() -> int:
     worker = WorkerProcess(targets, temporal_address=target.address, env=env, cwd=str(ROOT))
     say("Starting a worker process (CrewAI takes a few seconds to import)…")
     worker.start()
-    handle = await crew.start(inputs={"city": "Paris"})
-    say(f"Run {handle.run_id} started: {handle.ui_url}")
+    replacement = None
+    try:  # a failing demo must not leave a worker polling the queue for the next run
+        handle = await crew.start(inputs={"city": "Paris"})
+        say(f"Run {handle.run_id} started: {handle.ui_url}")
 
-    await wait_for_call(handle, key="agents[0].tools[get_weather]")
-    await asyncio.sleep(0.5)
-    worker.kill()
-    say(f"SIGKILLed the worker (pid {worker.pid}) while get_weather was running.")
-    replacement = WorkerProcess(targets, temporal_address=target.address, env=env, cwd=str(ROOT)).start()
-    say("Started a fresh worker; the run continues from its last finished call.")
-    try:
+        await wait_for_call(handle, key="agents[0].tools[get_weather]")
+        await asyncio.sleep(0.5)
+        worker.kill()
+        say(f"SIGKILLed the worker (pid {worker.pid}) while get_weather was running.")
+        replacement = WorkerProcess(targets, temporal_address=target.address, env=env, cwd=str(ROOT)).start()
+        say("Started a fresh worker; the run continues from its last finished call.")
         prompt = await wait_for_pending_input(handle)
         say(f"The writer asks for review of: {prompt['output']!r}")
         await handle.resume("Shorter, please.")
@@ -75,7 +76,9 @@ async def main() -> int:
         await handle.resume("")
         result = await handle.result()
     finally:
-        replacement.stop()
+        worker.kill()
+        if replacement is not None:
+            replacement.stop()
     say(f"Crew output: {result.raw}")
     say(f"Tokens: {result.token_usage.total_tokens} in {result.token_usage.successful_requests} requests.")
     if scripted is not None:

@@ -54,21 +54,24 @@ async def main() -> int:
     worker = WorkerProcess(["examples.weather_agent:triage"], temporal_address=target.address, env=env, cwd=str(ROOT))
     say("Starting a worker process…")
     worker.start()
-    handle = await agent.start("What's the weather in Paris? Report it in English and French.")
-    say(f"Run {handle.run_id} started: {handle.ui_url}")
+    replacement = None
+    try:  # a failing demo must not leave a worker polling the queue for the next run
+        handle = await agent.start("What's the weather in Paris? Report it in English and French.")
+        say(f"Run {handle.run_id} started: {handle.ui_url}")
 
-    await wait_for_call(handle, kind="tool")  # the first tool call is in flight
-    await asyncio.sleep(0.5)
-    worker.kill()
-    say(f"SIGKILLed the worker (pid {worker.pid}) while get_weather was running.")
+        await wait_for_call(handle, kind="tool")  # the first tool call is in flight
+        await asyncio.sleep(0.5)
+        worker.kill()
+        say(f"SIGKILLed the worker (pid {worker.pid}) while get_weather was running.")
 
-    replacement = WorkerProcess(["examples.weather_agent:triage"], temporal_address=target.address, env=env, cwd=str(ROOT))
-    replacement.start()
-    say("Started a new worker; it resumes the run from its history.")
-    try:
+        replacement = WorkerProcess(["examples.weather_agent:triage"], temporal_address=target.address, env=env, cwd=str(ROOT))
+        replacement.start()
+        say("Started a new worker; it resumes the run from its history.")
         result = await handle.result()
     finally:
-        replacement.stop()
+        worker.kill()
+        if replacement is not None:
+            replacement.stop()
 
     say(f"Answer: {result.final_output}")
     say(f"Last agent: {result.last_agent.name}; items: {len(result.new_items)}")
