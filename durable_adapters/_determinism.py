@@ -46,6 +46,7 @@ from typing import Any
 from temporalio import workflow
 
 from ._errors import DeterminismError
+from ._scoped import scoped
 
 _ACTIVE: contextvars.ContextVar[bool] = contextvars.ContextVar("durable_adapters_guarded", default=False)
 # The run's clock (epoch seconds): workflow time, or the replayed time of a fast-forward.
@@ -72,16 +73,9 @@ def guarded(clock: Callable[[], float] | None = None) -> Iterator[None]:
     ``clock`` (epoch seconds) is what ``time.time`` reads; workflow time by default.
     """
     install()
-    previous, previous_clock = _ACTIVE.get(), _CLOCK.get()
-    _ACTIVE.set(True)
-    _CLOCK.set(clock)
-    try:
+    # scoped(): a dropped run may be closed from another run's context, which must keep its guard.
+    with scoped(_ACTIVE, True), scoped(_CLOCK, clock):
         yield
-    finally:
-        # set(), not reset(token): when a worker evicts a waiting run, this block is left from
-        # another context, where resetting a token raises.
-        _ACTIVE.set(previous)
-        _CLOCK.set(previous_clock)
 
 
 def _now() -> float:
@@ -92,12 +86,8 @@ def _now() -> float:
 @contextmanager
 def unguarded() -> Iterator[None]:
     """Lift the guard for a block that is known to be replay-safe (e.g. code that reads the real clock on purpose)."""
-    previous = _ACTIVE.get()
-    _ACTIVE.set(False)
-    try:
+    with scoped(_ACTIVE, False):
         yield
-    finally:
-        _ACTIVE.set(previous)
 
 
 def run_thread_context() -> contextvars.Context | None:

@@ -7,6 +7,7 @@ program of ``_fake_adapter``.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import random
 import socket
 import threading
@@ -241,3 +242,33 @@ def test_guard_is_only_active_in_the_context_that_enabled_it():
         assert _determinism.active()
     assert not _determinism.active()
     assert seen == {"thread": False}
+
+
+def test_a_dropped_run_finalised_inside_another_run_leaves_that_runs_guard_on():
+    # A run whose coroutine Temporal drops while it is parked is closed by the garbage
+    # collector wherever it happens to run -- here, inside another run. Leaving the dropped
+    # run's guard must not switch off the live run's guard, or a thread the live run starts next
+    # goes unmarked and its model calls escape the refusal (issue 5's intermittent failure).
+    class ParkedCall:
+        def __await__(self):
+            yield  # a call that never resolves
+
+    async def parked_run() -> None:
+        with _determinism.guarded(clock=lambda: 0.0):
+            await ParkedCall()
+
+    dropped = parked_run()
+    contextvars.copy_context().run(dropped.send, None)  # up to the parked call, in its own task's context
+
+    def live_run() -> tuple[bool, bool]:
+        nonlocal dropped
+        with _determinism.guarded(clock=lambda: 0.0):
+            del dropped  # the last reference: the coroutine is finalised here, in this context
+            marked: list[bool] = []
+            thread = threading.Thread(target=lambda: marked.append(_determinism.run_thread_context() is not None))
+            thread.start()
+            thread.join(timeout=10)
+            return _determinism.active(), marked == [True]
+
+    assert contextvars.copy_context().run(live_run) == (True, True)
+    assert not _determinism.active()

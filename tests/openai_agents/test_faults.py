@@ -332,12 +332,7 @@ async def test_a_tool_returning_a_live_object_behaves_as_in_a_plain_run(scripted
     [
         ("run_sync", "UnsupportedError", "Runner.run_sync inside a durable run: await Runner.run instead"),
         ("pool", "UnsupportedError", "Runner.run_sync was called on a thread started inside a durable run"),
-        pytest.param(
-            "thread", "UnsupportedError", "Runner.run was called on a thread started inside a durable run",
-            # Open bug: once in six clean-clone runs the run completed instead (DID NOT RAISE);
-            # the refusal recorded from the joined thread was not seen. Tracked in issue 5's note.
-            marks=pytest.mark.xfail(strict=False, reason="intermittent: refusal from a swallowing thread not always seen"),
-        ),
+        ("thread", "UnsupportedError", "Runner.run was called on a thread started inside a durable run"),
         ("asyncio_run", "DeterminismError", "asyncio.run() inside a durable workflow run"),
     ],
 )

@@ -23,6 +23,7 @@ from typing import Any
 from crewai.core.providers.human_input import SyncHumanInputProvider
 
 from durable_adapters import UnsupportedError
+from durable_adapters._scoped import scoped
 from durable_adapters._sync_bridge import in_bridge
 
 from ._run import current
@@ -72,20 +73,12 @@ def install() -> None:
         original_prompt, original_aprompt = cls._prompt_input, cls._prompt_input_async
 
         def handle_feedback(self: Any, formatted_answer: Any, context: Any) -> Any:
-            previous = _EXECUTOR.get()
-            _EXECUTOR.set(context)
-            try:
+            with scoped(_EXECUTOR, context):
                 return original_feedback(self, formatted_answer, context)
-            finally:
-                _EXECUTOR.set(previous)  # not reset(token): a waiting run may be evicted from another context
 
         async def handle_feedback_async(self: Any, formatted_answer: Any, context: Any) -> Any:
-            previous = _EXECUTOR.get()
-            _EXECUTOR.set(context)
-            try:
+            with scoped(_EXECUTOR, context):
                 return await original_afeedback(self, formatted_answer, context)
-            finally:
-                _EXECUTOR.set(previous)
 
         def prompt_input(crew: Any) -> str:
             run = current()

@@ -17,6 +17,7 @@ from typing import Any
 from crewai import Agent, Crew
 
 from durable_adapters import DurableCalls, DurableCore, Hosted, UnsupportedError
+from durable_adapters._scoped import scoped
 
 from . import _human, _inside, _llm, _output, _tools
 from ._client import DurableCrew, DurableCrewAgent
@@ -59,8 +60,7 @@ class CrewAIRuntime:
 
     async def run(self, hosted: Hosted, payload: dict[str, Any], calls: DurableCalls) -> dict[str, Any]:
         crew_run = CrewRun(calls)
-        CURRENT.set(crew_run)
-        try:
+        with scoped(CURRENT, crew_run):
             # The copy is made with the run current, so the crew it builds keeps its task-output
             # log in memory (see _inside) and its LLM copies are keyed for this run only.
             copy = hosted.obj.copy()
@@ -87,8 +87,6 @@ class CrewAIRuntime:
             if payload["kind"] == "crew":
                 return _output.encode_crew_output(output)
             return _output.encode_agent_output(result)
-        finally:
-            CURRENT.set(None)  # set(), not reset(): eviction may leave from another context
 
     async def call_model(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
         return await _llm.call_model(hosted.model(key), request, hosted.state["classes"])

@@ -17,6 +17,7 @@ from langchain_core.messages import BaseMessage, HumanMessage
 from langgraph.pregel import Pregel
 
 from durable_adapters import Adapter, DurableCalls, DurableCore, Hosted
+from durable_adapters._scoped import scoped
 
 from . import _graph, _ids, _model, _run, _toolset
 from ._client import DurableGraph
@@ -54,22 +55,20 @@ class LangGraphAdapter(Adapter):
 
     async def run(self, hosted: Hosted, payload: dict[str, Any], calls: DurableCalls) -> dict[str, Any]:
         run = _run.DurableRun(calls=calls, hosted=hosted)
-        _run.CURRENT.set(run)
-        try:
+        with scoped(_run.CURRENT, run):
             try:
                 result = await _graph.run_graph(hosted.obj, payload, calls)
             except Exception:
                 if run.refusals:
                     raise run.refusals[0] from None
                 raise
+            finally:
+                run.active = False  # threads the graph started may outlive the run
             if run.refusals:
                 # The graph swallowed a refusal (ToolNode turns exceptions into messages): the
                 # run must still fail with it, not succeed on a silently changed conversation.
                 raise run.refusals[0]
             return result
-        finally:
-            run.active = False  # threads the graph started may outlive the run
-            _run.CURRENT.set(None)  # set(), not reset(): eviction may leave from another context
 
     async def call_model(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
         return await _model.call_model(hosted, request)

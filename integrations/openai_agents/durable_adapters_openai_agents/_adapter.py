@@ -16,6 +16,7 @@ from agents import Agent, RunConfig, Runner
 from agents.run import DEFAULT_MAX_TURNS
 
 from durable_adapters import Adapter, DurableCalls, DurableCore, Hosted
+from durable_adapters._scoped import scoped
 
 from . import _model, _result, _toolset
 from ._agent import DurableAgent
@@ -52,23 +53,21 @@ class OpenAIAgentsAdapter(Adapter):
 
     async def run(self, hosted: Hosted, payload: dict[str, Any], calls: DurableCalls) -> dict[str, Any]:
         durable_agents = DurableAgents(hosted.state["agents"], calls)
-        CURRENT_RUN.set(durable_agents)
-        try:
-            result = await Runner.run(
-                durable_agents.stand_in(hosted.obj),
-                payload["input"],
-                context=decode_context(payload.get("context")),
-                max_turns=payload["max_turns"],
-                run_config=RunConfig(tracing_disabled=True),
-            )
-        except Refusal as refusal:
-            raise refusal.error from None
-        except Exception:
-            if durable_agents.refusals:  # the first refusal explains the failure better
-                raise durable_agents.refusals[0] from None
-            raise
-        finally:
-            CURRENT_RUN.set(None)  # set(), not reset(): eviction may leave from another context
+        with scoped(CURRENT_RUN, durable_agents):
+            try:
+                result = await Runner.run(
+                    durable_agents.stand_in(hosted.obj),
+                    payload["input"],
+                    context=decode_context(payload.get("context")),
+                    max_turns=payload["max_turns"],
+                    run_config=RunConfig(tracing_disabled=True),
+                )
+            except Refusal as refusal:
+                raise refusal.error from None
+            except Exception:
+                if durable_agents.refusals:  # the first refusal explains the failure better
+                    raise durable_agents.refusals[0] from None
+                raise
         if durable_agents.refusals:  # refused on a thread whose exception was swallowed
             raise durable_agents.refusals[0]
         return _result.encode_result(result)
