@@ -31,15 +31,13 @@ apply), with a warning in the worker log.
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
-import zlib
 from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel
 from temporalio import workflow
 
+from . import _compressed_json
 from ._names import FAST_FORWARD_SLICE_ACTIVITY
 
 SLICE = 10
@@ -86,12 +84,11 @@ class Carry(BaseModel):
     @classmethod
     def pack(cls, *, runs: int, started_at: float, random_state: Any, entries: list[CarriedEntry]) -> Carry:
         document = {"random_state": random_state, "entries": [entry.model_dump(mode="json") for entry in entries]}
-        raw = json.dumps(document, separators=(",", ":")).encode()
-        data = base64.b64encode(zlib.compress(raw, 6)).decode("ascii")
+        data = _compressed_json.compress(_compressed_json.compact(document))
         return cls(runs=runs, answers=len(entries), started_at=started_at, data=data)
 
     def unpack(self) -> tuple[Any, list[CarriedEntry]]:
-        document = json.loads(zlib.decompress(base64.b64decode(self.data)))
+        document = _compressed_json.decompress(self.data)
         return document["random_state"], [CarriedEntry.model_validate(entry) for entry in document["entries"]]
 
 

@@ -8,15 +8,13 @@ compatibility data like the names in ``_names``: add optional fields, never rena
 
 from __future__ import annotations
 
-import base64
-import json
-import zlib
 from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
 from temporalio.common import RetryPolicy
 
+from . import _compressed_json
 from ._continue_as_new import Carry
 from ._conversation import ConversationDelta
 
@@ -93,15 +91,15 @@ class RunOutput(BaseModel):
 
     @classmethod
     def of(cls, payload: dict[str, Any]) -> RunOutput:
-        raw = json.dumps(payload, separators=(",", ":")).encode()
+        raw = _compressed_json.compact(payload)
         if len(raw) <= COMPRESS_RESULTS_OVER:
             return cls(payload=payload)
-        return cls(payload={}, compressed=base64.b64encode(zlib.compress(raw, 6)).decode("ascii"))
+        return cls(payload={}, compressed=_compressed_json.compress(raw))
 
     def value(self) -> dict[str, Any]:
         if self.compressed is None:
             return self.payload
-        return json.loads(zlib.decompress(base64.b64decode(self.compressed)))  # type: ignore[no-any-return]
+        return _compressed_json.decompress(self.compressed)  # type: ignore[no-any-return]
 
 
 class CallInput(BaseModel):

@@ -132,6 +132,16 @@ def test_payload_field_names():
     assert set(RunOutput(payload={}).model_dump(mode="json")) == {"payload", "compressed"}
 
 
+def test_compressed_values_keep_their_format():
+    # Continue-as-new carries and large results are stored as base64(zlib(compact JSON)) in
+    # history; a later release must read what an earlier one wrote, and write the same.
+    from durable_adapters import _compressed_json
+
+    stored = "eJyrVkrMKy5PLVKyijbUUSopz1eKrQUAR94Gug=="
+    assert _compressed_json.decompress(stored) == {"answer": [1, "two"]}
+    assert _compressed_json.compress(_compressed_json.compact({"answer": [1, "two"]})) == stored
+
+
 # -- the OpenAI Agents adapter's keys ------------------------------------------------------------
 
 
