@@ -46,11 +46,6 @@ async def reset_point(client: Client, run_id: str, call: int) -> tuple[str, int]
     )
 
 
-async def reset_point_after_call(client: Client, run_id: str, call: int) -> int:
-    """The event id of the workflow task that completed right after call ``call`` finished (in its Temporal run)."""
-    return (await reset_point(client, run_id, call))[1]
-
-
 async def reset_after_call(client: Client, run_id: str, call: int, *, reason: str | None = None) -> str:
     """Reset ``run_id`` to just after call ``call``; return the Temporal run id of the new run."""
     temporal_run_id, event_id = await reset_point(client, run_id, call)

@@ -21,7 +21,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from durable_adapters import ConfigurationError, RunFailedError, UnsupportedError, durable
 from durable_adapters._converter import DATA_CONVERTER
 from durable_adapters._devserver import temporal_cli_path
-from durable_adapters._reset import reset_point_after_call
+from durable_adapters._reset import reset_point
 from durable_adapters.testing import DevServer, Reply, WorkerProcess, free_port, recorded_calls, wait_for_line
 from tests.apps import crewai_fault_crews as crews
 from tests.apps.crewai_crews import build_looper_crew, build_research_crew
@@ -106,7 +106,7 @@ async def test_reset_after_call_3_makes_only_the_later_calls_again(how, scripted
         done = cli("runs", "reset", handle.run_id, "--after-call", "3")
     else:
         client = await Client.connect(temporal_server.address, data_converter=DATA_CONVERTER)
-        event_id = await reset_point_after_call(client, handle.run_id, 3)
+        _, event_id = await reset_point(client, handle.run_id, 3)
         done = subprocess.run(
             [temporal_cli_path(), "workflow", "reset", "--workflow-id", handle.run_id, "--event-id", str(event_id),
              "--reason", "test", "--address", temporal_server.address],

@@ -22,7 +22,7 @@ from temporalio.client import WorkflowExecutionStatus
 
 from durable_adapters import ConfigurationError, RunFailedError, durable
 from durable_adapters._devserver import temporal_cli_path
-from durable_adapters._reset import reset_point_after_call
+from durable_adapters._reset import reset_point
 from durable_adapters.testing import DevServer, Reply, WorkerProcess, free_port, recorded_calls, wait_for_line
 from tests.apps import langgraph_fault_apps as fault_apps
 from tests.apps.langgraph_apps import build_sync_graph
@@ -119,7 +119,7 @@ async def test_reset_after_call_3_makes_only_the_later_calls_again(
     # Calls: 1 model, 2 tool Paris, 3 model, 4 tool Rome, 5 model, 6 tool Oslo, 7 model.
     ui = getattr(temporal_server, "ui_url", None) or "http://temporal-ui.test"
     env = os.environ | {"TEMPORAL_ADDRESS": temporal_server.address, "DURABLE_UI_URL": ui}
-    event_id = await reset_point_after_call(temporal_client, handle.run_id, 3) if how == "temporal-cli" else None
+    event_id = (await reset_point(temporal_client, handle.run_id, 3))[1] if how == "temporal-cli" else None
     done = subprocess.run(reset_command(how, handle.run_id, temporal_server.address, event_id),
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -16,7 +16,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from durable_adapters import durable
 from durable_adapters._converter import DATA_CONVERTER
 from durable_adapters._devserver import temporal_cli_path
-from durable_adapters._reset import reset_point_after_call
+from durable_adapters._reset import reset_point
 from durable_adapters.testing import DevServer, Reply, free_port, recorded_calls
 from tests.apps.openai_weather import build_looper
 from tests.openai_agents.test_kill import CITIES, SCRIPT, wait_for_line
@@ -47,7 +47,7 @@ async def test_reset_after_call_3_makes_only_the_later_calls_again(how, scripted
         command = [sys.executable, "-m", "durable_adapters", "runs", "reset", handle.run_id, "--after-call", "3"]
     else:
         client = await Client.connect(temporal_server.address, data_converter=DATA_CONVERTER)
-        event_id = await reset_point_after_call(client, handle.run_id, 3)
+        _, event_id = await reset_point(client, handle.run_id, 3)
         command = [temporal_cli_path(), "workflow", "reset", "--workflow-id", handle.run_id, "--event-id", str(event_id),
                    "--reason", "test", "--address", temporal_server.address]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
