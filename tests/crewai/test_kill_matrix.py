@@ -10,14 +10,12 @@ calls in history. The last LLM call has no call after it: k = N kills while it i
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from durable_adapters import durable
-from durable_adapters.testing import KillMatrix, KillPoint, Reply
+from durable_adapters.testing import KillPoint, Reply
 from tests.apps import crewai_crews
 from tests.crewai.test_run import RESEARCH_SCRIPT
+from tests.kill_matrix_fixtures import kill_matrix_fixtures
 
 pytestmark = pytest.mark.faults
 
@@ -41,27 +39,13 @@ CASES = [
     ("research", 2, KillPoint(2)),  # the writer's LLM call, the second agent's first
     # k = 3: the writer's call in flight, which is k = 2 again
 ]
-# Hosted names: the workers of the matrix host every reference run under its own name.
-NAMES = {run: f"km-crew-{run}-{uuid.uuid4().hex[:8]}" for run in RUNS}
 
 
 def output(result):
     return result.raw, [(t.agent, t.raw) for t in result.tasks_output], result.token_usage
 
 
-@pytest.fixture(scope="module")
-def matrix(temporal_server, tmp_path_factory):
-    targets = [f"{NAMES[run]}=tests.apps.crewai_crews:{factory}" for run, (factory, _, _) in RUNS.items()]
-    directory = tmp_path_factory.mktemp("kill-matrix")
-    with KillMatrix(targets, temporal_address=temporal_server.address, directory=directory) as matrix, \
-            pytest.MonkeyPatch.context() as env:
-        env.setenv("OPENAI_BASE_URL", matrix.server.base_url)  # CrewAI's LLM reads it when the crew is built
-        yield matrix
-
-
-@pytest.fixture(scope="module")
-def apps(matrix):
-    return {run: durable(getattr(crewai_crews, factory)(), name=NAMES[run], worker=False) for run, (factory, _, _) in RUNS.items()}
+matrix, apps = kill_matrix_fixtures(crewai_crews, RUNS, prefix="crew")
 
 
 @pytest.mark.parametrize(("run", "k", "point"), CASES, ids=[f"{run}-k{k}" for run, k, _ in CASES])

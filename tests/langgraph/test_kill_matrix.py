@@ -10,14 +10,12 @@ calls in history. The last model call has no call after it: k = N kills while it
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from langchain_core.messages import HumanMessage
 
-from durable_adapters import durable
-from durable_adapters.testing import KillMatrix, KillPoint, Reply
+from durable_adapters.testing import KillPoint, Reply
 from tests.apps import langgraph_apps
+from tests.kill_matrix_fixtures import kill_matrix_fixtures
 from tests.langgraph._compare import messages_view
 from tests.langgraph.test_run import _essay_script
 
@@ -45,8 +43,6 @@ CASES = [
     ("map_reduce", 3, KillPoint(3)),  # all drafts answered, the summary in flight
     # k = 4: the summary in flight, which is k = 3 again
 ]
-# Hosted names: the workers of the matrix host every reference run under its own name.
-NAMES = {run: f"km-lg-{run}-{uuid.uuid4().hex[:8]}" for run in RUNS}
 
 
 def output(result):
@@ -55,17 +51,7 @@ def output(result):
     return result
 
 
-@pytest.fixture(scope="module")
-def matrix(temporal_server, tmp_path_factory):
-    targets = [f"{NAMES[run]}=tests.apps.langgraph_apps:{factory}" for run, (factory, _, _) in RUNS.items()]
-    directory = tmp_path_factory.mktemp("kill-matrix")
-    with KillMatrix(targets, temporal_address=temporal_server.address, directory=directory) as matrix:
-        yield matrix
-
-
-@pytest.fixture(scope="module")
-def apps():
-    return {run: durable(getattr(langgraph_apps, factory)(), name=NAMES[run], worker=False) for run, (factory, _, _) in RUNS.items()}
+matrix, apps = kill_matrix_fixtures(langgraph_apps, RUNS, prefix="lg")
 
 
 @pytest.mark.parametrize(("run", "k", "point"), CASES, ids=[f"{run}-k{k}" for run, k, _ in CASES])

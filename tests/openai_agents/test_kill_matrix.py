@@ -11,13 +11,11 @@ flight itself.
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from durable_adapters import durable
-from durable_adapters.testing import KillMatrix, KillPoint, Reply
+from durable_adapters.testing import KillPoint, Reply
 from tests.apps import openai_weather
+from tests.kill_matrix_fixtures import kill_matrix_fixtures
 from tests.openai_agents.test_run import TRIAGE_SCRIPT
 
 pytestmark = pytest.mark.faults
@@ -45,25 +43,13 @@ CASES = [
     ("triage", 4, KillPoint(4)),  # the reporter's model call after the handoff
     # k = 5: the reporter's call in flight, which is k = 4 again
 ]
-# Hosted names: the workers of the matrix host every reference run under its own name.
-NAMES = {run: f"km-{run}-{uuid.uuid4().hex[:8]}" for run in RUNS}
 
 
 def output(result):
     return result.final_output, result.last_agent.name, result.to_input_list()
 
 
-@pytest.fixture(scope="module")
-def matrix(temporal_server, tmp_path_factory):
-    targets = [f"{NAMES[run]}=tests.apps.openai_weather:{factory}" for run, (factory, _, _) in RUNS.items()]
-    directory = tmp_path_factory.mktemp("kill-matrix")
-    with KillMatrix(targets, temporal_address=temporal_server.address, directory=directory) as matrix:
-        yield matrix
-
-
-@pytest.fixture(scope="module")
-def apps():
-    return {run: durable(getattr(openai_weather, factory)(), name=NAMES[run], worker=False) for run, (factory, _, _) in RUNS.items()}
+matrix, apps = kill_matrix_fixtures(openai_weather, RUNS, prefix="oa")
 
 
 @pytest.mark.parametrize(("run", "k", "point"), CASES, ids=[f"{run}-k{k}" for run, k, _ in CASES])
