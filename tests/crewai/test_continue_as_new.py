@@ -7,20 +7,18 @@ several Temporal runs; each fast-forwards through the calls of the ones before (
 
 from __future__ import annotations
 
-from durable_adapters import durable
 from durable_adapters.testing import recorded_calls, run_histories
 from tests.apps.crewai_crews import build_research_crew
-from tests.crewai.test_run import RESEARCH_SCRIPT, plain_kickoff
+from tests.crewai.test_run import RESEARCH_SCRIPT, durable_kickoff, plain_kickoff
 
 
 async def test_a_run_spread_over_several_temporal_runs_is_the_plain_run(scripted_model, monkeypatch, unique):
     plain, plain_server = await plain_kickoff(scripted_model, monkeypatch, build_research_crew, RESEARCH_SCRIPT, {"city": "Paris"})
 
-    server = scripted_model(RESEARCH_SCRIPT)
-    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    dcrew = durable(build_research_crew(), name=f"research-can-{unique}", continue_as_new_after_events=12)
-    handle = await dcrew.start(inputs={"city": "Paris"})
-    result = await handle.result()
+    handle, result, server = await durable_kickoff(
+        scripted_model, monkeypatch, build_research_crew, RESEARCH_SCRIPT, {"city": "Paris"},
+        name=f"research-can-{unique}", continue_as_new_after_events=12,
+    )
 
     assert result.raw == plain.raw
     assert [t.raw for t in result.tasks_output] == [t.raw for t in plain.tasks_output]

@@ -26,7 +26,7 @@ from durable_adapters.testing import DevServer, Reply, WorkerProcess, free_port,
 from tests.apps import crewai_fault_crews as crews
 from tests.apps.crewai_crews import build_looper_crew, build_research_crew
 from tests.crewai.test_kill import CITIES, SCRIPT
-from tests.crewai.test_run import plain_kickoff
+from tests.crewai.test_run import durable_kickoff, plain_kickoff
 
 pytestmark = pytest.mark.faults
 ROOT = Path(__file__).resolve().parents[2]
@@ -275,10 +275,9 @@ async def test_a_tool_result_that_is_not_json_reaches_the_model_as_in_a_plain_ru
     script = [Reply.tool_call("read_sensor", {"city": "Paris"}), Reply.text("Sunny.")]
     plain, plain_server = await plain_kickoff(scripted_model, monkeypatch, crews.build_object_result_crew, script, {"city": "Paris"})
 
-    server = scripted_model(script)
-    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    handle = await durable(crews.build_object_result_crew(), name=f"object-result-{unique}").start(inputs={"city": "Paris"})
-    result = await asyncio.wait_for(handle.result(), timeout=30)
+    handle, result, server = await durable_kickoff(
+        scripted_model, monkeypatch, crews.build_object_result_crew, script, {"city": "Paris"}, name=f"object-result-{unique}"
+    )
 
     assert result.raw == plain.raw == "Sunny."
     # CrewAI shows the model the object's str(); so does the durable run, whose history holds that text.
@@ -295,11 +294,9 @@ async def test_tool_arguments_that_are_not_json_reach_the_tool_as_in_a_plain_run
     script = [Reply.tool_call("place_weather", {"place": "Paris"}), Reply.text("Sunny.")]
     plain, plain_server = await plain_kickoff(scripted_model, monkeypatch, crews.build_object_argument_crew, script, {"city": "Paris"})
 
-    server = scripted_model(script)
-    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    handle = await durable(crews.build_object_argument_crew(), name=f"object-args-{unique}").start(
-        inputs={"city": "Paris"})
-    result = await asyncio.wait_for(handle.result(), timeout=30)
+    handle, result, server = await durable_kickoff(
+        scripted_model, monkeypatch, crews.build_object_argument_crew, script, {"city": "Paris"}, name=f"object-args-{unique}"
+    )
 
     assert result.raw == plain.raw == "Sunny."
     assert server.served[1].body["messages"][-1]["content"] == "Paris: sunny, 21C"
@@ -357,10 +354,9 @@ async def test_a_tool_that_calls_a_model_from_its_own_thread_works_as_in_a_plain
               Reply.text("Paris: light, river, bread, art, cafes.")]
     plain, plain_server = await plain_kickoff(scripted_model, monkeypatch, crews.build_describing_crew, script, {"city": "Paris"})
 
-    server = scripted_model(script)
-    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    handle = await durable(crews.build_describing_crew(), name=f"describing-{unique}").start(inputs={"city": "Paris"})
-    result = await asyncio.wait_for(handle.result(), timeout=30)
+    handle, result, server = await durable_kickoff(
+        scripted_model, monkeypatch, crews.build_describing_crew, script, {"city": "Paris"}, name=f"describing-{unique}"
+    )
 
     assert result.raw == plain.raw == "Paris: light, river, bread, art, cafes."
     assert server.served[2].body["messages"][-1]["content"] == "Light, river, bread, art, cafes."  # the tool's result

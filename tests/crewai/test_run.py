@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from crewai.lite_agent_output import LiteAgentOutput
 
@@ -29,14 +31,20 @@ async def plain_kickoff(scripted_model, monkeypatch, build, script, inputs):
     return await build().akickoff(inputs=inputs), server
 
 
+async def durable_kickoff(scripted_model, monkeypatch, build, script, inputs, *, name, **options):
+    """The same crew run durably, against a scripted server of its own: (handle, result, server)."""
+    server = scripted_model(script)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    handle = await durable(build(), name=name, **options).start(inputs=inputs)
+    return handle, await asyncio.wait_for(handle.result(), timeout=30), server
+
+
 async def test_sequential_crew_matches_plain_run_with_one_activity_per_call(scripted_model, monkeypatch, unique):
     plain, plain_server = await plain_kickoff(scripted_model, monkeypatch, build_research_crew, RESEARCH_SCRIPT, {"city": "Paris"})
 
-    server = scripted_model(RESEARCH_SCRIPT)
-    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    dcrew = durable(build_research_crew(), name=f"research-{unique}")
-    handle = await dcrew.start(inputs={"city": "Paris"})
-    result = await handle.result()
+    handle, result, server = await durable_kickoff(
+        scripted_model, monkeypatch, build_research_crew, RESEARCH_SCRIPT, {"city": "Paris"}, name=f"research-{unique}"
+    )
 
     assert result.raw == plain.raw == "Paris is sunny at 21C and home to 2.1 million."
     assert [t.raw for t in result.tasks_output] == [t.raw for t in plain.tasks_output]
@@ -60,10 +68,9 @@ async def test_output_pydantic_comes_back_as_the_model(scripted_model, monkeypat
         Reply.json({"city": "Rome", "summary": "sunny, 21C"}),
     ]
     plain, plain_server = await plain_kickoff(scripted_model, monkeypatch, build_structured_crew, script, {"city": "Rome"})
-    server = scripted_model(script)
-    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    handle = await durable(build_structured_crew(), name=f"structured-{unique}").start(inputs={"city": "Rome"})
-    result = await handle.result()
+    handle, result, server = await durable_kickoff(
+        scripted_model, monkeypatch, build_structured_crew, script, {"city": "Rome"}, name=f"structured-{unique}"
+    )
 
     assert isinstance(result.pydantic, CityReport)
     assert result.pydantic == plain.pydantic == CityReport(city="Rome", summary="sunny, 21C")
@@ -87,10 +94,9 @@ HIERARCHICAL_SCRIPT = [
 @pytest.mark.parametrize("build", [build_hierarchical_crew, build_hierarchical_crew_by_name])
 async def test_hierarchical_crew_delegates_inside_the_run(build, scripted_model, monkeypatch, unique):
     plain, plain_server = await plain_kickoff(scripted_model, monkeypatch, build, HIERARCHICAL_SCRIPT, {"city": "Paris"})
-    server = scripted_model(HIERARCHICAL_SCRIPT)
-    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    handle = await durable(build(), name=f"hierarchical-{unique}").start(inputs={"city": "Paris"})
-    result = await handle.result()
+    handle, result, server = await durable_kickoff(
+        scripted_model, monkeypatch, build, HIERARCHICAL_SCRIPT, {"city": "Paris"}, name=f"hierarchical-{unique}"
+    )
 
     assert result.raw == plain.raw == "Report: Paris is sunny, 21C."
     assert result.token_usage == plain.token_usage
