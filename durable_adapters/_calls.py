@@ -33,6 +33,19 @@ class DurableCalls:
         self._conversations = ConversationTracker()
         self._inputs = 0
         self.continuation = Continuation(run.carried, run.options.continue_as_new_after_events)
+        self.refusal: Exception | None = None
+        """The first construct the run reached that cannot run durably (see :meth:`refuse`)."""
+
+    def refuse(self, error: Exception) -> Exception:
+        """Record ``error`` (what the run cannot do durably) and return it for the caller to raise.
+
+        Frameworks catch exceptions and go on: a tool's error becomes a message to the model, a
+        failed step is retried, a thread's exception is lost. The first refusal is kept, and the
+        workflow fails the run with it once the loop has ended, whatever the loop made of it.
+        """
+        if self.refusal is None:
+            self.refusal = error
+        return error
 
     @property
     def hosted_name(self) -> str:

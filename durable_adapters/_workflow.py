@@ -95,6 +95,9 @@ class AgentLoopWorkflow:
             await workflow.wait_condition(workflow.all_handlers_finished)
             workflow.continue_as_new(run.model_copy(update={"carried": continuation.carry}))
         try:
+            if calls.refusal is not None:
+                # Framework code may have swallowed it and finished another way: the run fails with it.
+                raise calls.refusal from None
             payload = loop.result()
         except (asyncio.CancelledError, workflow.NondeterminismError):
             raise

@@ -26,8 +26,6 @@ class CrewRun:
     tool_keys: dict[int, str] = field(default_factory=dict)
     keep_alive: list[Any] = field(default_factory=list)
     """The keyed objects themselves, so no id in the maps is reused by a new object mid-run."""
-    refused: str | None = None
-    """Why the run cannot go on: the first construct it reached that cannot run durably (see :meth:`refuse`)."""
 
     def refuse(self, message: str) -> UnsupportedError:
         """Record that the run reached something it cannot do durably, and return the error to raise.
@@ -36,19 +34,18 @@ class CrewRun:
         counts as a rejected output, a failed task is retried (``max_retry_limit``). An
         :class:`UnsupportedError` raised there would be swallowed and the run would go on down
         another path than a plain run takes, paying for more model calls. So the first refusal is
-        kept: every later model or tool call of the run raises it again at once, and the run
-        fails with it whatever CrewAI made of it (:meth:`check`). Each raise is a new exception
+        kept on the run's calls: every later model or tool call of the run raises it again at once
+        (:meth:`check`), and the workflow fails the run with it whatever CrewAI made of it. Each raise is a new exception
         object: one object raised again inside CrewAI's handlers would end up in its own
         ``__context__`` chain, which Temporal's failure converter follows without end.
         """
-        if self.refused is None:
-            self.refused = message
-        return UnsupportedError(self.refused)
+        self.calls.refuse(UnsupportedError(message))  # the workflow fails the run with the first
+        return UnsupportedError(str(self.calls.refusal))
 
     def check(self) -> None:
         """Raise the run's refusal, if it reached one."""
-        if self.refused is not None:
-            raise UnsupportedError(self.refused)
+        if self.calls.refusal is not None:
+            raise UnsupportedError(str(self.calls.refusal))
 
     def add(self, models: dict[str, Any], tools: dict[str, Any]) -> None:
         # First key wins: one object reachable under two paths (a tool singleton given to two

@@ -16,7 +16,7 @@ from typing import Any
 
 from crewai import Agent, Crew
 
-from durable_adapters import DurableCalls, DurableCore, Hosted, UnsupportedError
+from durable_adapters import DurableCalls, DurableCore, Hosted
 from durable_adapters._scoped import scoped
 
 from . import _human, _inside, _llm, _output, _tools
@@ -70,22 +70,15 @@ class CrewAIRuntime:
                 _llm.intercept(llm)
             _llm.fresh_usage(models.values())
             crew_run.add(models, tools)
-            try:
-                if payload["kind"] == "crew":
-                    output = await copy.akickoff(inputs=payload["inputs"])
-                else:
-                    response_format = payload.get("response_format")
-                    result = await copy.akickoff(
-                        payload["messages"],
-                        response_format=_llm.resolve_class(response_format, hosted.state["classes"]) if response_format else None,
-                    )
-            except Exception:
-                if crew_run.refused is not None:  # what CrewAI made of a refusal is beside the point
-                    raise UnsupportedError(crew_run.refused) from None
-                raise
-            crew_run.check()  # CrewAI may have swallowed it and finished another way
+            # A refusal CrewAI swallowed, or failed with in its own way, still fails the run: it is
+            # recorded on ``calls`` (see CrewRun.refuse).
             if payload["kind"] == "crew":
-                return _output.encode_crew_output(output)
+                return _output.encode_crew_output(await copy.akickoff(inputs=payload["inputs"]))
+            response_format = payload.get("response_format")
+            result = await copy.akickoff(
+                payload["messages"],
+                response_format=_llm.resolve_class(response_format, hosted.state["classes"]) if response_format else None,
+            )
             return _output.encode_agent_output(result)
 
     async def call_model(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:

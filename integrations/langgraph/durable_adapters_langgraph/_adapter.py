@@ -55,20 +55,13 @@ class LangGraphAdapter(Adapter):
 
     async def run(self, hosted: Hosted, payload: dict[str, Any], calls: DurableCalls) -> dict[str, Any]:
         run = _run.DurableRun(calls=calls, hosted=hosted)
+        # A refusal the graph swallowed (ToolNode turns exceptions into messages) still fails
+        # the run: it is recorded on ``calls`` (see DurableCalls.refuse).
         with scoped(_run.CURRENT, run):
             try:
-                result = await _graph.run_graph(hosted.obj, payload, calls)
-            except Exception:
-                if run.refusals:
-                    raise run.refusals[0] from None
-                raise
+                return await _graph.run_graph(hosted.obj, payload, calls)
             finally:
                 run.active = False  # threads the graph started may outlive the run
-            if run.refusals:
-                # The graph swallowed a refusal (ToolNode turns exceptions into messages): the
-                # run must still fail with it, not succeed on a silently changed conversation.
-                raise run.refusals[0]
-            return result
 
     async def call_model(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
         return await _model.call_model(hosted, request)

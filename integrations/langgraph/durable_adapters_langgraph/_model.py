@@ -222,8 +222,8 @@ def _stream(self: BaseChatModel, input: Any, config: Any = None, *, stop: list[s
 def _raise_pending_refusal(run: _run.DurableRun) -> None:
     # A refusal inside a tool node may have been turned into a ToolMessage by the framework;
     # never let the model see it as data.
-    if run.refusals:
-        raise run.refusals[0]
+    if run.calls.refusal is not None:
+        raise run.calls.refusal
 
 
 def install() -> None:

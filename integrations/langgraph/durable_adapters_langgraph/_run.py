@@ -10,7 +10,7 @@ framework unchanged.
 from __future__ import annotations
 
 import contextvars
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from temporalio import workflow
 
@@ -24,8 +24,6 @@ class DurableRun:
 
     calls: DurableCalls
     hosted: Hosted
-    refusals: list[BaseException] = field(default_factory=list)
-    """Refusals raised inside the graph; re-raised by the adapter even if user code swallowed them."""
     active: bool = True
     """False once the graph has returned (a thread it started may outlive it)."""
 
@@ -37,12 +35,10 @@ def current() -> DurableRun | None:
     return CURRENT.get()
 
 
-def refuse(error: BaseException) -> BaseException:
-    """Record a refusal (so a framework that catches exceptions cannot turn it into data) and return it."""
+def refuse(error: Exception) -> Exception:
+    """Record a refusal on the current run (so a framework that catches exceptions cannot turn it into data) and return it."""
     run = CURRENT.get()
-    if run is not None:
-        run.refusals.append(error)
-    return error
+    return run.calls.refuse(error) if run is not None else error
 
 
 def off_workflow() -> DurableRun | None:
@@ -69,5 +65,4 @@ def refuse_off_workflow(what: str) -> None:
         "cannot run as an activity, and it is not sent. Make the call in the node itself (sync "
         "nodes run through the sync bridge), or from an async node (ainvoke, abatch, asyncio.gather)"
     )
-    run.refusals.append(error)
-    raise error
+    raise run.calls.refuse(error)

@@ -64,12 +64,6 @@ class OpenAIAgentsAdapter(Adapter):
                 )
             except Refusal as refusal:
                 raise refusal.error from None
-            except Exception:
-                if durable_agents.refusals:  # the first refusal explains the failure better
-                    raise durable_agents.refusals[0] from None
-                raise
-        if durable_agents.refusals:  # refused on a thread whose exception was swallowed
-            raise durable_agents.refusals[0]
         return _result.encode_result(result)
 
     async def call_model(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:

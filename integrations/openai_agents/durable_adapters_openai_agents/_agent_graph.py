@@ -84,10 +84,8 @@ class DurableAgents:
 
     def __init__(self, agents: dict[str, Agent[Any]], calls: DurableCalls) -> None:
         self._agents = agents
-        self._calls = calls
+        self.calls = calls
         self._stand_ins: dict[int, Agent[Any]] = {}
-        self.refusals: list[UnsupportedError] = []
-        """Refusals raised where the SDK or user code could swallow them (see ``_runner``)."""
 
     def stand_in(self, agent: Agent[Any]) -> Agent[Any]:
         """The stand-in of ``agent``; a stand-in maps to itself."""
@@ -104,12 +102,12 @@ class DurableAgents:
                 "name. Add it to the agent graph (handoffs=[...] or tools=[agent.as_tool(...)])"
             )
         tools = [
-            durable_tool(agent.name, tool, self._calls)
+            durable_tool(agent.name, tool, self.calls)
             if isinstance(tool, FunctionTool) and not is_agent_tool(tool)
             else tool
             for tool in agent.tools
         ]
-        stand_in = agent.clone(model=ActivityModel(agent.name, self._calls), tools=tools)
+        stand_in = agent.clone(model=ActivityModel(agent.name, self.calls), tools=tools)
         # Registered before its handoffs are mapped, so handoff cycles (A -> B -> A) terminate.
         self._stand_ins[id(agent)] = stand_in
         stand_in.handoffs = [self._handoff(entry) for entry in agent.handoffs]

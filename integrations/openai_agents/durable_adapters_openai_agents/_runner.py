@@ -56,7 +56,7 @@ def _refuse_off_workflow(entry: str) -> None:
         "in the code itself, or give the agent to the durable agent as a tool (agent.as_tool()) "
         "or a handoff"
     )
-    run.refusals.append(error)
+    run.calls.refuse(error)  # the run fails with it even if the thread's exception is swallowed
     raise Refusal(error)
 
 
