@@ -4,9 +4,12 @@ import os
 import uuid
 import faulthandler
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import pytest
+
+from durable_adapters.testing._scripted_server import ScriptedModelServer
 
 SECRET_KEY = "sk-test-key-never-in-history"
 
@@ -61,3 +64,20 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     session.config._durable_exit_status = exitstatus  # type: ignore[attr-defined]
+
+
+Serve = Callable[..., ScriptedModelServer]
+
+
+@pytest.fixture
+def serve() -> Iterator[Serve]:
+    """Start scripted servers for a test (``serve(script, **options)``); stopped afterwards."""
+    servers: list[ScriptedModelServer] = []
+
+    def start(script: Any, **options: Any) -> ScriptedModelServer:
+        servers.append(ScriptedModelServer(script, **options).start())
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()

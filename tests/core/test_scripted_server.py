@@ -38,21 +38,7 @@ RESPONSES_WEATHER_TOOL = {
 PARALLEL = Reply.tool_calls([("get_weather", {"city": "Paris"}), ("get_time", {"tz": "CET"})])
 PARALLEL_CALLS = [("call_1_0", "get_weather", {"city": "Paris"}), ("call_1_1", "get_time", {"tz": "CET"})]
 
-Serve = Callable[..., ScriptedModelServer]
-
-
-@pytest.fixture
-def serve() -> Iterator[Serve]:
-    """Start scripted servers for a test (``serve(script, **options)``); stopped afterwards."""
-    servers: list[ScriptedModelServer] = []
-
-    def start(script: Any, **options: Any) -> ScriptedModelServer:
-        servers.append(ScriptedModelServer(script, **options).start())
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.stop()
+from tests.conftest import Serve
 
 
 def client(server: ScriptedModelServer, **options: Any) -> openai.OpenAI:
@@ -442,71 +428,6 @@ def test_context_manager_stops_the_server() -> None:
 
     with pytest.raises(openai.APIConnectionError):
         openai.OpenAI(base_url=base_url, api_key="sk-test", max_retries=0).models.list()
-
-
-# Frameworks ----------------------------------------------------------------------------------
-
-
-def test_langchain_chat_openai_bind_tools(serve: Serve) -> None:
-    from langchain_core.tools import tool
-    from langchain_openai import ChatOpenAI
-
-    @tool
-    def get_weather(city: str) -> str:
-        """Current weather in a city."""
-        return f"sunny in {city}"
-
-    server = serve([Reply.tool_call("get_weather", {"city": "Paris"})])
-    llm = ChatOpenAI(model=MODEL, base_url=server.base_url, api_key="sk-test", max_retries=0)
-
-    message = llm.bind_tools([get_weather]).invoke("Weather in Paris?")
-
-    expected = {"name": "get_weather", "args": {"city": "Paris"}, "id": "call_1_0", "type": "tool_call"}
-    assert message.tool_calls == [expected]
-    assert server.requests[0].tool_names() == ["get_weather"]
-
-
-@pytest.mark.parametrize("api", ["chat", "responses"])
-async def test_openai_agents_runner_with_function_tool(serve: Serve, api: str) -> None:
-    from agents import (
-        Agent,
-        OpenAIChatCompletionsModel,
-        OpenAIResponsesModel,
-        Runner,
-        function_tool,
-        set_tracing_disabled,
-    )
-
-    set_tracing_disabled(True)
-    cities: list[str] = []
-
-    @function_tool
-    def get_weather(city: str) -> str:
-        """Current weather in a city."""
-        cities.append(city)
-        return f"sunny in {city}"
-
-    server = serve([Reply.tool_call("get_weather", {"city": "Paris"}), Reply.text("It is sunny in Paris.")])
-    model_class = OpenAIChatCompletionsModel if api == "chat" else OpenAIResponsesModel
-    async with openai.AsyncOpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0) as sdk:
-        agent = Agent(
-            name="weather",
-            instructions="Answer with the weather.",
-            model=model_class(model=MODEL, openai_client=sdk),
-            tools=[get_weather],
-        )
-        result = await Runner.run(agent, "Weather in Paris?")
-
-    assert result.final_output == "It is sunny in Paris."
-    assert cities == ["Paris"]
-    first, second = server.served
-    assert (first.api, second.api) == (api, api)
-    assert first.tool_names() == ["get_weather"]
-    assert first.system_text() == "Answer with the weather."
-    # The second call carries the tool result back under the scripted call id.
-    assert "call_1_0" in json.dumps(second.body)
-    assert "sunny in Paris" in json.dumps(second.body)
-    assert server.repeats == []
 
 
 # Holding calls in flight (kill tests) ---------------------------------------------------------

@@ -142,29 +142,6 @@ def test_compressed_values_keep_their_format():
     assert _compressed_json.compress(_compressed_json.compact({"answer": [1, "two"]})) == stored
 
 
-# -- the OpenAI Agents adapter's keys ------------------------------------------------------------
-
-
-def test_openai_agents_tool_key_and_framework():
-    from durable_adapters_openai_agents import _toolset
-    from durable_adapters_openai_agents._adapter import OpenAIAgentsAdapter
-
-    assert _toolset.tool_key("triage", "get_weather") == "triage/get_weather"
-    assert OpenAIAgentsAdapter.framework == "openai-agents"
-
-
-def test_openai_agents_hosted_model_and_tool_keys(unique):
-    import durable_adapters
-    from tests.apps.openai_weather import build_triage
-
-    hosted = durable_adapters.host(build_triage(), name=f"pin-{unique}")
-
-    assert hosted.name == f"pin-{unique}"
-    assert hosted.adapter.framework == "openai-agents"
-    assert set(hosted.models) == {"triage", "translator", "reporter"}
-    assert set(hosted.tools) == {"triage/get_weather", "triage/get_local_time"}
-
-
 def test_update_and_query_names_are_registered_on_the_workflow():
     from temporalio import workflow as wf
 

@@ -1,0 +1,108 @@
+"""Test environments: the core alone, and each framework adapter at both ends of its declared range.
+
+    python -m pip install nox uv && nox                 # every environment (what CI runs)
+    nox -s core                                         # the core, no framework installed
+    nox -s openai_agents                                # one integration, newest and oldest
+    nox -s "langgraph(newest)"                          # one end of one integration
+    nox -s "crewai(oldest)" -- -k kill                  # arguments after -- go to pytest
+
+Each integration gets its own virtual environment, so one framework's pins never reach another
+adapter's tests (crewai needs ``openai<3``, openai-agents ``openai>=3``). "newest" installs the
+highest release the adapter's ``pyproject.toml`` admits; "oldest" installs exactly the lower
+bound it declares for every framework package, so a declared range is always a tested one. Both
+print the versions they ran against before the tests.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import nox
+from packaging.requirements import Requirement
+
+ROOT = Path(__file__).parent
+nox.options.default_venv_backend = "uv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = True
+
+# The integrations: where the distribution lives, its tests, and what its tests need beyond the
+# core's test extra (LangChain's own OpenAI client, through which its graphs reach the model).
+INTEGRATIONS: dict[str, dict[str, list[str] | str]] = {
+    "openai_agents": {"tests": ["tests/openai_agents"], "extra": [], "demo": "examples/demo.py"},
+    "langgraph": {
+        "tests": ["tests/langgraph"],
+        "extra": ["langchain-openai", "langchain"],
+        "demo": "examples/langgraph_demo.py",
+    },
+    "crewai": {"tests": ["tests/crewai"], "extra": [], "demo": "examples/crewai_demo.py"},
+}
+
+# Newest on the newest Python the frameworks support; oldest on the oldest Python the project claims.
+ENDS = [nox.param("3.13", "newest", id="newest"), nox.param("3.11", "oldest", id="oldest")]
+
+
+def framework_requirements(integration: str) -> list[Requirement]:
+    """The framework packages an integration declares (everything but the core itself)."""
+    pyproject = tomllib.loads((ROOT / "integrations" / integration / "pyproject.toml").read_text())
+    requirements = [Requirement(line) for line in pyproject["project"]["dependencies"]]
+    return [r for r in requirements if r.name != "durable-adapters"]
+
+
+def oldest_pins(integration: str) -> list[str]:
+    """``name==lower`` for every framework package of the integration: the oldest it claims."""
+    pins = []
+    for requirement in framework_requirements(integration):
+        lower = [s.version for s in requirement.specifier if s.operator == ">="]
+        if len(lower) != 1:
+            raise ValueError(f"{integration}: {requirement} declares no single lower bound (>=) to test")
+        pins.append(f"{requirement.name}=={lower[0]}")
+    return pins
+
+
+def install_integration(session: nox.Session, integration: str, end: str) -> None:
+    spec = INTEGRATIONS[integration]
+    pins = oldest_pins(integration) if end == "oldest" else []
+    session.install(
+        "-e",
+        f"{ROOT}[test]",
+        "-e",
+        f"{ROOT / 'integrations' / integration}",
+        *pins,
+        *spec["extra"],
+    )
+    names = ["durable-adapters", "temporalio"] + [r.name for r in framework_requirements(integration)]
+    names += [name for name in spec["extra"]] + ["openai"]
+    session.run("python", "-m", "durable_adapters.testing._versions", *names)
+
+
+@nox.session(python="3.11")
+def core(session: nox.Session) -> None:
+    """The core and its test kit, with no framework installed."""
+    session.install("-e", f"{ROOT}[test]")
+    session.run("python", "-m", "durable_adapters.testing._versions", "durable-adapters", "temporalio", "openai")
+    session.run("python", "-m", "pytest", "tests/core", *session.posargs)
+
+
+def integration_session(integration: str):
+    def run(session: nox.Session, end: str) -> None:
+        install_integration(session, integration, end)
+        tests = INTEGRATIONS[integration]["tests"]
+        session.run("python", "-m", "pytest", *tests, *session.posargs)
+
+    run.__name__ = integration
+    run.__doc__ = f"The {integration} adapter's whole suite (runs, kills, faults, replay)."
+    return nox.session(name=integration)(nox.parametrize(["python", "end"], ENDS)(run))
+
+
+openai_agents = integration_session("openai_agents")
+langgraph = integration_session("langgraph")
+crewai = integration_session("crewai")
+
+
+@nox.session(python="3.13")
+@nox.parametrize("integration", list(INTEGRATIONS))
+def demo(session: nox.Session, integration: str) -> None:
+    """The integration's demo on the newest framework release, on the embedded dev server."""
+    install_integration(session, integration, "newest")
+    session.run("python", str(INTEGRATIONS[integration]["demo"]), external=False)
