@@ -38,8 +38,11 @@ INTEGRATIONS: dict[str, dict[str, list[str] | str]] = {
     "crewai": {"tests": ["tests/crewai"], "extra": [], "demo": "examples/crewai_demo.py"},
 }
 
-# Newest on the newest Python the frameworks support; oldest on the oldest Python the project claims.
-ENDS = [nox.param("3.13", "newest", id="newest"), nox.param("3.11", "oldest", id="oldest")]
+# Newest releases on the newest Python every framework supports (crewai: <3.14); oldest releases,
+# and the core, on the oldest Python the project claims. docs/support.md states the same (a test
+# in tests/core keeps it so).
+PYTHON = {"newest": "3.13", "oldest": "3.11"}
+ENDS = [nox.param(PYTHON[end], end, id=end) for end in ("newest", "oldest")]
 
 
 def framework_requirements(integration: str) -> list[Requirement]:
@@ -76,7 +79,15 @@ def install_integration(session: nox.Session, integration: str, end: str) -> Non
     session.run("python", "-m", "durable_adapters.testing._versions", *names)
 
 
-@nox.session(python="3.11")
+@nox.session(python=PYTHON["newest"])
+@nox.parametrize("integration", [nox.param(name, id=name) for name in INTEGRATIONS])
+def demo(session: nox.Session, integration: str) -> None:
+    """The integration's demo on the newest framework release, on the embedded dev server."""
+    install_integration(session, integration, "newest")
+    session.run("python", str(INTEGRATIONS[integration]["demo"]), external=False)
+
+
+@nox.session(python=PYTHON["oldest"])
 def core(session: nox.Session) -> None:
     """The core and its test kit, with no framework installed."""
     session.install("-e", f"{ROOT}[test]")
@@ -98,11 +109,3 @@ def integration_session(integration: str):
 openai_agents = integration_session("openai_agents")
 langgraph = integration_session("langgraph")
 crewai = integration_session("crewai")
-
-
-@nox.session(python="3.13")
-@nox.parametrize("integration", list(INTEGRATIONS))
-def demo(session: nox.Session, integration: str) -> None:
-    """The integration's demo on the newest framework release, on the embedded dev server."""
-    install_integration(session, integration, "newest")
-    session.run("python", str(INTEGRATIONS[integration]["demo"]), external=False)
