@@ -21,6 +21,7 @@ from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.prebuilt import InjectedState, ToolNode, ToolRuntime, create_react_agent, tools_condition
 from langgraph.types import Command, Send, interrupt
+from pydantic import BaseModel
 
 from durable_adapters.testing import hold_point
 
@@ -249,3 +250,43 @@ def weather_lookup(city: str) -> str:
 def build_react_agent_edited():
     """``build_react_agent`` after a deliberate edit (a tool renamed): recorded runs must not replay on it."""
     return create_react_agent(llm(), [weather_lookup, get_local_time], prompt="Answer with the tools.", name="weather-agent")
+
+
+# -- LangChain's create_agent (langchain >= 1.0; what LangChain recommends over create_react_agent) --
+# Imported inside the builders: langchain is optional for a LangGraph user, and this module must
+# import where it is not installed.
+
+
+def build_create_agent():
+    from langchain.agents import create_agent
+
+    return create_agent(llm(), [get_weather, get_local_time], system_prompt="Answer with the tools.", name="weather-create-agent")
+
+
+class Forecast(BaseModel):
+    """A city's forecast, as the agent's structured answer."""
+
+    city: str
+    summary: str
+
+
+def build_create_agent_structured():
+    """create_agent with a structured answer given through a tool call (ToolStrategy) and a
+    middleware that edits the prompt before each model call."""
+    from langchain.agents import create_agent
+    from langchain.agents.middleware import before_model
+    from langchain.agents.structured_output import ToolStrategy
+
+    @before_model
+    def count_turns(state, runtime) -> dict | None:
+        turns = sum(isinstance(m, AIMessage) for m in state["messages"])
+        return {"messages": [HumanMessage(f"(turn {turns + 1})")]} if turns else None
+
+    return create_agent(
+        llm(),
+        [get_weather],
+        system_prompt="Answer with the tools, then give the forecast.",
+        middleware=[count_turns],
+        response_format=ToolStrategy(Forecast),
+        name="forecast-create-agent",
+    )

@@ -1,0 +1,63 @@
+"""LangChain's ``create_agent`` (langchain >= 1.0), run durably: what LangChain now recommends
+instead of ``create_react_agent``. Its graph is LangGraph's (a model node, LangGraph's
+``ToolNode``, middleware nodes), so it runs unchanged in the workflow; the test checks what a
+user would look at against the plain run: the messages, the structured answer, the requests the
+model received (body for body) and one activity per call.
+
+Skipped where ``langchain`` is not installed (it is optional for a LangGraph user).
+"""
+
+from __future__ import annotations
+
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
+from durable_adapters.testing import Reply, recorded_calls
+from tests.apps.langgraph_apps import Forecast, build_create_agent, build_create_agent_structured
+from tests.langgraph._compare import bodies, messages_view
+from tests.langgraph.test_run import MODEL, TWO_TOOLS, plain_and_durable
+
+pytest.importorskip("langchain.agents", reason="langchain (create_agent) is not installed")
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+async def test_create_agent_with_two_tools(scripted_model, monkeypatch, unique):
+    plain, plain_server, result, server, handle = await plain_and_durable(
+        scripted_model, monkeypatch, build_create_agent, TWO_TOOLS, {"messages": [HumanMessage("Paris?")]},
+        f"create-agent-{unique}",
+    )
+
+    assert messages_view(result["messages"]) == messages_view(plain["messages"])
+    assert [type(m) for m in result["messages"]] == [HumanMessage, AIMessage, ToolMessage, ToolMessage, AIMessage]
+    assert {m.content for m in result["messages"][2:4]} == {"Paris: sunny, 21C", "Paris: 12:00"}
+    assert result["messages"][-1].text == "Paris is sunny at noon."
+    assert bodies(server) == bodies(plain_server)  # system prompt, tools, messages: as in the plain run
+    assert server.served[0].body["messages"][0] == {"role": "system", "content": "Answer with the tools."}
+    calls = await recorded_calls(handle)
+    assert [(c.kind, c.key) for c in calls] == [
+        ("model", MODEL), ("tool", "get_weather"), ("tool", "get_local_time"), ("model", MODEL),
+    ]
+    assert server.repeats == []
+
+
+FORECAST_SCRIPT = [
+    Reply.tool_call("get_weather", {"city": "Oslo"}),
+    Reply.tool_call("Forecast", {"city": "Oslo", "summary": "sunny, 21C"}),
+]
+
+
+async def test_create_agent_with_middleware_and_structured_output(scripted_model, monkeypatch, unique):
+    plain, plain_server, result, server, handle = await plain_and_durable(
+        scripted_model, monkeypatch, build_create_agent_structured, FORECAST_SCRIPT,
+        {"messages": [HumanMessage("Oslo?")]}, f"forecast-{unique}",
+    )
+
+    assert result["structured_response"] == plain["structured_response"] == Forecast(city="Oslo", summary="sunny, 21C")
+    assert type(result["structured_response"]) is Forecast
+    assert messages_view(result["messages"]) == messages_view(plain["messages"])
+    assert HumanMessage("(turn 2)").content in [m.content for m in result["messages"]]  # the middleware ran
+    assert bodies(server) == bodies(plain_server)
+    assert "Forecast" in server.requests[0].tool_names()  # the answer's schema went as a tool
+    calls = await recorded_calls(handle)
+    assert [(c.kind, c.key) for c in calls] == [("model", MODEL), ("tool", "get_weather"), ("model", MODEL)]
