@@ -20,14 +20,10 @@ from typing import Any
 from temporalio import workflow
 
 from . import _run
+from ._internals import rebound
 
-_ROUTED: list[tuple[str, str, str]] = [
-    # (module, name, kind)
-    ("langchain_core.callbacks.manager", "uuid7", "uuid7"),
-    ("langchain_core.tracers.event_stream", "uuid7", "uuid7"),
-    ("langgraph.pregel._messages", "uuid4", "uuid4"),
-    ("langgraph.graph.ui", "uuid4", "uuid4"),
-]
+# (module, name, kind): the "rebound" entries of _internals.INTERNALS, where they are documented.
+_ROUTED: list[tuple[str, str, str]] = [(module, name, name) for module, name in rebound()]
 
 _installed = False
 _lock = threading.Lock()

@@ -36,6 +36,7 @@ from pydantic_core import InitErrorDetails
 from durable_adapters import Hosted, UnsupportedError
 
 from . import _run
+from ._internals import PREGEL_CONFIGURABLE, PREGEL_METADATA_PREFIX, PREGEL_TAG_PREFIX
 from ._values import decode, encode
 
 _ORIGINAL: dict[tuple[type, str], Any] = {}
@@ -193,12 +194,14 @@ def plain_config(config: Any) -> dict[str, Any]:
     configurable = {
         key: value
         for key, value in (config.get("configurable") or {}).items()
-        if not key.startswith("__") and key not in ("checkpoint_ns", "checkpoint_id", "checkpoint_map")
+        if not key.startswith("__") and key not in PREGEL_CONFIGURABLE
     }
-    metadata = {key: value for key, value in (config.get("metadata") or {}).items() if not key.startswith("langgraph_")}
+    metadata = {
+        key: value for key, value in (config.get("metadata") or {}).items() if not key.startswith(PREGEL_METADATA_PREFIX)
+    }
     return {
         "configurable": _plain(configurable) or {},
-        "tags": [tag for tag in config.get("tags") or [] if not tag.startswith("graph:step:")],
+        "tags": [tag for tag in config.get("tags") or [] if not tag.startswith(PREGEL_TAG_PREFIX)],
         "metadata": _plain(metadata) or {},
         **({"run_name": config["run_name"]} if isinstance(config.get("run_name"), str) else {}),
     }

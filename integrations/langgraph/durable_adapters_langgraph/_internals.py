@@ -1,0 +1,236 @@
+"""Every LangChain/LangGraph internal this adapter relies on, in one place.
+
+The adapter runs the framework's own loop and intercepts it at a few points that are not public
+API: methods it replaces at class level, module globals it re-binds, private attributes it reads,
+constructors it calls with keyword arguments, key conventions it filters on. A framework release
+may move or change any of them without notice. :data:`INTERNALS` lists each one with what the
+adapter does with it and why; ``tests/langgraph/test_framework_internals.py`` imports every entry
+on the installed versions and fails naming each one that is missing or changed, without a
+Temporal server. Check it first when admitting a new framework release.
+
+Fields of a record (issue 12 turns this into the declared interception table):
+
+* ``module`` / ``path``: where the point is (``path`` is a dotted attribute path inside the
+  module; empty for the module itself).
+* ``use``: ``patched`` (a method replaced at class level), ``rebound`` (a module global
+  replaced), ``read`` (an attribute or constant read), ``called`` (called with the ``params``
+  named), ``constructed`` (instantiated with the ``params`` named as keywords), or
+  ``relied on`` (framework behaviour the adapter or the core's sync bridge depends on).
+* ``side``: where the adapter touches it: ``workflow`` (inside the durable run), ``activity``
+  (the real call), ``hosting`` (when a graph is hosted, outside any run) or ``client``.
+* ``why``: what would break without it.
+* ``params``: parameter names (or dataclass/pydantic field names) the adapter passes or reads.
+* ``value``: the value the adapter expects (constants), or None.
+* ``source``: strings the point's source must still contain (behaviour the adapter mirrors).
+* ``where``: the adapter module that uses it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Use = Literal["patched", "rebound", "read", "called", "constructed", "relied on"]
+Side = Literal["workflow", "activity", "workflow+activity", "workflow+client", "hosting", "client"]
+
+
+@dataclass(frozen=True)
+class Internal:
+    module: str
+    path: str
+    use: Use
+    side: Side
+    why: str
+    params: tuple[str, ...] = ()
+    value: Any = None
+    source: tuple[str, ...] = ()
+    where: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.module}:{self.path}" if self.path else self.module
+
+
+_CHAT = "langchain_core.language_models.chat_models"
+_TOOLS = "langchain_core.tools"
+_TOOL_NODE = "langgraph.prebuilt.tool_node"
+_CONSTANTS = "langgraph._internal._constants"
+_ID_FORMAT = 'generation.message.id = f"{LC_ID_PREFIX}-{run_manager.run_id}-{idx}"'
+
+INTERNALS: tuple[Internal, ...] = (
+    # -- chat models (_model) ------------------------------------------------------------------
+    Internal(
+        _CHAT, "BaseChatModel._agenerate_with_cache", "patched", "workflow+activity",
+        "the one place every ainvoke/abatch/agenerate of any chat model reaches, after callbacks "
+        "started: replaced so that inside a run the generation is a model_call activity; the "
+        "activity calls the original (LangChain's cache, rate limiter, output_version apply)",
+        params=("messages", "stop", "run_manager"), where="_model",
+    ),
+    Internal(
+        _CHAT, "BaseChatModel._generate_with_cache", "patched", "workflow",
+        "the sync counterpart (invoke/batch/generate from sync nodes): the call suspends the "
+        "node's greenlet until the activity completes",
+        params=("messages", "stop", "run_manager"), where="_model",
+    ),
+    Internal(
+        _CHAT, "BaseChatModel.astream", "patched", "workflow",
+        "streams bypass _agenerate_with_cache: inside a run the answer is one activity, yielded "
+        "as one chunk", params=("input", "config", "stop"), where="_model",
+    ),
+    Internal(
+        _CHAT, "BaseChatModel.stream", "patched", "workflow",
+        "as astream, for sync code", params=("input", "config", "stop"), where="_model",
+    ),
+    Internal(
+        _CHAT, "BaseChatModel._agenerate_with_cache", "relied on", "workflow",
+        "after generating, LangChain gives an answer without id the id f'{LC_ID_PREFIX}-{run "
+        "id}-{index}'; the activity runs without a run manager, so the workflow side gives the "
+        "same id from the workflow's run id (decode_result)",
+        source=(_ID_FORMAT,), where="_model",
+    ),
+    Internal(
+        _CHAT, "BaseChatModel._generate_with_cache", "relied on", "workflow",
+        "the same ids for sync calls", source=(_ID_FORMAT,), where="_model",
+    ),
+    Internal(
+        "langchain_core.utils.utils", "LC_ID_PREFIX", "read", "workflow",
+        "the prefix of those ids", value="lc_run-", where="_model",
+    ),
+    Internal(
+        "langchain_core.messages", "AIMessageChunk", "constructed", "workflow",
+        "a durable answer streamed as one chunk, marked as the last one so LangGraph's "
+        "'messages' mode and astream consumers finish it",
+        params=("content", "additional_kwargs", "response_metadata", "usage_metadata", "id", "name",
+                "tool_call_chunks", "chunk_position"), where="_model",
+    ),
+    Internal(
+        "langchain_core.messages.tool", "tool_call_chunk", "called", "workflow",
+        "the answer's tool calls as chunks of that one chunk",
+        params=("name", "args", "id", "index"), where="_model",
+    ),
+    Internal(
+        "langchain_core.load", "load", "called", "workflow+activity",
+        "messages, models and values come back from history as their classes; everything loaded "
+        "was written by the adapter itself, hence allowed_objects='all'; API keys are taken from "
+        "the worker's environment", params=("allowed_objects", "secrets_from_env"), where="_values",
+    ),
+    # -- tools (_toolset) ----------------------------------------------------------------------
+    Internal(
+        _TOOLS, "BaseTool.ainvoke", "patched", "workflow+activity",
+        "every tool call (ToolNode, create_agent, a node calling tool.ainvoke) reaches it: inside "
+        "a run it becomes a tool_call activity; the activity calls the original",
+        params=("input", "config"), where="_toolset",
+    ),
+    Internal(
+        _TOOLS, "BaseTool.invoke", "patched", "workflow",
+        "the sync counterpart (a sync node calling tool.invoke)", params=("input", "config"), where="_toolset",
+    ),
+    Internal(
+        "langchain_core.tools.structured", "StructuredTool.ainvoke", "patched", "workflow+activity",
+        "@tool functions are StructuredTools, which override ainvoke: patched on the class too",
+        params=("input", "config"), where="_toolset",
+    ),
+    Internal(
+        "langchain_core.tools.simple", "Tool.ainvoke", "patched", "workflow+activity",
+        "Tool overrides ainvoke as well", params=("input", "config"), where="_toolset",
+    ),
+    Internal(
+        "langchain_core.tools.structured", "StructuredTool", "read", "hosting",
+        "func / coroutine: a tool's own function, searched for the tools and models it refers to",
+        params=("func", "coroutine"), where="_toolset",
+    ),
+    Internal(
+        _TOOL_NODE, "ToolNode.tools_by_name", "read", "hosting",
+        "the tools of a ToolNode (create_react_agent's, create_agent's, the user's), hosted under "
+        "their names before a run", where="_toolset",
+    ),
+    Internal(
+        _TOOL_NODE, "ToolRuntime", "constructed", "workflow+activity",
+        "ToolRuntime arguments cross into the activity as their state, context, config and tool "
+        "call id, and are rebuilt there (store is refused; tools, execution_info and server_info "
+        "take their defaults)",
+        params=("state", "context", "config", "stream_writer", "tool_call_id", "store"), where="_toolset",
+    ),
+    # -- the graph (_graph, _toolset, _client) ---------------------------------------------------
+    Internal(
+        "langgraph.pregel", "Pregel.copy", "called", "workflow+client",
+        "the user's compiled graph runs (and get_state reads) on a copy whose checkpointer is an "
+        "in-memory saver seeded with the thread's last checkpoint", params=("update",), where="_graph",
+    ),
+    Internal(
+        "langgraph.pregel", "Pregel.nodes", "read", "hosting",  # an instance attribute, declared on the class
+        "the graph's nodes, searched for tools and chat models", where="_toolset",
+    ),
+    Internal(
+        "langgraph.pregel._read", "PregelNode", "read", "hosting",
+        "bound (the node's runnable) and subgraphs (graphs used as nodes), searched the same way",
+        source=("self.bound", "self.subgraphs"), where="_toolset",
+    ),
+    Internal(
+        "langgraph._internal._runnable", "RunnableCallable", "read", "hosting",
+        "func / afunc: a node's own function, whose globals and closure hold its tools and models",
+        source=("self.func", "self.afunc"), where="_toolset",
+    ),
+    Internal(
+        _CONSTANTS, "INTERRUPT", "read", "workflow",
+        "the 'updates' chunk key under which an interrupt() arrives; the run then waits for input",
+        value="__interrupt__", where="_graph",
+    ),
+    Internal(
+        _CONSTANTS, "CONFIG_KEY_CHECKPOINT_NS", "read", "workflow",
+        "LangGraph's own configurable keys are dropped from a tool's config before it crosses "
+        "into the activity: '__pregel_*' keys (live objects) and these", value="checkpoint_ns", where="_toolset",
+    ),
+    Internal(_CONSTANTS, "CONFIG_KEY_CHECKPOINT_ID", "read", "workflow", "as above", value="checkpoint_id", where="_toolset"),
+    Internal(_CONSTANTS, "CONFIG_KEY_CHECKPOINT_MAP", "read", "workflow", "as above", value="checkpoint_map", where="_toolset"),
+    Internal(
+        _CONSTANTS, "CONFIG_KEY_SEND", "read", "workflow",
+        "one of the '__pregel_*' keys: the prefix the adapter filters on", value="__pregel_send", where="_toolset",
+    ),
+    Internal(
+        "langgraph.pregel._algo", "", "relied on", "workflow",
+        "task metadata keys start with 'langgraph_' and step tags with 'graph:step:': both are "
+        "dropped from a tool's config (they differ between a plain run and an activity)",
+        source=('"langgraph_step"', '"langgraph_node"', "graph:step:"), where="_toolset",
+    ),
+    # -- replay-stable ids (_ids): module globals re-bound while a run is active ----------------
+    Internal(
+        "langchain_core.callbacks.manager", "uuid7", "rebound", "workflow",
+        "callback run ids (uuid_utils.uuid7, unseen by the core's guard) become message ids that "
+        "flow into the next model call's input: drawn from the workflow's clock and random stream",
+        where="_ids",
+    ),
+    Internal(
+        "langchain_core.tracers.event_stream", "uuid7", "rebound", "workflow",
+        "run ids of the event-stream tracer (astream_events, 'messages' mode)", where="_ids",
+    ),
+    Internal(
+        "langgraph.pregel._messages", "uuid4", "rebound", "workflow",
+        "LangGraph's 'messages' stream handler stamps message ids with a uuid4 bound at import",
+        where="_ids",
+    ),
+    Internal(
+        "langgraph.graph.ui", "uuid4", "rebound", "workflow",
+        "generative-UI message ids, bound at import", where="_ids",
+    ),
+    # -- behaviour the core's sync bridge relies on ----------------------------------------------
+    Internal(
+        "langchain_core.runnables.config", "run_in_executor", "relied on", "workflow",
+        "LangGraph/LangChain hand sync nodes, tasks and tools to loop.run_in_executor, which the "
+        "core's sync bridge runs as a greenlet on the workflow thread",
+        source=("run_in_executor(",), where="durable_adapters._sync_bridge",
+    ),
+)
+
+# Configurable keys of LangGraph's that are not '__'-prefixed and must not reach a tool's
+# config in the activity (test_framework_internals checks that every CONFIG_KEY_* constant is
+# '__'-prefixed, one of these, or the user's thread_id).
+PREGEL_CONFIGURABLE = ("checkpoint_ns", "checkpoint_id", "checkpoint_map")
+USER_CONFIGURABLE = ("thread_id",)
+PREGEL_METADATA_PREFIX = "langgraph_"
+PREGEL_TAG_PREFIX = "graph:step:"
+
+
+def rebound() -> list[tuple[str, str]]:
+    """``(module, name)`` of every module global ``_ids`` re-binds."""
+    return [(i.module, i.path) for i in INTERNALS if i.use == "rebound"]
