@@ -101,10 +101,11 @@ async def test_the_server_restarts_mid_run_and_nothing_is_lost(scripted_model, t
 
 
 async def test_a_raising_tool_goes_back_to_the_model_as_the_sdk_does_and_is_not_retried(scripted_model, monkeypatch, unique):
-    from agents import Agent, function_tool
+    from agents import Agent, Runner, function_tool, set_tracing_disabled
 
     from tests.apps.openai_weather import model
 
+    set_tracing_disabled(True)  # the plain reference run must not try to export traces
     attempts = []
 
     @function_tool
@@ -113,15 +114,24 @@ async def test_a_raising_tool_goes_back_to_the_model_as_the_sdk_does_and_is_not_
         attempts.append(city)
         raise RuntimeError("weather service down")
 
-    server = scripted_model([Reply.tool_call("flaky", {"city": "Paris"}), Reply.text("Sorry, no weather.")])
+    script = [Reply.tool_call("flaky", {"city": "Paris"}), Reply.text("Sorry, no weather.")]
+    plain_server = scripted_model(script)
+    monkeypatch.setenv("OPENAI_BASE_URL", plain_server.base_url)
+    plain = await Runner.run(Agent(name=f"flaky-{unique}", tools=[flaky], model=model()), "Paris?")
+    attempts.clear()
+
+    server = scripted_model(script)
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     handle = await durable(Agent(name=f"flaky-{unique}", tools=[flaky], model=model())).start("Paris?")
     result = await handle.result()
 
-    assert result.final_output == "Sorry, no weather."
+    assert result.final_output == plain.final_output == "Sorry, no weather."
     assert attempts == ["Paris"]  # once: Temporal did not retry it
+    # The model got the tool's failure as the SDK's default error function words it (the
+    # exception's text up to openai-agents 0.22, a fixed message from 0.23 on), exactly as in a plain run.
     tool_output = server.served[1].body["messages"][-1]
-    assert tool_output["role"] == "tool" and "weather service down" in tool_output["content"]
+    assert tool_output["role"] == "tool" and "error occurred while running the tool" in tool_output["content"]
+    assert [request.body for request in server.served] == [request.body for request in plain_server.served]
     assert [c.attempt for c in await recorded_calls(handle) if c.kind == "tool"] == [1]
 
 

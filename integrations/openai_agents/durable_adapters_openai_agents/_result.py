@@ -23,6 +23,8 @@ from ._run_context import decode_context, encode_context
 
 _OUTPUT_ITEM = TypeAdapter(TResponseOutputItem)
 _USAGE = TypeAdapter(Usage)
+# Run items are dataclasses (agents.items.RunItemBase); these fields hold agents, written as
+# names: ``agent`` on every item, ``source_agent`` / ``target_agent`` on a HandoffOutputItem.
 _AGENT_FIELDS = ("agent", "source_agent", "target_agent")
 
 

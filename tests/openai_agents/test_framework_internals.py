@@ -1,0 +1,103 @@
+"""The SDK internals the adapter relies on are all present, with the parameters it depends on.
+
+Each entry of ``durable_adapters_openai_agents._internals.INTERNALS`` is resolved against the
+installed openai-agents release. A new release that renames, removes or reshapes one of them fails
+here, naming every such point, before any durable run meets it. No Temporal server is needed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from durable_adapters_openai_agents import _internals
+from durable_adapters_openai_agents._internals import INTERNALS, Internal
+
+_FIELD_WITHOUT_DEFAULT = object()
+
+
+def _declared(cls: type, name: str) -> bool:
+    """``name`` is a dataclass field or an annotated attribute of ``cls`` (no class attribute needed)."""
+    if dataclasses.is_dataclass(cls) and name in {f.name for f in dataclasses.fields(cls)}:
+        return True
+    return any(name in getattr(base, "__annotations__", {}) for base in cls.__mro__)
+
+
+def _names(target: Any) -> set[str]:
+    """The parameter names a callable accepts (a class: its constructor's, and its dataclass fields)."""
+    names: set[str] = set()
+    try:
+        names |= set(inspect.signature(target).parameters)
+    except (TypeError, ValueError):
+        pass
+    if isinstance(target, type) and dataclasses.is_dataclass(target):
+        names |= {f.name for f in dataclasses.fields(target)}
+    return names
+
+
+def problem(entry: Internal) -> str | None:
+    """Why ``entry`` does not hold on the installed SDK, or None."""
+    try:
+        target: Any = importlib.import_module(entry.module)
+    except ImportError as exc:
+        return f"module {entry.module} cannot be imported ({exc})"
+    parts = entry.path.split(".")
+    for position, part in enumerate(parts):
+        if hasattr(target, part):
+            target = getattr(target, part)
+        elif position == len(parts) - 1 and isinstance(target, type) and _declared(target, part):
+            target = _FIELD_WITHOUT_DEFAULT
+        else:
+            return f"{'.'.join(parts[: position + 1])} is missing"
+    if target is _FIELD_WITHOUT_DEFAULT:
+        # A per-instance field (e.g. FunctionTool.on_invoke_tool): present is all a class can show.
+        return "is a field, not a callable with parameters" if entry.params else None
+    if entry.use == "called" and not callable(target):
+        return f"is not callable ({type(target).__name__})"
+    if entry.use == "subclassed" and not (isinstance(target, type) or callable(target)):
+        return "is neither a class nor a method"
+    if not entry.params:
+        return None
+    if entry.use == "subclassed" and isinstance(target, type):
+        # A subclassed class: the params are the methods the adapter overrides.
+        missing = [name for name in entry.params if not callable(getattr(target, name, None))]
+        return f"has no method(s) {missing}" if missing else None
+    accepted = _names(target)
+    missing = [name for name in entry.params if name not in accepted]
+    return f"no longer takes {missing} (takes {sorted(accepted)})" if missing else None
+
+
+@pytest.mark.parametrize("entry", INTERNALS, ids=[f"{e.use}:{e.dotted}" for e in INTERNALS])
+def test_internal_is_present_in_the_installed_sdk(entry: Internal):
+    from agents.version import __version__
+
+    why = problem(entry)
+    assert why is None, f"openai-agents {__version__}: {entry.dotted} ({entry.use}, {entry.side}): {why}"
+
+
+def test_each_entry_names_an_adapter_module_that_still_uses_it():
+    """The table stays in step with the code: the module named in ``used_in`` mentions the point."""
+    package = Path(_internals.__file__).parent
+    stale = [
+        f"{entry.dotted} (used_in={entry.used_in!r})"
+        for entry in INTERNALS
+        if not (package / f"{entry.used_in}.py").is_file()
+        or entry.path.rsplit(".", 1)[-1] not in (package / f"{entry.used_in}.py").read_text()
+    ]
+    assert not stale, "entries whose adapter module does not mention them:\n" + "\n".join(stale)
+
+
+def test_the_check_names_a_missing_point():
+    """The check itself is not vacuous: a point the SDK lacks is reported by its path."""
+    renamed = Internal("agents.handoffs", "Handoff._agent_reference", "read", "hosting", "test")
+    changed = Internal("agents.tool_context", "ToolContext", "called", "activity", "test", params=("tool_call_ident",))
+    gone = Internal("agents.no_such_module", "X", "read", "hosting", "test")
+
+    assert problem(renamed) == "Handoff._agent_reference is missing"
+    assert "tool_call_ident" in (problem(changed) or "")
+    assert "cannot be imported" in (problem(gone) or "")
