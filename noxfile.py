@@ -79,6 +79,15 @@ def install_integration(session: nox.Session, integration: str, end: str) -> Non
     session.run("python", "-m", "durable_adapters.testing._versions", *names)
 
 
+@nox.session(python=PYTHON["oldest"])
+def lint(session: nox.Session) -> None:
+    """ruff (lint and format) over everything, mypy --strict over the core. Runs before the tests."""
+    session.install("ruff", "mypy", "-e", f"{ROOT}[test]")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy", "durable_adapters")
+
+
 @nox.session(python=PYTHON["newest"])
 @nox.parametrize("integration", [nox.param(name, id=name) for name in INTEGRATIONS])
 def demo(session: nox.Session, integration: str) -> None:

@@ -91,6 +91,7 @@ async def _deltas_from_history(run_id: str) -> dict[str, ConversationDelta]:
 
     info = activity.info()
     client = activity.client()
+    assert info.workflow_id is not None  # a model-call activity always belongs to a workflow
     handle = client.get_workflow_handle(info.workflow_id, run_id=run_id)
     deltas: dict[str, ConversationDelta] = {}
     async for event in handle.fetch_history_events():

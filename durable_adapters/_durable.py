@@ -13,7 +13,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
@@ -196,7 +196,7 @@ def host(obj: Any, *, name: str | None = None, source: dict[str, str] | None = N
     if existing is not None:
         if name is not None and name != existing.name:
             raise ConfigurationError(f"this durable object is hosted as {existing.name!r}, not {name!r}")
-        return existing.hosted
+        return cast(Hosted, existing.hosted)
     adapter = adapter_for(obj)
     hosted_name = name or adapter.default_name(obj)
     if not hosted_name:

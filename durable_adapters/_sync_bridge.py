@@ -30,7 +30,7 @@ from ._errors import UnsupportedError
 T = TypeVar("T")
 
 
-class _BridgeGreenlet(greenlet.greenlet):
+class _BridgeGreenlet(greenlet.greenlet):  # type: ignore[misc]  # greenlet's stubs type the class as Any
     """A greenlet started by the bridge; :func:`await_only` is only legal inside one."""
 
     __slots__ = ()
@@ -108,7 +108,7 @@ def bridged_executor(loop: asyncio.AbstractEventLoop | None = None) -> Iterator[
         return loop.call_soon(callback, *args, context=context)
 
     loop.run_in_executor = run_in_executor  # type: ignore[method-assign, assignment]
-    loop.call_soon_threadsafe = call_soon_threadsafe  # type: ignore[method-assign]
+    loop.call_soon_threadsafe = call_soon_threadsafe  # type: ignore[method-assign, assignment]
     try:
         yield
     finally:

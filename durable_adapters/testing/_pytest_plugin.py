@@ -38,7 +38,7 @@ EXTERNAL_ADDRESS_ENV = "DURABLE_TEST_TEMPORAL_ADDRESS"
 try:
     import pytest_asyncio
 except ImportError:  # the async fixture then explains what is missing when it is requested
-    pytest_asyncio = None
+    pytest_asyncio = None  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)

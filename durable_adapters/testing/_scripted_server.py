@@ -137,8 +137,7 @@ def _text_of(content: Any) -> str | None:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        texts = [part.get("text") for part in content if isinstance(part, dict)]
-        texts = [text for text in texts if isinstance(text, str)]
+        texts = [part["text"] for part in content if isinstance(part, dict) and isinstance(part.get("text"), str)]
         return "".join(texts) if texts else None
     return None
 
@@ -307,7 +306,7 @@ def _render_chat(reply: Reply, n: int, body: dict[str, Any]) -> _Answer:
         choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
         return None, {**chunk_base, "choices": [choice]}
 
-    events = [chunk({"role": "assistant", "content": "" if reply.content is not None else None})]
+    events: list[tuple[None, Any]] = [chunk({"role": "assistant", "content": "" if reply.content is not None else None})]
     events += [chunk({"content": piece}) for piece in _pieces(reply.content or "")]
     for i, (call_id, (name, args)) in enumerate(zip(call_ids, reply.calls)):
         # The first delta of a tool call names it; argument text follows in later deltas.
@@ -556,7 +555,7 @@ class ScriptedModelServer:
         if self._httpd is None:
             raise RuntimeError("the scripted server is not running; call start() first")
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://{host!s}:{port}/v1"
 
     # Bookkeeping -----------------------------------------------------------------------------
 

@@ -1,0 +1,53 @@
+"""The adapter API: what a framework adapter builds on, and nothing else.
+
+An adapter (``integrations/<framework>/``, its own distribution) imports from here only; the
+private ``durable_adapters._*`` modules may change between any two releases, this module does
+not without a deprecation. ``tests/core/test_public_api.py`` fails when a module outside the
+core imports a private one.
+
+* :class:`Adapter` — the seam: how to recognise a framework's object, host it (find its model
+  and tool calls), run its loop in the workflow and encode its data.
+* :class:`Hosted` — an object as a worker hosts it, with its models and tools by stable name.
+* :class:`DurableCalls` — inside a run, the one way out of the workflow: each model or tool
+  call becomes an activity (or comes back from history).
+* :class:`DurableCore`, :class:`RunHandle`, :func:`run_sync` — the client side the wrappers a
+  user gets are built on.
+* :func:`scoped`, :func:`in_bridge`, :func:`await_only`, :func:`run_thread_context` — run-side
+  helpers: a context variable set for a block only in its own context; whether sync framework
+  code runs on the sync bridge and how it waits for a durable call there; the context a thread
+  started inside a run must run in.
+* :data:`PENDING_INPUT_QUERY`, :class:`RunOutput` — the persisted names and payloads an
+  adapter's own client reads.
+"""
+
+from __future__ import annotations
+
+from ._adapter import Adapter
+from ._calls import DurableCallError, DurableCalls
+from ._determinism import run_thread_context
+from ._durable import DurableCore, run_sync
+from ._errors import ConfigurationError, UnsupportedError
+from ._handle import RunHandle
+from ._names import PENDING_INPUT_QUERY
+from ._payloads import RunOutput
+from ._registry import Hosted
+from ._scoped import scoped
+from ._sync_bridge import await_only, in_bridge
+
+__all__ = [
+    "PENDING_INPUT_QUERY",
+    "Adapter",
+    "ConfigurationError",
+    "DurableCallError",
+    "DurableCalls",
+    "DurableCore",
+    "Hosted",
+    "RunHandle",
+    "RunOutput",
+    "UnsupportedError",
+    "await_only",
+    "in_bridge",
+    "run_sync",
+    "run_thread_context",
+    "scoped",
+]
