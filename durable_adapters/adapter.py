@@ -10,6 +10,8 @@ core imports a private one.
 * :class:`Hosted` — an object as a worker hosts it, with its models and tools by stable name.
 * :class:`DurableCalls` — inside a run, the one way out of the workflow: each model or tool
   call becomes an activity (or comes back from history).
+* :class:`Interceptions` — the one table of framework points an adapter replaces (what,
+  which side, why), installed once and active only inside a durable run.
 * :class:`DurableCore`, :class:`RunHandle`, :func:`run_sync` — the client side the wrappers a
   user gets are built on.
 * :func:`scoped`, :func:`in_bridge`, :func:`await_only`, :func:`run_thread_context` — run-side
@@ -28,6 +30,7 @@ from ._determinism import run_thread_context
 from ._durable import DurableCore, run_sync
 from ._errors import ConfigurationError, UnsupportedError
 from ._handle import RunHandle
+from ._interception import InterceptedPoint, Interceptions
 from ._names import PENDING_INPUT_QUERY
 from ._payloads import RunOutput
 from ._registry import Hosted
@@ -42,6 +45,8 @@ __all__ = [
     "DurableCalls",
     "DurableCore",
     "Hosted",
+    "InterceptedPoint",
+    "Interceptions",
     "RunHandle",
     "RunOutput",
     "UnsupportedError",
