@@ -290,3 +290,11 @@ def build_create_agent_structured():
         response_format=ToolStrategy(Forecast),
         name="forecast-create-agent",
     )
+
+
+def build_create_agent_native_structured():
+    """create_agent given the schema alone: for ChatOpenAI LangChain picks the provider's native
+    structured output (a JSON-schema ``response_format`` bound to the model call)."""
+    from langchain.agents import create_agent
+
+    return create_agent(llm(), [get_weather], response_format=Forecast, name="native-forecast-create-agent")

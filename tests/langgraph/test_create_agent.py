@@ -13,7 +13,12 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from durable_adapters.testing import Reply, recorded_calls
-from tests.apps.langgraph_apps import Forecast, build_create_agent, build_create_agent_structured
+from tests.apps.langgraph_apps import (
+    Forecast,
+    build_create_agent,
+    build_create_agent_native_structured,
+    build_create_agent_structured,
+)
 from tests.langgraph._compare import bodies, messages_view
 from tests.langgraph.test_run import MODEL, TWO_TOOLS, plain_and_durable
 
@@ -59,5 +64,25 @@ async def test_create_agent_with_middleware_and_structured_output(scripted_model
     assert HumanMessage("(turn 2)").content in [m.content for m in result["messages"]]  # the middleware ran
     assert bodies(server) == bodies(plain_server)
     assert "Forecast" in server.requests[0].tool_names()  # the answer's schema went as a tool
+    calls = await recorded_calls(handle)
+    assert [(c.kind, c.key) for c in calls] == [("model", MODEL), ("tool", "get_weather"), ("model", MODEL)]
+
+
+NATIVE_SCRIPT = [
+    Reply.tool_call("get_weather", {"city": "Oslo"}),
+    Reply.text('{"city": "Oslo", "summary": "sunny, 21C"}'),
+]
+
+
+async def test_create_agent_with_the_providers_native_structured_output(scripted_model, monkeypatch, unique):
+    plain, plain_server, result, server, handle = await plain_and_durable(
+        scripted_model, monkeypatch, build_create_agent_native_structured, NATIVE_SCRIPT,
+        {"messages": [HumanMessage("Oslo?")]}, f"native-forecast-{unique}",
+    )
+
+    assert result["structured_response"] == plain["structured_response"] == Forecast(city="Oslo", summary="sunny, 21C")
+    assert messages_view(result["messages"]) == messages_view(plain["messages"])
+    assert bodies(server) == bodies(plain_server)
+    assert server.served[0].body["response_format"]["type"] == "json_schema"  # bound as data, sent as in a plain run
     calls = await recorded_calls(handle)
     assert [(c.kind, c.key) for c in calls] == [("model", MODEL), ("tool", "get_weather"), ("model", MODEL)]
