@@ -36,7 +36,6 @@ from ._workflow import AgentLoopWorkflow
 T = TypeVar("T")
 _log = logging.getLogger("durable_adapters")
 
-_OPTIONS = ("task_queue", "model_policy", "tool_policy", "continue_as_new_after_events")
 
 
 class DurableCore:
@@ -220,8 +219,20 @@ def _policy(default: CallPolicy, given: CallPolicy | dict[str, Any] | None) -> C
     return default.model_copy(update=CallPolicy.model_validate({**default.model_dump(), **given}).model_dump())
 
 
-def durable(obj: Any, *, name: str | None = None, worker: bool = True, **options: Any) -> Any:
+def durable(
+    obj: Any,
+    *,
+    name: str | None = None,
+    worker: bool = True,
+    task_queue: str | None = None,
+    model_policy: CallPolicy | dict[str, Any] | None = None,
+    tool_policy: CallPolicy | dict[str, Any] | None = None,
+    continue_as_new_after_events: int | None = None,
+) -> Any:
     """Make ``obj`` durable: call the result the framework's own way; each call is a durable run.
+
+    Returns the framework's wrapper (its type depends on the adapter: ``DurableAgent``,
+    ``DurableGraph``, ``DurableCrew``...), which also has ``start()`` returning a :class:`RunHandle`.
 
     Args:
         obj: An OpenAI Agents ``Agent``, a compiled LangGraph graph, or a CrewAI ``Crew``/``Agent``
@@ -236,16 +247,13 @@ def durable(obj: Any, *, name: str | None = None, worker: bool = True, **options
         continue_as_new_after_events: Continue a run as new once its history has this many
             events, instead of when Temporal suggests it (see ``docs/architecture.md``).
     """
-    unknown = sorted(set(options) - set(_OPTIONS))
-    if unknown:
-        raise TypeError(f"durable() got unknown options {unknown}; it takes {list(_OPTIONS)}")
     hosted = host(obj, name=name, source=_caller_source(2))
     defaults = RunOptions()
     run_options = RunOptions(
-        model=_policy(defaults.model, options.get("model_policy")),
-        tool=_policy(defaults.tool, options.get("tool_policy")),
-        continue_as_new_after_events=options.get("continue_as_new_after_events"),
+        model=_policy(defaults.model, model_policy),
+        tool=_policy(defaults.tool, tool_policy),
+        continue_as_new_after_events=continue_as_new_after_events,
     )
-    core = DurableCore(hosted, worker=worker, task_queue=options.get("task_queue"), options=run_options)
+    core = DurableCore(hosted, worker=worker, task_queue=task_queue, options=run_options)
     wrapper = hosted.adapter.client(core)
     return wrapper
