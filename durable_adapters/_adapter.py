@@ -129,13 +129,3 @@ def adapter_for(obj: Any) -> Adapter:
         + broken
     )
 
-
-def adapter_named(framework: str) -> Adapter:
-    try:
-        return installed_adapters()[framework]
-    except KeyError:
-        why = f" (it failed to load: {_broken[framework]})" if framework in _broken else ""
-        raise ConfigurationError(
-            f"the adapter {framework!r} is not installed in this worker{why}; install it "
-            f'(pip install "durable-adapters[{framework}]")'
-        ) from None

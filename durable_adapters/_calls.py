@@ -47,10 +47,6 @@ class DurableCalls:
             self.refusal = error
         return error
 
-    @property
-    def hosted_name(self) -> str:
-        return self._run.hosted
-
     async def model(
         self, key: str, request: dict[str, Any], *, summary: str, conversation: str | None = None
     ) -> dict[str, Any]:
