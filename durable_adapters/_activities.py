@@ -123,7 +123,9 @@ async def _send_model_call(hosted: Hosted, call: CallInput) -> dict[str, Any]:
     except ConfigurationError as exc:
         raise ApplicationError(str(exc), type=qualified_name(exc), non_retryable=True) from None
     except Exception as exc:
-        raise model_call_error(exc, model=hosted.adapter.describe_model(hosted, call.key)) from _without_cause_cycles(exc)
+        raise model_call_error(exc, model=hosted.adapter.describe_model(hosted, call.key)) from _without_cause_cycles(
+            exc
+        )
 
 
 @activity.defn(name=TOOL_CALL_ACTIVITY)

@@ -125,7 +125,5 @@ def adapter_for(obj: Any) -> Adapter:
     raise ConfigurationError(
         f"durable() cannot run a {type(obj).__module__}.{type(obj).__qualname__}: no installed adapter "
         f"accepts it (installed: {installed}). Pass an OpenAI Agents Agent, a compiled LangGraph graph "
-        'or a CrewAI Crew/Agent, and install its adapter, e.g. pip install "durable-adapters[openai-agents]".'
-        + broken
+        'or a CrewAI Crew/Agent, and install its adapter, e.g. pip install "durable-adapters[openai-agents]".' + broken
     )
-

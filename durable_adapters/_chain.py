@@ -16,6 +16,8 @@ async def runs_latest_first(client: Client, workflow_id: str) -> AsyncIterator[t
     """
     run_id = (await client.get_workflow_handle(workflow_id).describe()).run_id
     while run_id:
-        events = [event async for event in client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history_events()]
+        events = [
+            event async for event in client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history_events()
+        ]
         yield run_id, events
         run_id = events[0].workflow_execution_started_event_attributes.continued_execution_run_id if events else ""

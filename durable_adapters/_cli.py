@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from pathlib import Path
 from collections.abc import Coroutine
-from typing import Annotated, Any, Optional
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -62,7 +62,9 @@ def dev(
     db_filename.parent.mkdir(parents=True, exist_ok=True)
     server = DevServer(port=port, ui_port=ui_port, db_filename=db_filename, log_file=db_filename.with_suffix(".log"))
     server.start()
-    typer.echo(f"Temporal dev server on {server.address}, UI {server.ui_url}, history in {db_filename}. Ctrl-C stops it.")
+    typer.echo(
+        f"Temporal dev server on {server.address}, UI {server.ui_url}, history in {db_filename}. Ctrl-C stops it."
+    )
     try:
         signal.sigwait({signal.SIGINT, signal.SIGTERM})
     except KeyboardInterrupt:
@@ -73,9 +75,11 @@ def dev(
 
 @app.command()
 def worker(
-    targets: Annotated[list[str], typer.Argument(help="[NAME=]MODULE:ATTR of each object to host (agent, durable(...) or factory).")],
+    targets: Annotated[
+        list[str], typer.Argument(help="[NAME=]MODULE:ATTR of each object to host (agent, durable(...) or factory).")
+    ],
     task_queue: Annotated[
-        Optional[str], typer.Option(envvar="DURABLE_TASK_QUEUE", help="One task queue for every hosted object.")
+        str | None, typer.Option(envvar="DURABLE_TASK_QUEUE", help="One task queue for every hosted object.")
     ] = None,
 ) -> None:
     """Host objects and run their durable runs until stopped (SIGTERM/Ctrl-C finish in-flight work)."""
@@ -111,7 +115,7 @@ def worker(
 def run(
     target: Annotated[str, typer.Argument(help="MODULE:ATTR of the object to run.")],
     text: Annotated[str, typer.Argument(help="The input, as the framework's simplest call takes it.")],
-    run_id: Annotated[Optional[str], typer.Option(help="Names the run; the same id attaches to it again.")] = None,
+    run_id: Annotated[str | None, typer.Option(help="Names the run; the same id attaches to it again.")] = None,
     worker: Annotated[bool, typer.Option(help="Host a worker in this process while the run is in progress.")] = True,
 ) -> None:
     """Run an object once, durably, and print its result and the run's UI link."""
@@ -133,7 +137,8 @@ def run(
 def replay(
     run_id: Annotated[str, typer.Argument(help="The run to replay (its workflow id).")],
     targets: Annotated[
-        Optional[list[str]], typer.Argument(help="MODULE:ATTR of the code to replay against (default: where the run started).")
+        list[str] | None,
+        typer.Argument(help="MODULE:ATTR of the code to replay against (default: where the run started)."),
     ] = None,
 ) -> None:
     """Replay a recorded run against the current code; exit 1 and name the first divergent call if it no longer fits."""
@@ -156,7 +161,9 @@ app.add_typer(runs, name="runs")
 @runs.command("reset")
 def reset(
     run_id: Annotated[str, typer.Argument(help="The run (its workflow id).")],
-    after_call: Annotated[int, typer.Option("--after-call", help="Keep calls up to this number; make the later ones afresh.")],
+    after_call: Annotated[
+        int, typer.Option("--after-call", help="Keep calls up to this number; make the later ones afresh.")
+    ],
 ) -> None:
     """Run a run again from call K+1: calls 1..K come from history, later calls are made afresh."""
     from ._connection import connect, resolve_target

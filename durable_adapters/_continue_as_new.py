@@ -147,7 +147,8 @@ class Continuation:
     async def deliver(self) -> None:
         """Answer the carried calls in the order they first arrived (a task of the workflow)."""
         for index, entry in enumerate(self._carried):
-            await workflow.wait_condition(lambda: entry.id in self._asked)
+            # The condition is awaited within this iteration, so it sees this iteration's entry.
+            await workflow.wait_condition(lambda: entry.id in self._asked)  # noqa: B023
             self._clock = entry.at
             self._delivered = index + 1
             self._log.append(entry)
@@ -173,24 +174,40 @@ class Continuation:
             "the previous run made: the code changed while the run was going on."
         )
 
-    def record(self, answer_id: str, *, response: dict[str, Any] | None = None,
-               error: CarriedError | None = None, value: Any = None) -> None:
+    def record(
+        self,
+        answer_id: str,
+        *,
+        response: dict[str, Any] | None = None,
+        error: CarriedError | None = None,
+        value: Any = None,
+    ) -> None:
         """Log an answer that just arrived from an activity or a client."""
-        self._log.append(CarriedEntry(
-            id=answer_id, at=workflow.now().timestamp(), run=workflow.info().run_id, response=response, error=error, value=value,
-        ))
+        self._log.append(
+            CarriedEntry(
+                id=answer_id,
+                at=workflow.now().timestamp(),
+                run=workflow.info().run_id,
+                response=response,
+                error=error,
+                value=value,
+            )
+        )
 
     # -- new calls -----------------------------------------------------------------------------
     async def before_new_call(self, waiting_for_input: bool) -> None:
         """Called before a call is scheduled; never returns when the run continues as new instead."""
         self._clock = None  # the carry is used up: the real clock again
         if self.carry is None and not self._gave_up and self._in_flight == 0 and not waiting_for_input and self._due():
-            carry = Carry.pack(runs=self._runs, started_at=self._started_at, random_state=self._random_state, entries=self._log)
+            carry = Carry.pack(
+                runs=self._runs, started_at=self._started_at, random_state=self._random_state, entries=self._log
+            )
             if len(carry.data) > MAX_CARRY_BYTES:
                 self._gave_up = True
                 workflow.logger.warning(
                     "not continuing as new: the carry of %d answers is %d bytes; history will grow",
-                    len(self._log), len(carry.data),
+                    len(self._log),
+                    len(carry.data),
                 )
             else:
                 self.carry = carry

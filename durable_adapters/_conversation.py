@@ -115,7 +115,9 @@ async def resolve(delta: ConversationDelta) -> list[Any]:
     return items
 
 
-async def _expand(delta: ConversationDelta, run_id: str, recorded: dict[str, dict[str, ConversationDelta]]) -> list[Any]:
+async def _expand(
+    delta: ConversationDelta, run_id: str, recorded: dict[str, dict[str, ConversationDelta]]
+) -> list[Any]:
     """``delta``, recorded in run ``run_id``, as a full list; ``recorded`` caches histories read, by run."""
     if delta.base is None:
         return list(delta.append)

@@ -50,14 +50,26 @@ from ._scoped import scoped
 
 _ACTIVE: contextvars.ContextVar[bool] = contextvars.ContextVar("durable_adapters_guarded", default=False)
 # The run's clock (epoch seconds): workflow time, or the replayed time of a fast-forward.
-_CLOCK: contextvars.ContextVar[Callable[[], float] | None] = contextvars.ContextVar("durable_adapters_clock", default=None)
+_CLOCK: contextvars.ContextVar[Callable[[], float] | None] = contextvars.ContextVar(
+    "durable_adapters_clock", default=None
+)
 _installed = False
 _install_lock = threading.Lock()
 _threads = threading.local()
 
 _RANDOM_FUNCTIONS = (
-    "random", "uniform", "randint", "randrange", "choice", "choices",
-    "shuffle", "sample", "getrandbits", "gauss", "triangular", "randbytes",
+    "random",
+    "uniform",
+    "randint",
+    "randrange",
+    "choice",
+    "choices",
+    "shuffle",
+    "sample",
+    "getrandbits",
+    "gauss",
+    "triangular",
+    "randbytes",
 )
 
 
@@ -172,9 +184,7 @@ def install() -> None:
             "page of your framework), so it runs as an activity"
         )
         socket.getaddrinfo = _routed(socket.getaddrinfo, _refused("a DNS lookup", network_advice))
-        socket.create_connection = _routed(
-            socket.create_connection, _refused("a network connection", network_advice)
-        )
+        socket.create_connection = _routed(socket.create_connection, _refused("a network connection", network_advice))
         socket.socket.connect = _routed(  # type: ignore[method-assign]
             socket.socket.connect, _refused("a network connection", network_advice)
         )

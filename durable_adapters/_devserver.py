@@ -123,7 +123,8 @@ LOW_LATENCY_CONFIG: tuple[str, ...] = (
         for key in ("transfer", "timer", "visibility")
         for arg in ("--dynamic-config-value", f"history.{key}ProcessorMaxPollRPS=10000")
     ),
-    "--dynamic-config-value", 'history.timerProcessorMaxTimeShift="10ms"',
+    "--dynamic-config-value",
+    'history.timerProcessorMaxTimeShift="10ms"',
 )
 """Dynamic config that takes ~30 ms off every durable call on the dev server, and up to a
 second off every timer.
@@ -310,4 +311,3 @@ class DevServer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
-

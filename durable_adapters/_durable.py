@@ -19,9 +19,9 @@ from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client, WorkflowHandle
-from temporalio.service import RPCError, RPCStatusCode
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from . import _connection, _embedded
 from ._adapter import adapter_for
@@ -35,7 +35,6 @@ from ._workflow import AgentLoopWorkflow
 
 T = TypeVar("T")
 _log = logging.getLogger("durable_adapters")
-
 
 
 class DurableCore:
@@ -97,7 +96,9 @@ class DurableCore:
         lease = await _embedded.acquire(client, self.task_queue) if self.worker else None
         return self._handle(handle, target, lease)
 
-    def _handle(self, handle: WorkflowHandle[Any, RunOutput], target: _connection.Target, lease: _embedded.Lease | None) -> RunHandle[Any]:
+    def _handle(
+        self, handle: WorkflowHandle[Any, RunOutput], target: _connection.Target, lease: _embedded.Lease | None
+    ) -> RunHandle[Any]:
         ui = f"{target.ui_url}/namespaces/{target.namespace}/workflows/{handle.id}" if target.ui_url else None
         return RunHandle(
             handle,
@@ -120,7 +121,9 @@ class DurableCore:
         try:
             await client.start_workflow(
                 AgentLoopWorkflow.run,
-                RunInput(hosted=self.name, framework=self.hosted.adapter.framework, payload=payload, options=self.options),
+                RunInput(
+                    hosted=self.name, framework=self.hosted.adapter.framework, payload=payload, options=self.options
+                ),
                 id=run_id,
                 task_queue=self.task_queue,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
@@ -159,7 +162,10 @@ class DurableCore:
         if not described.pollers:
             _log.warning(
                 "no worker polls task queue %r: run of %r waits until a worker hosting it starts "
-                "(durable-adapters worker %s=MODULE:ATTR)", self.task_queue, self.name, self.name,
+                "(durable-adapters worker %s=MODULE:ATTR)",
+                self.task_queue,
+                self.name,
+                self.name,
             )
 
     async def run(self, payload: dict[str, Any], *, run_id: str | None = None) -> Any:

@@ -9,8 +9,8 @@ from typing import Any, Generic, TypeVar
 from temporalio.client import WorkflowFailureError, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
-from ._errors import RunFailedError
 from ._channel import EventsPage
+from ._errors import RunFailedError
 from ._names import EVENTS_QUERY, PENDING_INPUT_QUERY, RESUME_UPDATE
 from ._payloads import RunOutput
 

@@ -71,7 +71,8 @@ class RunInput(BaseModel):
     """The framework call's arguments, as the adapter encoded them."""
     options: RunOptions = Field(default_factory=RunOptions)
     carried: Carry | None = None
-    """Set on a run that continued as new: the earlier runs' answers, for the fast-forward (see ``_continue_as_new``)."""
+    """Set on a run that continued as new: the earlier runs' answers, for the fast-forward
+    (see ``_continue_as_new``)."""
 
 
 COMPRESS_RESULTS_OVER = 256 * 1024

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ._adapter import installed_adapters
 from ._durable import DurableCore, host
 from ._errors import ConfigurationError
-from ._adapter import installed_adapters
 
 
 def _accepted(obj: Any) -> bool:
@@ -47,7 +47,9 @@ def load_target(reference: str) -> DurableCore:
         if not core.hosted.source.get("attr"):
             core.hosted.source.update(source)
         if name and name != core.name:
-            raise ConfigurationError(f"{reference!r} is durable(..., name={core.name!r}); it cannot be hosted as {name!r}")
+            raise ConfigurationError(
+                f"{reference!r} is durable(..., name={core.name!r}); it cannot be hosted as {name!r}"
+            )
         return core  # type: ignore[no-any-return]
     return DurableCore(host(obj, name=name or None, source=source))
 

@@ -17,8 +17,8 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 
 from . import _determinism, _sync_bridge
 from ._calls import DurableCallError, DurableCalls
-from ._errors import ConfigurationError, qualified_name
 from ._channel import EventsPage, RunChannel
+from ._errors import ConfigurationError, qualified_name
 from ._names import EVENTS_QUERY, PENDING_INPUT_QUERY, RESUME_UPDATE, WORKFLOW_TYPE
 from ._payloads import RunInput, RunOutput
 from ._registry import REGISTRY

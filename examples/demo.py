@@ -70,7 +70,9 @@ async def main() -> int:
         worker.kill()
         say(f"SIGKILLed the worker (pid {worker.pid}) while get_weather was running.")
 
-        replacement = WorkerProcess(["examples.weather_agent:triage"], temporal_address=target.address, env=env, cwd=str(ROOT))
+        replacement = WorkerProcess(
+            ["examples.weather_agent:triage"], temporal_address=target.address, env=env, cwd=str(ROOT)
+        )
         replacement.start()
         say("Started a new worker; it resumes the run from its history.")
         result = await handle.result()
@@ -95,5 +97,4 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-
     exit_now(asyncio.run(main()))

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-import os
-import uuid
 import faulthandler
+import os
 import sys
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 

@@ -54,8 +54,15 @@ if TYPE_CHECKING:
     from .._connection import resolve_target
     from .._devserver import DevServer, free_port
     from .._process import exit_now
+    from ._history import (
+        RecordedCall,
+        history_json,
+        recorded_calls,
+        recorded_model_requests,
+        run_histories,
+        wait_for_call,
+    )
     from ._hold import hold_point, wait_for_line, wait_for_pending_input
-    from ._history import RecordedCall, history_json, recorded_calls, recorded_model_requests, run_histories, wait_for_call
     from ._kill_matrix import KilledRun, KillMatrix, KillPoint, RunRecord
     from ._scripted_server import ModelRequest, Reply, ScriptedModelServer
     from ._worker_process import WorkerProcess
@@ -68,6 +75,7 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(module, __name__), name)
     globals()[name] = value
     return value
+
 
 __all__ = [
     "DevServer",

@@ -39,14 +39,18 @@ async def run_histories(handle: WorkflowHandle[Any, Any] | Any) -> list[list[Any
 
 
 async def recorded_calls(handle: WorkflowHandle[Any, Any] | Any) -> list[RecordedCall]:
-    """The model and tool calls of a run (a ``RunHandle`` or a Temporal handle), in order, over all its Temporal runs."""
+    """The model and tool calls of a run (a ``RunHandle`` or a Temporal handle), in order, over all its
+    Temporal runs."""
     calls = []
     for events in await run_histories(handle):
         scheduled: dict[int, tuple[Any, datetime]] = {}
         done: dict[int, tuple[datetime, int]] = {}
         for event in events:
             if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-                scheduled[event.event_id] = (event.activity_task_scheduled_event_attributes, event.event_time.ToDatetime())
+                scheduled[event.event_id] = (
+                    event.activity_task_scheduled_event_attributes,
+                    event.event_time.ToDatetime(),
+                )
             elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
                 attrs = event.activity_task_started_event_attributes
                 done.setdefault(attrs.scheduled_event_id, (event.event_time.ToDatetime(), attrs.attempt))

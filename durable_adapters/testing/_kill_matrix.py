@@ -101,20 +101,30 @@ class KilledRun(RunRecord):
         assert self.output == reference.output, f"{where}: output {self.output!r} != fault-free {reference.output!r}"
         sent = Counter(self.bodies)
         for body in self.answered_before_kill:
-            assert sent[body] == 1, f"{where}: a model request answered before the kill was sent {sent[body]} times: {body[:300]}"
+            assert sent[body] == 1, (
+                f"{where}: a model request answered before the kill was sent {sent[body]} times: {body[:300]}"
+            )
         for body, times in sent.items():
             assert times <= 2, f"{where}: a model request was sent {times} times: {body[:300]}"
-        assert sorted(sent) == sorted(set(reference.bodies)), f"{where}: the model saw other requests than in the fault-free run"
+        assert sorted(sent) == sorted(set(reference.bodies)), (
+            f"{where}: the model saw other requests than in the fault-free run"
+        )
         if self.point.tool is None:
             # Each request held at the kill was in flight: its retry is the only repeat allowed.
-            assert set(self.repeats) <= set(self.in_flight_at_kill), f"{where}: repeated a request not in flight at the kill"
+            assert set(self.repeats) <= set(self.in_flight_at_kill), (
+                f"{where}: repeated a request not in flight at the kill"
+            )
         else:
             assert self.repeats == [], f"{where}: a model request was sent again while a tool was in flight"
-        assert set(self.tool_starts) == set(reference.tool_starts), f"{where}: tools {self.tool_starts} != {reference.tool_starts}"
+        assert set(self.tool_starts) == set(reference.tool_starts), (
+            f"{where}: tools {self.tool_starts} != {reference.tool_starts}"
+        )
         for entry, times in self.tool_starts.items():
             extra = times - reference.tool_starts[entry]
             expected = (1,) if entry == self.point.tool else (0, 1)
-            assert extra in expected, f"{where}: tool {entry!r} ran {times} times, {reference.tool_starts[entry]} without the kill"
+            assert extra in expected, (
+                f"{where}: tool {entry!r} ran {times} times, {reference.tool_starts[entry]} without the kill"
+            )
         assert self.calls == reference.calls, f"{where}: history calls {self.calls} != fault-free {reference.calls}"
 
 
@@ -178,13 +188,17 @@ class KillMatrix:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     async def describe(self, handle: Any) -> str:
         """Where a run stands, for a failure message: its calls, the model requests, the tool
         starts, and the output of the last two workers."""
-        calls = [(c.sequence, c.kind, c.key, c.attempt, c.completed_at is not None) for c in await recorded_calls(handle)]
+        calls = [
+            (c.sequence, c.kind, c.key, c.attempt, c.completed_at is not None) for c in await recorded_calls(handle)
+        ]
         lines = [
             f"calls (sequence, kind, key, attempt, completed): {calls}",
             (
@@ -197,10 +211,14 @@ class KillMatrix:
             description = await getattr(handle, "workflow_handle", handle).describe()
             for pending in description.raw_description.pending_activities:
                 failure = pending.last_failure.message if pending.HasField("last_failure") else None
-                lines.append(f"pending call {pending.activity_id!r}: attempt {pending.attempt}, last failure {failure!r}")
+                lines.append(
+                    f"pending call {pending.activity_id!r}: attempt {pending.attempt}, last failure {failure!r}"
+                )
         except Exception as exc:  # noqa: BLE001 -- a failure message must not fail in turn
             lines.append(f"(no description of the run: {exc!r})")
-        lines += [f"model request {i}: HTTP {r.status} {r.last_user_text()!r}" for i, r in enumerate(self.server.requests, 1)]
+        lines += [
+            f"model request {i}: HTTP {r.status} {r.last_user_text()!r}" for i, r in enumerate(self.server.requests, 1)
+        ]
         for worker in self._workers[-2:]:
             tail = "".join(worker.output.splitlines(keepends=True)[-40:])
             lines.append(f"--- worker {worker.pid} (exit code {worker.returncode}), last lines:\n{tail}")
@@ -218,7 +236,9 @@ class KillMatrix:
         try:
             result = await asyncio.wait_for(handle.result(), timeout=self.result_timeout)
         except TimeoutError:
-            raise TimeoutError(f"run {handle.run_id} did not finish within {self.result_timeout:g} s\n{await self.describe(handle)}") from None
+            raise TimeoutError(
+                f"run {handle.run_id} did not finish within {self.result_timeout:g} s\n{await self.describe(handle)}"
+            ) from None
         calls = await recorded_calls(handle)
         cls = KilledRun if extra else RunRecord
         return cls(
@@ -276,7 +296,9 @@ class KillMatrix:
                 await asyncio.to_thread(self.server.wait_for_held, 1, timeout)
             await _wait_until_settled(handle, point.answered, timeout)
         except TimeoutError as exc:
-            raise TimeoutError(f"run {handle.run_id} never reached the kill point ({point}): {exc}\n{await self.describe(handle)}") from None
+            raise TimeoutError(
+                f"run {handle.run_id} never reached the kill point ({point}): {exc}\n{await self.describe(handle)}"
+            ) from None
 
         victim.kill()
         assert victim.returncode == -9, f"the worker was not SIGKILLed (exit code {victim.returncode})"
@@ -285,7 +307,9 @@ class KillMatrix:
         # hold_after(n) answers the first n requests and holds every later one until release().
         served = self.server.served
         answered, in_flight = served[: point.answered], served[point.answered :]
-        assert len(answered) == point.answered, f"{len(answered)} model calls answered at the kill, expected {point.answered}"
+        assert len(answered) == point.answered, (
+            f"{len(answered)} model calls answered at the kill, expected {point.answered}"
+        )
         assert point.tool is None or not in_flight, f"model requests in flight while tool {point.tool!r} was held"
         self.hold_file.unlink(missing_ok=True)
         self.server.release()

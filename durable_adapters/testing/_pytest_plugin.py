@@ -97,9 +97,7 @@ else:
     @pytest.fixture(scope="session")
     def temporal_client() -> Client:
         """Unavailable: the async client fixture needs pytest-asyncio."""
-        raise pytest.UsageError(
-            "the temporal_client fixture needs pytest-asyncio: pip install pytest-asyncio"
-        )
+        raise pytest.UsageError("the temporal_client fixture needs pytest-asyncio: pip install pytest-asyncio")
 
 
 @pytest.fixture
@@ -143,9 +141,7 @@ def worker_process(
         ready_timeout: float = 60.0,
         **kw: Any,
     ) -> WorkerProcess:
-        process = WorkerProcess(
-            targets, temporal_address=temporal_server.address, env=env, task_queue=task_queue, **kw
-        )
+        process = WorkerProcess(targets, temporal_address=temporal_server.address, env=env, task_queue=task_queue, **kw)
         # Registered before start(), so a process that fails to become ready is reaped too.
         processes.append(process)
         return process.start(ready_timeout)

@@ -110,9 +110,7 @@ class Reply:
         return cls(content=json.dumps(obj), usage=usage)
 
     @classmethod
-    def tool_call(
-        cls, name: str, args: Mapping[str, Any] | str, *, usage: tuple[int, int] = DEFAULT_USAGE
-    ) -> Reply:
+    def tool_call(cls, name: str, args: Mapping[str, Any] | str, *, usage: tuple[int, int] = DEFAULT_USAGE) -> Reply:
         """One call of tool ``name``; ``args`` is a dict (sent as JSON) or a raw JSON string."""
         return cls(calls=((name, _arguments(args)),), usage=usage)
 
@@ -191,8 +189,7 @@ class ModelRequest:
         texts += [
             text
             for message in self._messages()
-            if message.get("role") in ("system", "developer")
-            and (text := _text_of(message.get("content"))) is not None
+            if message.get("role") in ("system", "developer") and (text := _text_of(message.get("content"))) is not None
         ]
         return "\n".join(texts) if texts else None
 
@@ -289,7 +286,7 @@ def _render_chat(reply: Reply, n: int, body: dict[str, Any]) -> _Answer:
         if reply.calls:
             message["tool_calls"] = [
                 {"id": call_id, "type": "function", "function": {"name": name, "arguments": args}}
-                for call_id, (name, args) in zip(call_ids, reply.calls)
+                for call_id, (name, args) in zip(call_ids, reply.calls, strict=True)
             ]
         choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": finish_reason}
         completion = {**envelope, "object": "chat.completion", "choices": [choice]}
@@ -306,9 +303,11 @@ def _render_chat(reply: Reply, n: int, body: dict[str, Any]) -> _Answer:
         choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
         return None, {**chunk_base, "choices": [choice]}
 
-    events: list[tuple[None, Any]] = [chunk({"role": "assistant", "content": "" if reply.content is not None else None})]
+    events: list[tuple[None, Any]] = [
+        chunk({"role": "assistant", "content": "" if reply.content is not None else None})
+    ]
     events += [chunk({"content": piece}) for piece in _pieces(reply.content or "")]
-    for i, (call_id, (name, args)) in enumerate(zip(call_ids, reply.calls)):
+    for i, (call_id, (name, args)) in enumerate(zip(call_ids, reply.calls, strict=True)):
         # The first delta of a tool call names it; argument text follows in later deltas.
         opening = {
             "index": i,
@@ -690,9 +689,7 @@ class ScriptedModelServer:
                 answer = _error_answer(400, "scripted server: the request body is not a JSON object")
             elif state.failures:
                 failure = state.failures.popleft()
-                answer = _error_answer(
-                    failure.status, failure.message, retry_after=failure.retry_after
-                )
+                answer = _error_answer(failure.status, failure.message, retry_after=failure.retry_after)
             else:
                 answer = self._reply(request, state)
             request.status = answer.status

@@ -114,7 +114,9 @@ class FakeAdapter(Adapter):
         if op == "tool":
             return await calls.tool(step["key"], step.get("request", {}), summary=f"tool · {step['key']}")
         if op == "sync_models":
-            return await asyncio.to_thread(_sync_models, calls, list(step["keys"]), step.get("hold_ms", 0), step.get("gate"))
+            return await asyncio.to_thread(
+                _sync_models, calls, list(step["keys"]), step.get("hold_ms", 0), step.get("gate")
+            )
         if op == "values":
             values = await asyncio.to_thread(_values) if step.get("sync") else _values()
             key = f"values/{values['uuid']}/{values['random']!r}/{values['time']!r}"
@@ -236,7 +238,12 @@ async def serving(client: Client, task_queue: str) -> AsyncIterator[str]:
 
 
 async def start_program(
-    client: Client, task_queue: str, hosted: str, steps: list[dict[str, Any]], *, run_id: str,
+    client: Client,
+    task_queue: str,
+    hosted: str,
+    steps: list[dict[str, Any]],
+    *,
+    run_id: str,
     options: RunOptions | None = None,
 ) -> WorkflowHandle[Any, RunOutput]:
     """Start the real agent-loop workflow on ``steps`` for the hosted fake app ``hosted``."""

@@ -22,7 +22,9 @@ async def test_a_run_waits_for_input_and_continues_with_the_answer(sync, tempora
     hosted = host_fake(f"ask-{sync}-{unique}")
     program = [{"op": "ask", "prompt": {"question": "approve?"}, "sync": sync}, {"op": "model", "key": "after"}]
     async with serving(temporal_client, f"core-ask-{sync}-{unique}") as queue:
-        handle = run_handle(await start_program(temporal_client, queue, hosted.name, program, run_id=f"ask-{sync}-{unique}"))
+        handle = run_handle(
+            await start_program(temporal_client, queue, hosted.name, program, run_id=f"ask-{sync}-{unique}")
+        )
         assert await wait_for_pending_input(handle) == {"question": "approve?"}
         await handle.resume({"approved": True})
         result = await asyncio.wait_for(handle.result(), timeout=30)
@@ -51,7 +53,9 @@ async def test_a_waiting_run_survives_a_worker_restart(temporal_client, unique):
     queue = f"core-askrestart-{unique}"
     program = [{"op": "model", "key": "before"}, {"op": "ask", "prompt": {"q": "go?"}}, {"op": "model", "key": "after"}]
     async with serving(temporal_client, queue):
-        handle = run_handle(await start_program(temporal_client, queue, hosted.name, program, run_id=f"askrestart-{unique}"))
+        handle = run_handle(
+            await start_program(temporal_client, queue, hosted.name, program, run_id=f"askrestart-{unique}")
+        )
         await wait_for_pending_input(handle)
     # No worker now; the run waits in Temporal. A new worker picks it up from history.
     async with serving(temporal_client, queue):
@@ -72,7 +76,9 @@ async def test_events_stream_while_the_run_goes_on(temporal_client, unique):
         {"op": "emit", "event": {"n": 3}},
     ]
     async with serving(temporal_client, f"core-events-{unique}") as queue:
-        handle = run_handle(await start_program(temporal_client, queue, hosted.name, program, run_id=f"events-{unique}"))
+        handle = run_handle(
+            await start_program(temporal_client, queue, hosted.name, program, run_id=f"events-{unique}")
+        )
         seen = []
         async for event in handle.events():
             seen.append(event["n"])

@@ -14,9 +14,9 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
 
+from durable_adapters import RunHandle
 from durable_adapters._payloads import RunOptions, RunOutput
 from durable_adapters._reset import reset_after_call
-from durable_adapters import RunHandle
 from durable_adapters.testing import recorded_calls, run_histories, wait_for_pending_input
 
 from ._fake_adapter import EDITS, gate, host_fake, serving, start_program
@@ -28,7 +28,9 @@ def program() -> list[dict]:
         steps.append({"op": "model", "key": f"m{i}", "request": {"i": i}})
         steps.append({"op": "tool", "key": f"t{i}", "request": {"numbers": [i, 1]}})
         if i == 4:
-            steps.append({"op": "parallel", "steps": [{"op": "model", "key": f"p{j}", "request": {"i": j}} for j in range(4)]})
+            steps.append(
+                {"op": "parallel", "steps": [{"op": "model", "key": f"p{j}", "request": {"i": j}} for j in range(4)]}
+            )
         if i == 6:
             steps.append({"op": "ask", "prompt": {"q": "go on?"}})
             steps.append({"op": "values", "sync": True})
@@ -86,8 +88,14 @@ async def test_changed_code_between_runs_of_a_chain_fails_with_both_calls_named(
     steps += [{"op": "model", "key": f"m{i}"} for i in range(6)]
     steps[3] = {"op": "model", "key": "held", "request": {"gate": held}}
     async with serving(temporal_client, f"core-candiff-{unique}") as queue:
-        handle = await start_program(temporal_client, queue, hosted.name, steps, run_id=f"candiff-{unique}",
-                                     options=RunOptions(continue_as_new_after_events=20))
+        handle = await start_program(
+            temporal_client,
+            queue,
+            hosted.name,
+            steps,
+            run_id=f"candiff-{unique}",
+            options=RunOptions(continue_as_new_after_events=20),
+        )
         await asyncio.wait_for(gate(held).entered.wait(), timeout=30)
         EDITS[held] = "first-renamed"  # the code changes while the run is going on
         gate(held).release.set()
@@ -106,8 +114,14 @@ async def test_reset_after_a_call_of_an_earlier_run_of_the_chain(temporal_client
     steps = [{"op": "model", "key": f"m{i}", "request": {"i": i}} for i in range(20)]
     run_id = f"canreset-{unique}"
     async with serving(temporal_client, f"core-canreset-{unique}") as queue:
-        handle = await start_program(temporal_client, queue, hosted.name, steps, run_id=run_id,
-                                     options=RunOptions(continue_as_new_after_events=40))
+        handle = await start_program(
+            temporal_client,
+            queue,
+            hosted.name,
+            steps,
+            run_id=run_id,
+            options=RunOptions(continue_as_new_after_events=40),
+        )
         first = (await asyncio.wait_for(handle.result(), timeout=60)).payload
         assert len(await run_histories(handle)) >= 3
         new_run = await reset_after_call(temporal_client, run_id, 3)  # call 3 was made by the first run
@@ -129,8 +143,14 @@ async def test_code_that_ends_before_asking_for_every_carried_call_fails_the_run
     steps = [{"op": "model", "key": "first"}, {"op": "stop_if", "edit": held}]
     steps += [{"op": "model", "key": f"m{i}", "request": {"gate": held} if i == 2 else {}} for i in range(6)]
     async with serving(temporal_client, f"core-canshort-{unique}") as queue:
-        handle = await start_program(temporal_client, queue, hosted.name, steps, run_id=f"canshort-{unique}",
-                                     options=RunOptions(continue_as_new_after_events=20))
+        handle = await start_program(
+            temporal_client,
+            queue,
+            hosted.name,
+            steps,
+            run_id=f"canshort-{unique}",
+            options=RunOptions(continue_as_new_after_events=20),
+        )
         await asyncio.wait_for(gate(held).entered.wait(), timeout=30)
         EDITS[held] = "stop"  # the code changes: it now ends after the first call
         gate(held).release.set()

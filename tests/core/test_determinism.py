@@ -13,7 +13,7 @@ import socket
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from temporalio import workflow
@@ -102,7 +102,7 @@ async def test_outside_a_run_uuid_time_random_behave_normally():
             "randoms": {random.random() for _ in range(5)},
             "time": time.time(),
             "time_ns": time.time_ns(),
-            "wall": datetime.now(timezone.utc).timestamp(),
+            "wall": datetime.now(UTC).timestamp(),
         }
 
     for values in (sample(), await asyncio.to_thread(sample)):
@@ -135,7 +135,9 @@ async def test_network_io_in_a_run_fails_the_run_with_a_determinism_error(tempor
         listener.setblocking(False)
         port = listener.getsockname()[1]
         async with serving(temporal_client, f"core-net-{unique}"):
-            handle = await run_program(temporal_client, unique, "net", [{"op": "connect", "port": port, "sync": sync, "api": api}])
+            handle = await run_program(
+                temporal_client, unique, "net", [{"op": "connect", "port": port, "sync": sync, "api": api}]
+            )
             cause = await failure_of(handle)
         with pytest.raises(BlockingIOError):
             listener.accept()  # nothing ever connected
@@ -158,7 +160,11 @@ async def test_time_sleep_in_a_run_fails_the_run_with_a_clear_message(temporal_c
 
 
 async def test_framework_error_fails_the_run_at_once_with_its_type(temporal_client, unique):
-    steps = [{"op": "model", "key": "first"}, {"op": "raise", "message": "bad input 42"}, {"op": "model", "key": "never"}]
+    steps = [
+        {"op": "model", "key": "first"},
+        {"op": "raise", "message": "bad input 42"},
+        {"op": "model", "key": "never"},
+    ]
     async with serving(temporal_client, f"core-raise-{unique}"):
         handle = await run_program(temporal_client, unique, "raise", steps)
         cause = await failure_of(handle)

@@ -57,9 +57,7 @@ def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
 @pytest.fixture
 def fresh_server(tmp_path: Path) -> Iterator[DevServer]:
     """A headless dev server of the test's own (not the session's), with a SQLite file."""
-    server = DevServer(
-        port=free_port(), ui_port=None, db_filename=tmp_path / "temporal.db", log_file=tmp_path / "log"
-    )
+    server = DevServer(port=free_port(), ui_port=None, db_filename=tmp_path / "temporal.db", log_file=tmp_path / "log")
     yield server
     server.stop()
 
@@ -158,9 +156,7 @@ def test_start_is_idempotent_and_stop_is_idempotent(fresh_server: DevServer) -> 
 
 
 def test_start_failure_reports_the_server_log(tmp_path: Path) -> None:
-    server = DevServer(
-        port=free_port(), ui_port=None, extra_args=["--no-such-flag"], log_file=tmp_path / "log"
-    )
+    server = DevServer(port=free_port(), ui_port=None, extra_args=["--no-such-flag"], log_file=tmp_path / "log")
     with pytest.raises(RuntimeError, match="exited with code") as failure:
         server.start()
     assert "unknown flag: --no-such-flag" in str(failure.value)

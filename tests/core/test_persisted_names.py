@@ -116,7 +116,7 @@ def test_payload_field_names():
 
     assert set(ConversationDelta.model_fields) == {"field", "base", "keep", "append", "base_run"}
     assert set(CallOutput.model_fields) == {"response"}
-    from durable_adapters._continue_as_new import Carry, CarriedEntry, CarriedError
+    from durable_adapters._continue_as_new import CarriedEntry, CarriedError, Carry
 
     assert set(Carry.model_fields) == {"runs", "answers", "started_at", "data"}
     assert set(CarriedEntry.model_fields) == {"id", "at", "run", "response", "error", "value"}
@@ -126,7 +126,10 @@ def test_payload_field_names():
     assert set(run) == {"hosted", "framework", "payload", "options", "carried"}
     assert set(run["options"]) == {"model", "tool", "continue_as_new_after_events"}
     assert set(CallInput(hosted="h", key="k", request={}).model_dump(mode="json")) == {
-        "hosted", "key", "request", "conversation"
+        "hosted",
+        "key",
+        "request",
+        "conversation",
     }
     assert set(CallOutput(response={}).model_dump(mode="json")) == {"response"}
     assert set(RunOutput(payload={}).model_dump(mode="json")) == {"payload", "compressed"}

@@ -41,9 +41,7 @@ def test_no_module_outside_the_core_imports_a_private_core_module():
         if ".nox" not in path.parts
         for line in private_core_imports(path)
     ]
-    assert offenders == [], "import these from durable_adapters.adapter (or the root) instead:\n" + "\n".join(
-        offenders
-    )
+    assert offenders == [], "import these from durable_adapters.adapter (or the root) instead:\n" + "\n".join(offenders)
 
 
 def test_the_root_exports_the_user_api_only():

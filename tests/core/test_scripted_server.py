@@ -10,7 +10,6 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -18,6 +17,7 @@ import openai
 import pytest
 
 from durable_adapters.testing._scripted_server import ModelRequest, Reply, ScriptedModelServer
+from tests.conftest import Serve
 
 MODEL = "gpt-4o-mini"
 WEATHER_PARAMETERS = {
@@ -37,8 +37,6 @@ RESPONSES_WEATHER_TOOL = {
 }
 PARALLEL = Reply.tool_calls([("get_weather", {"city": "Paris"}), ("get_time", {"tz": "CET"})])
 PARALLEL_CALLS = [("call_1_0", "get_weather", {"city": "Paris"}), ("call_1_1", "get_time", {"tz": "CET"})]
-
-from tests.conftest import Serve
 
 
 def client(server: ScriptedModelServer, **options: Any) -> openai.OpenAI:
@@ -256,9 +254,7 @@ def test_repeated_body_gets_the_same_answer_and_counts_as_repeat(serve: Serve) -
 def test_equal_scripts_give_equal_answers_across_servers(serve: Serve) -> None:
     script = [Reply.tool_call("get_weather", {"city": "Paris"})]
 
-    first, second = (
-        client(serve(script)).responses.create(model=MODEL, input="Paris?").model_dump() for _ in range(2)
-    )
+    first, second = (client(serve(script)).responses.create(model=MODEL, input="Paris?").model_dump() for _ in range(2))
 
     assert first == second
 
@@ -446,7 +442,10 @@ def test_hold_after_keeps_later_answers_until_release(serve: Serve) -> None:
         assert {r.last_user_text() for r in held} == {"second", "third"}
         assert len(server.served) == 3 and not second.done() and not third.done()
         server.release()
-        answers = {second.result(timeout=10).choices[0].message.content, third.result(timeout=10).choices[0].message.content}
+        answers = {
+            second.result(timeout=10).choices[0].message.content,
+            third.result(timeout=10).choices[0].message.content,
+        }
 
     assert answers == {"two", "three"}
     assert server.held == []

@@ -150,12 +150,18 @@ async def test_sync_step_makes_three_model_calls_through_the_bridge(temporal_cli
 
     (step,) = output.payload["results"]
     # The sync code got each call's response back, in order.
-    assert [response["reply"] for response in step["responses"]] == [model_reply(k, {"i": i}) for i, k in enumerate(keys)]
+    assert [response["reply"] for response in step["responses"]] == [
+        model_reply(k, {"i": i}) for i, k in enumerate(keys)
+    ]
     # It never left the workflow thread (a greenlet, not an executor thread).
     assert len(set(step["threads"])) == 1
 
     calls = await recorded_calls(handle)
-    assert [(c.sequence, c.kind, c.key) for c in calls] == [(1, "model", "planner"), (2, "model", "writer"), (3, "model", "critic")]
+    assert [(c.sequence, c.kind, c.key) for c in calls] == [
+        (1, "model", "planner"),
+        (2, "model", "writer"),
+        (3, "model", "critic"),
+    ]
     assert {c.activity_type for c in calls} == {MODEL_CALL_ACTIVITY}
     assert all(c.completed_at is not None for c in calls)
     assert [c.scheduled_at for c in calls] == sorted(c.scheduled_at for c in calls)
@@ -166,10 +172,16 @@ async def test_eight_concurrent_bridged_runs_on_one_worker_all_complete(temporal
     keys = ["a", "b", "c", "d"]
     # hold_ms makes activations of different runs overlap, so an executor that does not pin runs
     # to threads would resume some greenlet on another thread ("cannot switch to a different thread").
-    program = [{"op": "sync_models", "keys": keys, "hold_ms": 30}, {"op": "tool", "key": "adder", "request": {"numbers": [1, 2, 3]}}]
+    program = [
+        {"op": "sync_models", "keys": keys, "hold_ms": 30},
+        {"op": "tool", "key": "adder", "request": {"numbers": [1, 2, 3]}},
+    ]
     async with serving(temporal_client, f"core-pinned-{unique}") as queue:
         handles = await asyncio.gather(
-            *(start_program(temporal_client, queue, hosted.name, program, run_id=f"pinned-{unique}-{i}") for i in range(8))
+            *(
+                start_program(temporal_client, queue, hosted.name, program, run_id=f"pinned-{unique}-{i}")
+                for i in range(8)
+            )
         )
         outputs = await asyncio.wait_for(asyncio.gather(*(h.result() for h in handles)), timeout=45)
 
@@ -196,7 +208,13 @@ def test_run_pinned_executor_keeps_each_run_on_its_own_thread():
     run_ids = [f"run-{i}" for i in range(16)]
     try:
         futures = [
-            (run_id, executor.submit(lambda activation: (activation.run_id, threading.get_ident()), SimpleNamespace(run_id=run_id, jobs=())))
+            (
+                run_id,
+                executor.submit(
+                    lambda activation: (activation.run_id, threading.get_ident()),
+                    SimpleNamespace(run_id=run_id, jobs=()),
+                ),
+            )
             for _ in range(25)
             for run_id in run_ids
         ]
@@ -243,7 +261,10 @@ async def test_runs_sharing_a_lane_are_not_reported_as_deadlocked(temporal_clien
     program = [{"op": "sync_models", "keys": ["only"], "hold_ms": 1500}]
     async with serving(temporal_client, f"core-lanes-{unique}") as queue:
         handles = await asyncio.gather(
-            *(start_program(temporal_client, queue, hosted.name, program, run_id=f"lanes-{unique}-{i}") for i in range(12))
+            *(
+                start_program(temporal_client, queue, hosted.name, program, run_id=f"lanes-{unique}-{i}")
+                for i in range(12)
+            )
         )
         await asyncio.wait_for(asyncio.gather(*(h.result() for h in handles)), timeout=45)
 
@@ -264,7 +285,9 @@ async def test_a_stopped_worker_leaves_no_lane_threads_behind(temporal_client, u
     before = _lane_threads()
     async with serving(temporal_client, f"core-leak-{unique}") as queue:
         handles = [
-            await start_program(temporal_client, queue, hosted.name, [{"op": "sync_models", "keys": ["k"]}], run_id=f"leak-{unique}-{i}")
+            await start_program(
+                temporal_client, queue, hosted.name, [{"op": "sync_models", "keys": ["k"]}], run_id=f"leak-{unique}-{i}"
+            )
             for i in range(4)
         ]
         for handle in handles:
