@@ -94,6 +94,11 @@ def install() -> None:
                 return await original_aprompt(crew)
             return _answer_text(await run.calls.wait_for_input(_prompt()))
 
+        # What each replaced, for _internals.check (which must see CrewAI's own code).
+        handle_feedback.__durable_original__ = original_feedback  # type: ignore[attr-defined]
+        handle_feedback_async.__durable_original__ = original_afeedback  # type: ignore[attr-defined]
+        prompt_input.__durable_original__ = original_prompt  # type: ignore[attr-defined]
+        prompt_input_async.__durable_original__ = original_aprompt  # type: ignore[attr-defined]
         cls.handle_feedback = handle_feedback  # type: ignore[method-assign]
         cls.handle_feedback_async = handle_feedback_async  # type: ignore[method-assign]
         cls._prompt_input = staticmethod(prompt_input)  # type: ignore[method-assign]

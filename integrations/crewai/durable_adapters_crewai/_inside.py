@@ -86,6 +86,7 @@ def _quiet_emit() -> None:
             run.calls.emit(progress)
         return None
 
+    emit.__durable_original__ = original  # type: ignore[attr-defined]  # for _internals.check
     CrewAIEventsBus.emit = emit  # type: ignore[method-assign]
 
 
@@ -112,6 +113,7 @@ def _inline_submit() -> None:
             future.set_exception(exc)
         return future
 
+    submit.__durable_original__ = original  # type: ignore[attr-defined]  # for _internals.check
     concurrent.futures.ThreadPoolExecutor.submit = submit  # type: ignore[method-assign]
 
 
@@ -147,6 +149,7 @@ def _memory_task_outputs() -> None:
         else:
             self.storage = _MemoryTaskOutputs()  # type: ignore[assignment]
 
+    __init__.__durable_original__ = original  # type: ignore[attr-defined]  # for _internals.check
     TaskOutputStorageHandler.__init__ = __init__  # type: ignore[method-assign]
 
 
@@ -160,6 +163,7 @@ def _async_agent_execution() -> None:
             return original(self, task, context, tools)
         return await_only(self.aexecute_task(task, context, tools))
 
+    execute_task.__durable_original__ = original  # type: ignore[attr-defined]  # for _internals.check
     Agent.execute_task = execute_task  # type: ignore[method-assign]
 
 
