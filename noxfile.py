@@ -81,7 +81,9 @@ def install_integration(session: nox.Session, integration: str, end: str) -> Non
 
 @nox.session(python=PYTHON["oldest"])
 def lint(session: nox.Session) -> None:
-    """ruff (lint and format) over everything, mypy --strict over the core. Runs before the tests."""
+    """ruff (lint and format) over everything, mypy --strict over the core. Runs before the tests.
+
+    Each adapter is type-checked in its own environments, where its framework is installed."""
     session.install("ruff", "mypy", "-e", f"{ROOT}[test]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
@@ -107,6 +109,9 @@ def core(session: nox.Session) -> None:
 def integration_session(integration: str):
     def run(session: nox.Session, end: str) -> None:
         install_integration(session, integration, end)
+        # Type-checked where its framework is installed (mypy --strict, as the core).
+        session.install("mypy")
+        session.run("mypy", f"integrations/{integration}")
         tests = INTEGRATIONS[integration]["tests"]
         session.run("python", "-m", "pytest", *tests, *session.posargs)
 
