@@ -79,7 +79,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    from durable_adapters._process import exit_now
+    from durable_adapters.testing import exit_now
 
     asyncio.run(main())
     exit_now(0)  # skip the interpreter teardown that can abort after a Temporal client (see _process)

@@ -16,8 +16,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage, HumanMessage
 from langgraph.pregel import Pregel
 
-from durable_adapters import Adapter, DurableCalls, DurableCore, Hosted
-from durable_adapters._scoped import scoped
+from durable_adapters.adapter import Adapter, DurableCalls, DurableCore, Hosted, scoped
 
 from . import _graph, _ids, _model, _run, _toolset
 from ._client import DurableGraph

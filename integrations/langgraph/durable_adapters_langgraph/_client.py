@@ -16,7 +16,7 @@ from typing import Any
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command, Interrupt, StateSnapshot
 
-from durable_adapters import DurableCore, RunHandle, UnsupportedError, run_sync
+from durable_adapters.adapter import DurableCore, RunHandle, UnsupportedError, run_sync
 
 from . import _thread
 from ._toolset import plain_config

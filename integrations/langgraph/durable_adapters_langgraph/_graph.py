@@ -24,7 +24,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command, Interrupt
 from temporalio import workflow
 
-from durable_adapters import DurableCalls, UnsupportedError
+from durable_adapters.adapter import DurableCalls, UnsupportedError
 
 from ._values import decode, decode_opaque, encode, encode_opaque
 

@@ -42,7 +42,7 @@ from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.utils.utils import LC_ID_PREFIX
 
-from durable_adapters import Hosted, UnsupportedError
+from durable_adapters.adapter import Hosted, UnsupportedError
 
 from . import _run
 from ._values import decode, encode, not_serialisable

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 from temporalio import workflow
 
-from durable_adapters import DurableCalls, Hosted, UnsupportedError
-from durable_adapters._determinism import run_thread_context
+from durable_adapters.adapter import DurableCalls, Hosted, UnsupportedError, run_thread_context
 
 
 @dataclass

@@ -23,8 +23,7 @@ from typing import Any
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
-from durable_adapters._names import PENDING_INPUT_QUERY
-from durable_adapters._payloads import RunOutput
+from durable_adapters.adapter import PENDING_INPUT_QUERY, RunOutput
 
 def run_id(hosted_name: str, thread_id: str, turn: int) -> str:
     """The run id of invocation ``turn`` (from 1) on a thread (persisted: keep stable).

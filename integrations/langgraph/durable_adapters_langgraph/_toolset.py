@@ -33,7 +33,7 @@ from langgraph.prebuilt.tool_node import ToolNode, ToolRuntime
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails
 
-from durable_adapters import Hosted, UnsupportedError
+from durable_adapters.adapter import Hosted, UnsupportedError
 
 from . import _run
 from ._internals import PREGEL_CONFIGURABLE, PREGEL_METADATA_PREFIX, PREGEL_TAG_PREFIX
