@@ -193,6 +193,42 @@ INTERNALS: tuple[Internal, ...] = (
         "dropped from a tool's config (they differ between a plain run and an activity)",
         source=('"langgraph_step"', '"langgraph_node"', "graph:step:"), where="_toolset",
     ),
+    Internal(
+        "langchain_core.runnables.base", "RunnableSequence", "read", "hosting",
+        "first / middle / last: the parts of a piped node (prompt | model | parser), searched the same way",
+        params=("first", "middle", "last"), where="_toolset",
+    ),
+    Internal(
+        "langchain_core.runnables.base", "RunnableBinding", "read", "hosting",
+        "bound: the model or tool inside a bind_tools/with_config binding", params=("bound",), where="_toolset",
+    ),
+    Internal(
+        "langgraph.checkpoint.memory", "InMemorySaver.put", "called", "workflow+client",
+        "seeds the run's saver with the thread's last checkpoint (carried in the payload)",
+        params=("config", "checkpoint", "metadata", "new_versions"), where="_graph",
+    ),
+    Internal(
+        "langgraph.checkpoint.memory", "InMemorySaver.get_tuple", "called", "workflow",
+        "the run's last checkpoint, carried out to the thread's next run", params=("config",), where="_graph",
+    ),
+    Internal(
+        "langgraph.checkpoint.serde.jsonplus", "JsonPlusSerializer.dumps_typed", "called", "workflow+activity",
+        "values LangChain's dumpd cannot write (sets, datetimes, pydantic models, checkpoints) cross "
+        "in LangGraph's own checkpoint format", params=("obj",), where="_values",
+    ),
+    Internal(
+        "langgraph.checkpoint.serde.jsonplus", "JsonPlusSerializer.loads_typed", "called", "workflow+activity",
+        "and back", params=("data",), where="_values",
+    ),
+    Internal(
+        "langgraph.types", "Interrupt", "constructed", "client",
+        "a waiting run's interrupts are returned as LangGraph returns them", params=("value", "id"), where="_client",
+    ),
+    Internal(
+        "langgraph.types", "Command", "read", "client",
+        "Command(resume/update/goto) starts or answers a run; graph= is refused",
+        params=("resume", "update", "goto", "graph"), where="_client",
+    ),
     # -- replay-stable ids (_ids): module globals re-bound while a run is active ----------------
     Internal(
         "langchain_core.callbacks.manager", "uuid7", "rebound", "workflow",
