@@ -103,3 +103,46 @@ async def test_same_run_id_after_the_client_died_resumes_then_returns_the_record
     again = await dagent.run("Paris and Rome?", run_id=run_id)
     assert again.final_output == "Both sunny."
     assert len(server.requests) == 3  # the finished run's result came from history: no new request
+
+
+def _has_model_timeout() -> bool:
+    import dataclasses
+
+    from agents import ModelSettings
+
+    return "timeout" in {field.name for field in dataclasses.fields(ModelSettings)}
+
+
+@pytest.mark.faults
+@pytest.mark.skipif(not _has_model_timeout(), reason="ModelSettings.timeout arrived in openai-agents 0.21")
+async def test_a_model_settings_timeout_fails_the_run_as_in_a_plain_run(scripted_model, monkeypatch, unique):
+    """The SDK's runner enforces ``ModelSettings.timeout`` in the workflow (a durable timer); a model
+    that answers too late fails the run with the SDK's own ModelTimeoutError, and Temporal does not
+    send the request again."""
+    from agents import Agent, ModelSettings, Runner, set_tracing_disabled
+    from agents.exceptions import ModelTimeoutError
+
+    from tests.apps.openai_weather import model
+
+    def build() -> Agent:
+        return Agent(
+            name=f"slow-{unique}", instructions="Answer.", model=model(), model_settings=ModelSettings(timeout=1.0)
+        )
+
+    set_tracing_disabled(True)  # the plain reference run must not try to export traces
+    plain_server = scripted_model([Reply.text("too late")])
+    plain_server.hang_next(seconds=15)
+    monkeypatch.setenv("OPENAI_BASE_URL", plain_server.base_url)
+    with pytest.raises(ModelTimeoutError):
+        await Runner.run(build(), "Paris?")
+
+    server = scripted_model([Reply.text("too late")])
+    server.hang_next(seconds=15)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(RunFailedError) as failure:
+        await asyncio.wait_for(durable(build()).run("Paris?"), timeout=60)
+
+    assert failure.value.type == "agents.exceptions.ModelTimeoutError"
+    assert asyncio.get_running_loop().time() - started < 15  # the timeout ended it, not the answer
+    assert len(server.served) == len(plain_server.served) == 1 and not server.repeats
