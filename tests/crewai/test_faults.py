@@ -13,9 +13,12 @@ import os
 import subprocess
 import sys
 import time
+from importlib.metadata import version
 from pathlib import Path
 
+import openai
 import pytest
+from packaging.version import Version
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from durable_adapters import ConfigurationError, RunFailedError, UnsupportedError, durable
@@ -131,14 +134,27 @@ async def test_reset_after_call_3_makes_only_the_later_calls_again(how, scripted
 # -- model faults --------------------------------------------------------------------------------
 
 
+def tries_of_one_plain_llm_call(scripted_model, monkeypatch) -> int:
+    """How many requests one plain ``LLM.call`` sends into an endless 429 streak before it raises:
+    the openai client's own tries (3, max_retries=2), times CrewAI's own rate-limit retry (3 calls,
+    crewai.llms.retry) since crewai 1.15.23. One model activity attempt is one such call."""
+    server = scripted_model([Reply.text("never served")])
+    server.fail_next(429, times=100, retry_after=0.05)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    with pytest.raises(openai.RateLimitError):
+        build_looper_crew().agents[0].llm.call("Weather in Paris?")
+    return len(server.requests)
+
+
 async def test_a_429_streak_longer_than_the_clients_own_retries_is_retried_and_the_run_completes(
     scripted_model, monkeypatch, unique
 ):
+    tries = tries_of_one_plain_llm_call(scripted_model, monkeypatch)
+    assert tries in (3, 9)  # see above: 3 before crewai 1.15.23, 9 since
     server = scripted_model([Reply.text("Sunny everywhere.")])
-    # Inside one activity attempt a 429 is tried 9 times: CrewAI's own rate-limit retry (3 calls,
-    # crewai.llms.retry) around the openai client's own (3 requests each, max_retries=2). Ten 429s
-    # use up attempt 1 and the first request of attempt 2, whose second request is answered.
-    server.fail_next(429, times=10, retry_after=0.05)
+    # One 429 more than a plain call tries: attempt 1 gives up as a plain call would, and the
+    # second request of attempt 2 is answered.
+    server.fail_next(429, times=tries + 1, retry_after=0.05)
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     handle = await durable(build_looper_crew(), name=f"rate-limited-{unique}", model_policy=FAST_RETRIES).start(
         inputs={"cities": "Paris"})
@@ -146,7 +162,7 @@ async def test_a_429_streak_longer_than_the_clients_own_retries_is_retried_and_t
     result = await asyncio.wait_for(handle.result(), timeout=30)
 
     assert result.raw == "Sunny everywhere."
-    assert [r.status for r in server.requests] == [429] * 10 + [200]
+    assert [r.status for r in server.requests] == [429] * (tries + 1) + [200]
     assert len(server.served) == 1 and server.repeats == []
     (call,) = await recorded_calls(handle)
     assert call.attempt == 2  # one LLM call, retried by Temporal once the client gave up
@@ -315,6 +331,13 @@ def test_an_llm_guardrail_is_refused_when_wrapped(unique):
 CONTEXT_EXCEEDED = "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens."
 
 
+# Since crewai 1.15.24 CrewAI summarises a conversation that exceeded the context window on an
+# event loop of its own in a thread (SummarizeMessages, later crewai.llms.context_window), even a
+# single chunk. Before, a single chunk was summarised with a plain LLM.call on the caller's loop.
+SUMMARY_IN_A_THREAD = Version(version("crewai")) >= Version("1.15.24")
+
+
+@pytest.mark.skipif(not SUMMARY_IN_A_THREAD, reason="crewai < 1.15.24 summarises on the run's own loop (next test)")
 async def test_crewai_calling_the_model_from_a_thread_of_its_own_fails_the_run_at_once(
     scripted_model, monkeypatch, unique
 ):
@@ -345,6 +368,31 @@ async def test_crewai_calling_the_model_from_a_thread_of_its_own_fails_the_run_a
     calls = await recorded_calls(handle)
     assert [(c.sequence, c.kind, c.attempt) for c in calls] == [(1, "model", 1)]
     assert (await handle.workflow_handle.describe()).status == WorkflowExecutionStatus.FAILED
+
+
+@pytest.mark.skipif(SUMMARY_IN_A_THREAD, reason="crewai >= 1.15.24 summarises from a thread of its own (previous test)")
+async def test_a_summary_crewai_asks_for_on_the_runs_own_loop_is_a_durable_model_call(scripted_model, monkeypatch, unique):
+    """Before crewai 1.15.24, the summary of a conversation that exceeded the context window is a
+    plain ``LLM.call`` on the run's own loop: it is a model activity like any other, and the run
+    sends what a plain run sends and ends as it does."""
+    script = [Reply.text("<summary>The user asked for the weather.</summary>"), Reply.text("Sunny.")]
+    plain_server = scripted_model(script)
+    plain_server.fail_next(400, message=CONTEXT_EXCEEDED)
+    monkeypatch.setenv("OPENAI_BASE_URL", plain_server.base_url)
+    plain = await build_looper_crew().akickoff(inputs={"cities": "Paris"})
+
+    server = scripted_model(script)
+    server.fail_next(400, message=CONTEXT_EXCEEDED)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    handle = await durable(build_looper_crew(), name=f"summarise-{unique}").start(inputs={"cities": "Paris"})
+    result = await asyncio.wait_for(handle.result(), timeout=30)
+
+    assert result.raw == plain.raw == "Sunny."
+    assert [r.status for r in server.requests] == [r.status for r in plain_server.requests] == [400, 200, 200]
+    assert [r.body for r in server.requests] == [r.body for r in plain_server.requests]
+    calls = await recorded_calls(handle)
+    assert [(c.kind, c.key) for c in calls] == [("model", "agents[0].llm")] * 3
+    assert [c.attempt for c in calls] == [1, 1, 1]  # the context-window error is not retried
 
 
 async def test_a_tool_that_calls_a_model_from_its_own_thread_works_as_in_a_plain_run(scripted_model, monkeypatch, unique):
