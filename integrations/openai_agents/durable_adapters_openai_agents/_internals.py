@@ -209,6 +209,11 @@ INTERNALS: tuple[Internal, ...] = (
         used_in="_toolset",
     ),
     Internal(
+        "agents.tool", "FunctionTool.output_json_schema", "read", "activity",
+        "Likewise for a tool that declares an output schema.",
+        used_in="_toolset",
+    ),
+    Internal(
         "agents.tool", "FunctionTool.needs_approval", "read", "hosting",
         "Tools that need approval are refused when the agent is wrapped (no durable pause yet).",
         used_in="_agent_graph",
