@@ -39,7 +39,9 @@ llm = ChatOpenAI(model=os.environ.get("DEMO_MODEL", "gpt-4o-mini")).bind_tools(t
 
 
 def chatbot(state: MessagesState) -> dict:
-    return {"messages": [llm.invoke([SystemMessage("Use the tools, then answer in one sentence."), *state["messages"]])]}
+    return {
+        "messages": [llm.invoke([SystemMessage("Use the tools, then answer in one sentence."), *state["messages"]])]
+    }
 
 
 def review(state: MessagesState) -> dict:

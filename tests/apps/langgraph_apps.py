@@ -55,7 +55,9 @@ def llm() -> ChatOpenAI:
 
 
 def build_react_agent():
-    return create_react_agent(llm(), [get_weather, get_local_time], prompt="Answer with the tools.", name="weather-agent")
+    return create_react_agent(
+        llm(), [get_weather, get_local_time], prompt="Answer with the tools.", name="weather-agent"
+    )
 
 
 # -- a hand-written StateGraph: a sync node calling llm.invoke, ToolNode, tools_condition -----
@@ -207,10 +209,14 @@ def count_messages(state: Annotated[dict, InjectedState]) -> str:
 @tool
 def remember_city(city: str, runtime: ToolRuntime) -> Command:
     """Remember a city as visited."""
-    return Command(update={
-        "visited": [city],
-        "messages": [ToolMessage(f"remembered {city} (user {runtime.context['user']})", tool_call_id=runtime.tool_call_id)],
-    })
+    return Command(
+        update={
+            "visited": [city],
+            "messages": [
+                ToolMessage(f"remembered {city} (user {runtime.context['user']})", tool_call_id=runtime.tool_call_id)
+            ],
+        }
+    )
 
 
 @tool
@@ -249,7 +255,9 @@ def weather_lookup(city: str) -> str:
 
 def build_react_agent_edited():
     """``build_react_agent`` after a deliberate edit (a tool renamed): recorded runs must not replay on it."""
-    return create_react_agent(llm(), [weather_lookup, get_local_time], prompt="Answer with the tools.", name="weather-agent")
+    return create_react_agent(
+        llm(), [weather_lookup, get_local_time], prompt="Answer with the tools.", name="weather-agent"
+    )
 
 
 # -- LangChain's create_agent (langchain >= 1.0; what LangChain recommends over create_react_agent) --
@@ -260,7 +268,9 @@ def build_react_agent_edited():
 def build_create_agent():
     from langchain.agents import create_agent
 
-    return create_agent(llm(), [get_weather, get_local_time], system_prompt="Answer with the tools.", name="weather-create-agent")
+    return create_agent(
+        llm(), [get_weather, get_local_time], system_prompt="Answer with the tools.", name="weather-create-agent"
+    )
 
 
 class Forecast(BaseModel):

@@ -29,9 +29,16 @@ REACT_SCRIPT = [Reply.tool_call("get_weather", {"city": city}) for city in CITIE
     ],
     ids=["react-agent", "send-fan-out"],
 )
-async def test_a_run_spread_over_several_temporal_runs_is_the_plain_run(build, script, graph_input, scripted_model, monkeypatch, unique):
+async def test_a_run_spread_over_several_temporal_runs_is_the_plain_run(
+    build, script, graph_input, scripted_model, monkeypatch, unique
+):
     plain, plain_server, result, server, handle = await plain_and_durable(
-        scripted_model, monkeypatch, build, script, graph_input, f"{build.__name__}-can-{unique}".replace("_", "-"),
+        scripted_model,
+        monkeypatch,
+        build,
+        script,
+        graph_input,
+        f"{build.__name__}-can-{unique}".replace("_", "-"),
         continue_as_new_after_events=20,
     )
 

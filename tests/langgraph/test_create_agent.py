@@ -29,7 +29,11 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 async def test_create_agent_with_two_tools(scripted_model, monkeypatch, unique):
     plain, plain_server, result, server, handle = await plain_and_durable(
-        scripted_model, monkeypatch, build_create_agent, TWO_TOOLS, {"messages": [HumanMessage("Paris?")]},
+        scripted_model,
+        monkeypatch,
+        build_create_agent,
+        TWO_TOOLS,
+        {"messages": [HumanMessage("Paris?")]},
         f"create-agent-{unique}",
     )
 
@@ -41,7 +45,10 @@ async def test_create_agent_with_two_tools(scripted_model, monkeypatch, unique):
     assert server.served[0].body["messages"][0] == {"role": "system", "content": "Answer with the tools."}
     calls = await recorded_calls(handle)
     assert [(c.kind, c.key) for c in calls] == [
-        ("model", MODEL), ("tool", "get_weather"), ("tool", "get_local_time"), ("model", MODEL),
+        ("model", MODEL),
+        ("tool", "get_weather"),
+        ("tool", "get_local_time"),
+        ("model", MODEL),
     ]
     assert server.repeats == []
 
@@ -54,8 +61,12 @@ FORECAST_SCRIPT = [
 
 async def test_create_agent_with_middleware_and_structured_output(scripted_model, monkeypatch, unique):
     plain, plain_server, result, server, handle = await plain_and_durable(
-        scripted_model, monkeypatch, build_create_agent_structured, FORECAST_SCRIPT,
-        {"messages": [HumanMessage("Oslo?")]}, f"forecast-{unique}",
+        scripted_model,
+        monkeypatch,
+        build_create_agent_structured,
+        FORECAST_SCRIPT,
+        {"messages": [HumanMessage("Oslo?")]},
+        f"forecast-{unique}",
     )
 
     assert result["structured_response"] == plain["structured_response"] == Forecast(city="Oslo", summary="sunny, 21C")
@@ -76,8 +87,12 @@ NATIVE_SCRIPT = [
 
 async def test_create_agent_with_the_providers_native_structured_output(scripted_model, monkeypatch, unique):
     plain, plain_server, result, server, handle = await plain_and_durable(
-        scripted_model, monkeypatch, build_create_agent_native_structured, NATIVE_SCRIPT,
-        {"messages": [HumanMessage("Oslo?")]}, f"native-forecast-{unique}",
+        scripted_model,
+        monkeypatch,
+        build_create_agent_native_structured,
+        NATIVE_SCRIPT,
+        {"messages": [HumanMessage("Oslo?")]},
+        f"native-forecast-{unique}",
     )
 
     assert result["structured_response"] == plain["structured_response"] == Forecast(city="Oslo", summary="sunny, 21C")

@@ -66,8 +66,12 @@ async def test_the_server_restarts_mid_run_and_nothing_is_lost(scripted_model, t
     env = {"OPENAI_BASE_URL": server.base_url, "TOOL_LOG": str(tool_log), "TOOL_HOLD": str(hold)}
     worker = None
     try:
-        worker = WorkerProcess([f"{name}=tests.apps.langgraph_apps:build_sync_graph"], temporal_address=temporal.address,
-                               env=env, cwd=str(ROOT)).start()
+        worker = WorkerProcess(
+            [f"{name}=tests.apps.langgraph_apps:build_sync_graph"],
+            temporal_address=temporal.address,
+            env=env,
+            cwd=str(ROOT),
+        ).start()
         monkeypatch.setenv("TEMPORAL_ADDRESS", temporal.address)
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         handle = await durable(build_sync_graph(), name=name, worker=False).start(QUESTION)
@@ -98,8 +102,19 @@ async def test_the_server_restarts_mid_run_and_nothing_is_lost(scripted_model, t
 def reset_command(how: str, run_id: str, address: str, event_id: int | None) -> list[str]:
     if how == "durable-adapters":
         return [sys.executable, "-m", "durable_adapters", "runs", "reset", run_id, "--after-call", "3"]
-    return [temporal_cli_path(), "workflow", "reset", "--workflow-id", run_id, "--event-id", str(event_id),
-            "--reason", "test", "--address", address]
+    return [
+        temporal_cli_path(),
+        "workflow",
+        "reset",
+        "--workflow-id",
+        run_id,
+        "--event-id",
+        str(event_id),
+        "--reason",
+        "test",
+        "--address",
+        address,
+    ]
 
 
 @pytest.mark.parametrize("how", ["durable-adapters", "temporal-cli"])
@@ -120,8 +135,14 @@ async def test_reset_after_call_3_makes_only_the_later_calls_again(
     ui = getattr(temporal_server, "ui_url", None) or "http://temporal-ui.test"
     env = os.environ | {"TEMPORAL_ADDRESS": temporal_server.address, "DURABLE_UI_URL": ui}
     event_id = (await reset_point(temporal_client, handle.run_id, 3))[1] if how == "temporal-cli" else None
-    done = subprocess.run(reset_command(how, handle.run_id, temporal_server.address, event_id),
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        reset_command(how, handle.run_id, temporal_server.address, event_id),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     new_run = (await temporal_client.get_workflow_handle(handle.run_id).describe()).run_id
     assert new_run != old_run
@@ -135,7 +156,10 @@ async def test_reset_after_call_3_makes_only_the_later_calls_again(
     assert again["messages"][:4] == first["messages"][:4]  # up to call 3, the very same messages (ids included)
     # Model calls 1 and 3 came from history; 5 and 7 were sent again (the same requests: repeats).
     assert len(server.requests) == 6 and [r.body for r in server.repeats] == [r.body for r in server.served[2:4]]
-    assert tool_log.read_text().splitlines()[3:] == ["get_weather Rome", "get_weather Oslo"]  # tools after call 3 ran again
+    assert tool_log.read_text().splitlines()[3:] == [
+        "get_weather Rome",
+        "get_weather Oslo",
+    ]  # tools after call 3 ran again
     calls = await recorded_calls(handle)
     assert [c.sequence for c in calls] == list(range(1, 8))  # 1-3 copied from the old run, 4-7 made again
 
@@ -154,8 +178,14 @@ async def test_reset_of_a_run_on_a_thread_continues_the_thread_from_the_new_run(
     run_id = f"{name}.thread.t-{unique}.1"
 
     env = os.environ | {"TEMPORAL_ADDRESS": temporal_server.address}
-    done = subprocess.run([sys.executable, "-m", "durable_adapters", "runs", "reset", run_id, "--after-call", "5"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "durable_adapters", "runs", "reset", run_id, "--after-call", "5"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"run {run_id} reset after call 5" in done.stdout
 
@@ -301,7 +331,9 @@ async def test_unserialisable_input_or_context_is_refused_before_a_run(unique, t
 
 
 async def test_unserialisable_state_written_by_a_node_fails_the_run_at_once(unique):
-    handle = await durable(fault_apps.build_unserialisable_state(), name=f"lg-badstate-{unique}").start({"city": "Lima"})
+    handle = await durable(fault_apps.build_unserialisable_state(), name=f"lg-badstate-{unique}").start(
+        {"city": "Lima"}
+    )
     error = await failed_for_good(handle, timeout=15)
     assert error.type == "builtins.TypeError" and "Handle" in str(error)
 
@@ -332,8 +364,12 @@ async def test_a_run_of_a_name_the_worker_does_not_host_fails_saying_what_to_do(
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # the node's own thread raised
 @pytest.mark.parametrize(
     ("how", "call"),
-    [("thread", f"the chat model ChatOpenAI/{MODEL}"), ("pool", f"the chat model ChatOpenAI/{MODEL}"),
-     ("batch", f"the chat model ChatOpenAI/{MODEL}"), ("tool_pool", "the tool 'get_weather'")],
+    [
+        ("thread", f"the chat model ChatOpenAI/{MODEL}"),
+        ("pool", f"the chat model ChatOpenAI/{MODEL}"),
+        ("batch", f"the chat model ChatOpenAI/{MODEL}"),
+        ("tool_pool", "the tool 'get_weather'"),
+    ],
 )
 async def test_a_call_from_a_thread_the_node_started_fails_the_run_and_is_never_made(
     how, call, scripted_model, monkeypatch, tmp_path, unique
@@ -383,8 +419,14 @@ async def test_asyncio_run_inside_a_node_fails_the_run_at_once(scripted_model, m
 
 
 def replay_cli(run_id: str, target: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "durable_adapters", "replay", run_id, target],
-                          cwd=ROOT, env=os.environ.copy(), capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "durable_adapters", "replay", run_id, target],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 async def test_replay_names_the_call_an_edit_that_swaps_two_nodes_no_longer_makes_first(
@@ -397,7 +439,9 @@ async def test_replay_names_the_call_an_edit_that_swaps_two_nodes_no_longer_make
     handle = await durable(fault_apps.build_trip(), name=name).start({"city": "Lima"})
     assert (await handle.result())["summary"] == "Sunny at noon."
     assert [(c.sequence, c.kind, c.key) for c in await recorded_calls(handle)] == [
-        (1, "tool", "get_weather"), (2, "tool", "get_local_time"), (3, "model", f"ChatOpenAI/{MODEL}"),
+        (1, "tool", "get_weather"),
+        (2, "tool", "get_local_time"),
+        (3, "model", f"ChatOpenAI/{MODEL}"),
     ]
 
     same = replay_cli(handle.run_id, f"{name}=tests.apps.langgraph_fault_apps:build_trip")

@@ -106,7 +106,9 @@ def test_every_entry_says_what_why_and_where():
     for entry in INTERNALS:
         assert entry.module and entry.why and entry.where, entry
         assert entry.use in ("patched", "rebound", "read", "called", "constructed", "relied on"), entry
-        assert entry.side in ("workflow", "activity", "workflow+activity", "workflow+client", "hosting", "client"), entry
+        assert entry.side in ("workflow", "activity", "workflow+activity", "workflow+client", "hosting", "client"), (
+            entry
+        )
 
 
 def test_langgraphs_own_configurable_keys_are_all_dropped_from_a_tools_config():
@@ -124,7 +126,7 @@ def test_langgraphs_own_configurable_keys_are_all_dropped_from_a_tools_config():
 
 
 def test_the_rebound_names_are_those_the_adapter_installs():
-    from durable_adapters_langgraph import _adapter, _ids
+    from durable_adapters_langgraph import _adapter
 
     _adapter.install()
     for module, name in _internals.rebound():

@@ -36,7 +36,9 @@ async def test_interrupt_waits_survives_a_worker_restart_and_resumes_like_comman
     handle = await durable(build_approval(), name=name, worker=False).start({"messages": [HumanMessage("Paris?")]})
 
     prompt = await wait_for_pending_input(handle)
-    assert [i["value"] for i in prompt["interrupts"]] == [{"question": "Send this answer?", "draft": "Draft: Paris is sunny."}]
+    assert [i["value"] for i in prompt["interrupts"]] == [
+        {"question": "Send this answer?", "draft": "Draft: Paris is sunny."}
+    ]
     assert len(server.served) == 1
     first.kill()  # nothing runs while the run waits: the worker can go away
 
@@ -53,8 +55,9 @@ async def test_interrupt_waits_survives_a_worker_restart_and_resumes_like_comman
     assert await handle.pending_input() is None
 
 
-
-async def test_on_a_thread_ainvoke_returns_at_the_interrupt_and_command_resume_continues(scripted_model, monkeypatch, unique):
+async def test_on_a_thread_ainvoke_returns_at_the_interrupt_and_command_resume_continues(
+    scripted_model, monkeypatch, unique
+):
     """The LangGraph way, over stateless calls: the run waits in Temporal between the two ainvokes."""
     plain_server = scripted_model(SCRIPT)
     monkeypatch.setenv("OPENAI_BASE_URL", plain_server.base_url)
@@ -67,7 +70,9 @@ async def test_on_a_thread_ainvoke_returns_at_the_interrupt_and_command_resume_c
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     graph = build_approval()
     thread = {"configurable": {"thread_id": f"review-{unique}"}}
-    paused = await durable(graph, name=f"approval-thread-{unique}").ainvoke({"messages": [HumanMessage("Paris?")]}, thread)
+    paused = await durable(graph, name=f"approval-thread-{unique}").ainvoke(
+        {"messages": [HumanMessage("Paris?")]}, thread
+    )
 
     assert messages_view(paused["messages"]) == messages_view(plain_paused["messages"])
     assert [i.value for i in paused["__interrupt__"]] == [i.value for i in plain_paused["__interrupt__"]]

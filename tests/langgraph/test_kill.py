@@ -27,7 +27,9 @@ SCRIPT = [Reply.tool_call("get_weather", {"city": city}) for city in CITIES] + [
     # The first and the last tool call of each graph (the middle one adds 15 s and no new case).
     [("build_sync_graph", 1), ("build_sync_graph", 3), ("build_react_agent", 1), ("build_react_agent", 3)],
 )
-async def test_worker_killed_during_tool_after_model_call_k(factory, k, scripted_model, worker_process, tmp_path, unique):
+async def test_worker_killed_during_tool_after_model_call_k(
+    factory, k, scripted_model, worker_process, tmp_path, unique
+):
     server = scripted_model(SCRIPT)
     tool_log, hold = tmp_path / "tools.log", tmp_path / "hold"
     held = f"get_weather {CITIES[k - 1]}"

@@ -62,7 +62,9 @@ async def test_kill_after_model_call_k(run, k, point, matrix, apps):
         return apps[run].start(graph_input)
 
     reference = await matrix.fault_free(run, script, start, output)
-    assert sum(kind == "model" for kind, _ in reference.calls) == (len(TOPICS) + 1 if run == "map_reduce" else len(script))
+    assert sum(kind == "model" for kind, _ in reference.calls) == (
+        len(TOPICS) + 1 if run == "map_reduce" else len(script)
+    )
 
     killed = await matrix.killed(script, start, point, output)
     print(f"{run} k={k} ({point}): finished {killed.seconds_to_finish:.1f} s after the kill")

@@ -72,7 +72,9 @@ def recorded():
             os.environ["OPENAI_BASE_URL"] = previous
 
 
-@pytest.mark.skipif(not os.environ.get("DURABLE_RECORD_HISTORIES"), reason="set DURABLE_RECORD_HISTORIES=1 to re-record")
+@pytest.mark.skipif(
+    not os.environ.get("DURABLE_RECORD_HISTORIES"), reason="set DURABLE_RECORD_HISTORIES=1 to re-record"
+)
 async def test_record_histories(scripted_model, monkeypatch):
     from tests.langgraph.test_interrupt import SCRIPT as APPROVAL_SCRIPT
 
@@ -120,7 +122,9 @@ async def test_committed_histories_replay_on_the_current_code(recorded):
 
     results = await replay_histories(histories)
 
-    assert {h.workflow_id: r.replay_failure for h, r in zip(histories, results)} == {h.workflow_id: None for h in histories}
+    assert {h.workflow_id: r.replay_failure for h, r in zip(histories, results, strict=True)} == {
+        h.workflow_id: None for h in histories
+    }
 
 
 def recorded_model_inputs(history: WorkflowHistory) -> list[dict]:
@@ -153,7 +157,9 @@ async def test_replayed_model_call_inputs_are_identical_to_the_recorded_ones(rec
             assert built == recorded_inputs, history.workflow_id
         # The message ids that flow into the next call are among what is compared (the fan-out's
         # prompts are fresh messages, without ids).
-        assert history.workflow_id == "map_reduce" or any(m["kwargs"].get("id") for r in recorded_inputs for m in r["messages"]), history.workflow_id
+        assert history.workflow_id == "map_reduce" or any(
+            m["kwargs"].get("id") for r in recorded_inputs for m in r["messages"]
+        ), history.workflow_id
 
 
 async def test_without_routing_run_ids_the_replayed_inputs_would_differ(recorded, monkeypatch):
@@ -164,7 +170,9 @@ async def test_without_routing_run_ids_the_replayed_inputs_would_differ(recorded
 
     built: list[dict] = []
     original = _model.build_request
-    monkeypatch.setattr(_model, "build_request", lambda *a, **k: built.append(json.loads(json.dumps(r := original(*a, **k)))) or r)
+    monkeypatch.setattr(
+        _model, "build_request", lambda *a, **k: built.append(json.loads(json.dumps(r := original(*a, **k)))) or r
+    )
     monkeypatch.setattr(_ids, "workflow_uuid7", lambda *a, **k: uuid7())
     (history,) = [h for h in committed() if h.workflow_id == "react"]
 
@@ -180,11 +188,17 @@ def replay_cli(run_id: str, target: str):
 
     return subprocess.run(
         [sys.executable, "-m", "durable_adapters", "replay", run_id, target],
-        cwd=ROOT, env=os.environ.copy(), capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
-async def test_replay_cli_passes_on_the_same_graph_and_names_the_call_an_edit_no_longer_makes(scripted_model, monkeypatch, unique):
+async def test_replay_cli_passes_on_the_same_graph_and_names_the_call_an_edit_no_longer_makes(
+    scripted_model, monkeypatch, unique
+):
     server = scripted_model([Reply.tool_call("get_weather", {"city": "Paris"}), Reply.text("Sunny.")])
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     name = f"lg-replay-{unique}"

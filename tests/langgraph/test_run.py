@@ -48,7 +48,12 @@ async def plain_and_durable(scripted_model, monkeypatch, build, script, graph_in
 
 async def test_prebuilt_react_agent_with_two_tools(scripted_model, monkeypatch, unique):
     plain, plain_server, result, server, handle = await plain_and_durable(
-        scripted_model, monkeypatch, build_react_agent, TWO_TOOLS, {"messages": [HumanMessage("Paris?")]}, f"react-{unique}"
+        scripted_model,
+        monkeypatch,
+        build_react_agent,
+        TWO_TOOLS,
+        {"messages": [HumanMessage("Paris?")]},
+        f"react-{unique}",
     )
 
     assert messages_view(result["messages"]) == messages_view(plain["messages"])
@@ -58,14 +63,22 @@ async def test_prebuilt_react_agent_with_two_tools(scripted_model, monkeypatch, 
     assert bodies(server) == bodies(plain_server)  # the model saw exactly what it sees in a plain run
     calls = await recorded_calls(handle)
     assert [(c.kind, c.key) for c in calls] == [
-        ("model", MODEL), ("tool", "get_weather"), ("tool", "get_local_time"), ("model", MODEL),
+        ("model", MODEL),
+        ("tool", "get_weather"),
+        ("tool", "get_local_time"),
+        ("model", MODEL),
     ]
     assert server.repeats == []
 
 
 async def test_state_graph_with_sync_node_tool_node_and_tools_condition(scripted_model, monkeypatch, unique):
     plain, plain_server, result, server, handle = await plain_and_durable(
-        scripted_model, monkeypatch, build_sync_graph, TWO_TOOLS, {"messages": [HumanMessage("Paris?")]}, f"sync-{unique}"
+        scripted_model,
+        monkeypatch,
+        build_sync_graph,
+        TWO_TOOLS,
+        {"messages": [HumanMessage("Paris?")]},
+        f"sync-{unique}",
     )
 
     assert messages_view(result["messages"]) == messages_view(plain["messages"])
@@ -108,7 +121,11 @@ SUBGRAPH_SCRIPT = [
 
 async def test_subgraph_as_a_node(scripted_model, monkeypatch, unique):
     plain, plain_server, result, server, handle = await plain_and_durable(
-        scripted_model, monkeypatch, build_subgraph_parent, SUBGRAPH_SCRIPT, {"messages": [HumanMessage("Oslo?")]},
+        scripted_model,
+        monkeypatch,
+        build_subgraph_parent,
+        SUBGRAPH_SCRIPT,
+        {"messages": [HumanMessage("Oslo?")]},
         f"parent-{unique}",
     )
 
@@ -116,7 +133,12 @@ async def test_subgraph_as_a_node(scripted_model, monkeypatch, unique):
     assert result["report"] == plain["report"] == "Report: Oslo, sunny, 21C."
     assert bodies(server) == bodies(plain_server)
     calls = await recorded_calls(handle)
-    assert [(c.kind, c.key) for c in calls] == [("model", MODEL), ("tool", "get_weather"), ("model", MODEL), ("model", MODEL)]
+    assert [(c.kind, c.key) for c in calls] == [
+        ("model", MODEL),
+        ("tool", "get_weather"),
+        ("model", MODEL),
+        ("model", MODEL),
+    ]
 
 
 FUNCTIONAL_SCRIPT = [Reply.tool_call("get_weather", {"city": "Rome"}), Reply.text("Rome is sunny.")]
@@ -124,7 +146,12 @@ FUNCTIONAL_SCRIPT = [Reply.tool_call("get_weather", {"city": "Rome"}), Reply.tex
 
 async def test_functional_api_entrypoint(scripted_model, monkeypatch, unique):
     plain, plain_server, result, server, handle = await plain_and_durable(
-        scripted_model, monkeypatch, build_functional, FUNCTIONAL_SCRIPT, [HumanMessage("Rome?")], f"functional-{unique}"
+        scripted_model,
+        monkeypatch,
+        build_functional,
+        FUNCTIONAL_SCRIPT,
+        [HumanMessage("Rome?")],
+        f"functional-{unique}",
     )
 
     assert messages_view(result) == messages_view(plain)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import openai
-import pytest
-
 from durable_adapters.testing._scripted_server import Reply
 from tests.conftest import Serve
 from tests.core.test_scripted_server import MODEL

@@ -65,15 +65,20 @@ async def test_astream_yields_updates_node_by_node_like_the_plain_graph(scripted
     script = [Reply.tool_call("get_weather", {"city": "Oslo"}), Reply.text("Oslo is sunny.")]
     plain_server = scripted_model(script)
     monkeypatch.setenv("OPENAI_BASE_URL", plain_server.base_url)
-    plain = [chunk async for chunk in build_sync_graph().astream({"messages": [HumanMessage("Oslo?")]}, stream_mode="updates")]
+    plain = [
+        chunk
+        async for chunk in build_sync_graph().astream({"messages": [HumanMessage("Oslo?")]}, stream_mode="updates")
+    ]
 
     server = scripted_model(script)
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     dgraph = durable(build_sync_graph(), name=f"stream-{unique}")
     chunks = [chunk async for chunk in dgraph.astream({"messages": [HumanMessage("Oslo?")]}, stream_mode="updates")]
 
-    assert [list(chunk) for chunk in chunks] == [list(chunk) for chunk in plain] == [["chatbot"], ["tools"], ["chatbot"]]
-    for mine, theirs in zip(chunks, plain):
+    assert (
+        [list(chunk) for chunk in chunks] == [list(chunk) for chunk in plain] == [["chatbot"], ["tools"], ["chatbot"]]
+    )
+    for mine, theirs in zip(chunks, plain, strict=True):
         (node,) = mine
         assert messages_view(mine[node]["messages"]) == messages_view(theirs[node]["messages"])
 
@@ -149,7 +154,9 @@ async def test_custom_and_messages_stream_modes(scripted_model, monkeypatch, uni
     script = [Reply.text("Hello there, friend.")]
     server = scripted_model(script)
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    plain = [c async for c in _writer_graph().astream({"messages": [HumanMessage("hi")]}, stream_mode=["custom", "messages"])]
+    plain = [
+        c async for c in _writer_graph().astream({"messages": [HumanMessage("hi")]}, stream_mode=["custom", "messages"])
+    ]
 
     server = scripted_model(script)
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)

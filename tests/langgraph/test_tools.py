@@ -11,19 +11,23 @@ from tests.apps.langgraph_apps import build_tool_showcase
 from tests.langgraph._compare import bodies, messages_view
 
 SCRIPT = [
-    Reply.tool_calls([
-        ("count_messages", {}),
-        ("remember_city", {"city": "Lima"}),
-        ("echo_call_id", {}),
-        ("broken", {"city": "Quito"}),
-    ]),
+    Reply.tool_calls(
+        [
+            ("count_messages", {}),
+            ("remember_city", {"city": "Lima"}),
+            ("echo_call_id", {}),
+            ("broken", {"city": "Quito"}),
+        ]
+    ),
     Reply.text("Done."),
 ]
 INPUT = {"messages": [HumanMessage("Go.")]}
 CONTEXT = {"user": "ada"}
 
 
-async def test_injected_arguments_commands_and_tool_errors_behave_as_in_a_plain_run(scripted_model, monkeypatch, unique):
+async def test_injected_arguments_commands_and_tool_errors_behave_as_in_a_plain_run(
+    scripted_model, monkeypatch, unique
+):
     plain_server = scripted_model(SCRIPT)
     monkeypatch.setenv("OPENAI_BASE_URL", plain_server.base_url)
     plain = await build_tool_showcase().ainvoke(INPUT, context=CONTEXT)
@@ -42,7 +46,12 @@ async def test_injected_arguments_commands_and_tool_errors_behave_as_in_a_plain_
     assert result["visited"] == plain["visited"] == ["Lima"]  # the Command's state update was applied
     assert bodies(server) == bodies(plain_server)
     calls = await recorded_calls(handle)
-    assert sorted(c.key for c in calls if c.kind == "tool") == ["broken", "count_messages", "echo_call_id", "remember_city"]
+    assert sorted(c.key for c in calls if c.kind == "tool") == [
+        "broken",
+        "count_messages",
+        "echo_call_id",
+        "remember_city",
+    ]
 
 
 def build_sync_tool_node_graph():
@@ -94,12 +103,16 @@ def _structured_graph(method: str):
     return StateGraph(State).add_node("ask", ask).add_edge(START, "ask").compile()
 
 
-async def test_structured_output_with_function_calling_works_and_json_schema_is_refused(scripted_model, monkeypatch, unique):
+async def test_structured_output_with_function_calling_works_and_json_schema_is_refused(
+    scripted_model, monkeypatch, unique
+):
     from durable_adapters import RunFailedError
 
     server = scripted_model([Reply.tool_call("Weather", {"city": "Lima", "sunny": True})])
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    result = await durable(_structured_graph("function_calling"), name=f"structured-{unique}").ainvoke({"question": "Lima?"})
+    result = await durable(_structured_graph("function_calling"), name=f"structured-{unique}").ainvoke(
+        {"question": "Lima?"}
+    )
     assert result["answer"] == {"city": "Lima", "sunny": True}
 
     with pytest.raises(RunFailedError, match="method='function_calling'"):

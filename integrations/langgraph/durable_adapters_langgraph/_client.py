@@ -22,6 +22,7 @@ from . import _thread
 from ._toolset import plain_config
 from ._values import decode, encode
 
+
 def _encode_input(input: Any) -> Any:
     if isinstance(input, Command):
         if input.graph is not None:
@@ -50,7 +51,11 @@ async def _result_or_interrupt(handle: RunHandle[Any], poll_interval: float = 0.
             if prompt is not None:
                 values = decode(prompt.get("values"))
                 interrupts = [Interrupt(value=decode(i["value"]), id=i["id"]) for i in prompt["interrupts"]]
-                return {**values, "__interrupt__": interrupts} if isinstance(values, dict) else {"__interrupt__": interrupts}
+                return (
+                    {**values, "__interrupt__": interrupts}
+                    if isinstance(values, dict)
+                    else {"__interrupt__": interrupts}
+                )
     finally:
         if not result.done():
             result.cancel()  # the run keeps waiting in Temporal; only this wait ends
@@ -235,4 +240,3 @@ class DurableGraph:
 
     def __repr__(self) -> str:
         return f"durable({type(self.graph).__name__} {self.name!r})"
-

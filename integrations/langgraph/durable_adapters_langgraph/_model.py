@@ -102,28 +102,36 @@ def _model_spec(run: _run.DurableRun, model: BaseChatModel) -> dict[str, Any]:
     key = run.hosted.state.get("model_keys", {}).get(id(model))
     if key is not None:
         return {"hosted": key}
-    raise _run.refuse(UnsupportedError(
-        f"the chat model {model_key(model)} cannot be sent to an activity: LangChain cannot serialise "
-        f"{', '.join(missing) or type(model).__name__} (is_lc_serializable() is {model.is_lc_serializable()}), "
-        "and it is not part of the hosted graph (it was created while the graph ran). Create it where "
-        "the graph is built — in a node's closure or the module — so the worker hosts it, or use a "
-        "serialisable chat model (ChatOpenAI, ChatAnthropic...) built from plain values"
-    ))
+    raise _run.refuse(
+        UnsupportedError(
+            f"the chat model {model_key(model)} cannot be sent to an activity: LangChain cannot serialise "
+            f"{', '.join(missing) or type(model).__name__} (is_lc_serializable() is {model.is_lc_serializable()}), "
+            "and it is not part of the hosted graph (it was created while the graph ran). Create it where "
+            "the graph is built — in a node's closure or the module — so the worker hosts it, or use a "
+            "serialisable chat model (ChatOpenAI, ChatAnthropic...) built from plain values"
+        )
+    )
 
 
 def build_request(
-    run: _run.DurableRun, model: BaseChatModel, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
+    run: _run.DurableRun,
+    model: BaseChatModel,
+    messages: list[BaseMessage],
+    stop: list[str] | None,
+    kwargs: dict[str, Any],
 ) -> dict[str, Any]:
     """The model call as data; raises :class:`UnsupportedError` for what cannot be written down."""
     spec = _model_spec(run, model)
     encoded_kwargs = dumpd(kwargs)
     missing = not_serialisable(encoded_kwargs)
     if missing:
-        raise _run.refuse(UnsupportedError(
-            f"a call of {model_key(model)} was bound to values that cannot be written as data: "
-            f"{', '.join(missing)}. For structured output use with_structured_output(..., "
-            "method='function_calling'), whose schema is bound as a plain tool definition"
-        ))
+        raise _run.refuse(
+            UnsupportedError(
+                f"a call of {model_key(model)} was bound to values that cannot be written as data: "
+                f"{', '.join(missing)}. For structured output use with_structured_output(..., "
+                "method='function_calling'), whose schema is bound as a plain tool definition"
+            )
+        )
     if "hosted" not in spec:
         _remember(_live, json.dumps(spec, sort_keys=True), model)
     return {
@@ -151,7 +159,11 @@ def _summary(model: BaseChatModel) -> str:
 
 
 async def _agenerate_with_cache(
-    self: BaseChatModel, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    self: BaseChatModel,
+    messages: list[BaseMessage],
+    stop: list[str] | None = None,
+    run_manager: Any = None,
+    **kwargs: Any,
 ) -> ChatResult:
     _run.refuse_off_workflow(f"a call of the chat model {model_key(self)}")
     run = _run.current()
@@ -164,7 +176,11 @@ async def _agenerate_with_cache(
 
 
 def _generate_with_cache(
-    self: BaseChatModel, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    self: BaseChatModel,
+    messages: list[BaseMessage],
+    stop: list[str] | None = None,
+    run_manager: Any = None,
+    **kwargs: Any,
 ) -> ChatResult:
     _run.refuse_off_workflow(f"a call of the chat model {model_key(self)}")
     run = _run.current()
@@ -201,7 +217,9 @@ def _as_chunk(message: BaseMessage) -> BaseMessage:
     )
 
 
-async def _astream(self: BaseChatModel, input: Any, config: Any = None, *, stop: list[str] | None = None, **kwargs: Any) -> AsyncIterator[Any]:
+async def _astream(
+    self: BaseChatModel, input: Any, config: Any = None, *, stop: list[str] | None = None, **kwargs: Any
+) -> AsyncIterator[Any]:
     _run.refuse_off_workflow(f"a call of the chat model {model_key(self)}")
     if _run.current() is None:
         async for chunk in _ORIGINAL["astream"](self, input, config, stop=stop, **kwargs):
@@ -211,7 +229,9 @@ async def _astream(self: BaseChatModel, input: Any, config: Any = None, *, stop:
     yield _as_chunk(await self.ainvoke(input, config, stop=stop, **kwargs))
 
 
-def _stream(self: BaseChatModel, input: Any, config: Any = None, *, stop: list[str] | None = None, **kwargs: Any) -> Iterator[Any]:
+def _stream(
+    self: BaseChatModel, input: Any, config: Any = None, *, stop: list[str] | None = None, **kwargs: Any
+) -> Iterator[Any]:
     _run.refuse_off_workflow(f"a call of the chat model {model_key(self)}")
     if _run.current() is None:
         yield from _ORIGINAL["stream"](self, input, config, stop=stop, **kwargs)
@@ -281,4 +301,3 @@ async def call_model(hosted: Hosted, request: dict[str, Any]) -> dict[str, Any]:
     kwargs = decode(request["kwargs"]) or {}
     result = await _ORIGINAL["_agenerate_with_cache"](model, messages, stop=request["stop"], run_manager=None, **kwargs)
     return _encode_result(result)
-

@@ -35,7 +35,8 @@ def current() -> DurableRun | None:
 
 
 def refuse(error: Exception) -> Exception:
-    """Record a refusal on the current run (so a framework that catches exceptions cannot turn it into data) and return it."""
+    """Record a refusal on the current run and return it (so a framework that catches exceptions
+    cannot turn it into data)."""
     run = CURRENT.get()
     return run.calls.refuse(error) if run is not None else error
 

@@ -25,6 +25,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from durable_adapters.adapter import PENDING_INPUT_QUERY, RunOutput
 
+
 def run_id(hosted_name: str, thread_id: str, turn: int) -> str:
     """The run id of invocation ``turn`` (from 1) on a thread (persisted: keep stable).
 
@@ -45,6 +46,7 @@ async def _status(client: Client, workflow_id: str) -> WorkflowExecutionStatus |
 
 async def _latest_turn(client: Client, hosted_name: str, thread_id: str) -> int:
     """The highest turn that exists (0 for a new thread): doubling, then bisection."""
+
     async def exists(turn: int) -> bool:
         return await _status(client, run_id(hosted_name, thread_id, turn)) is not None
 
@@ -66,7 +68,9 @@ def _handle(client: Client, workflow_id: str) -> WorkflowHandle[Any, RunOutput]:
     return client.get_workflow_handle(workflow_id, result_type=RunOutput)
 
 
-async def last_completed(client: Client, hosted_name: str, thread_id: str, *, wait: bool) -> tuple[int, dict[str, Any] | None]:
+async def last_completed(
+    client: Client, hosted_name: str, thread_id: str, *, wait: bool
+) -> tuple[int, dict[str, Any] | None]:
     """``(latest turn, result of the latest completed turn)``; waits for a running turn if ``wait``."""
     latest = await _latest_turn(client, hosted_name, thread_id)
     turn = latest
@@ -104,5 +108,9 @@ async def next_turn(client: Client, hosted_name: str, thread_id: str) -> tuple[s
     status = await _status(client, run_id(hosted_name, thread_id, latest)) if latest else None
     # A failed/cancelled/terminated last turn is started again under its own id (the core
     # allows reusing the id of a run that did not complete); otherwise a new turn.
-    turn = latest if status not in (None, WorkflowExecutionStatus.COMPLETED, WorkflowExecutionStatus.RUNNING) else latest + 1
+    turn = (
+        latest
+        if status not in (None, WorkflowExecutionStatus.COMPLETED, WorkflowExecutionStatus.RUNNING)
+        else latest + 1
+    )
     return run_id(hosted_name, thread_id, turn), (previous or {}).get("checkpoint")

@@ -60,7 +60,7 @@ def find_tools(graph: Any) -> list[BaseTool]:
     return [obj for obj in find_objects(graph) if isinstance(obj, BaseTool)]
 
 
-def find_objects(graph: Any) -> list[Any]:
+def find_objects(graph: Any) -> list[Any]:  # noqa: C901 (one walk over every kind of object a graph holds, sharing its seen-set)
     """Every tool and chat model a graph can reach: ToolNodes, subgraphs, bindings, and what
     node functions refer to (globals and closures, a few levels deep)."""
     from langchain_core.language_models import BaseChatModel
@@ -125,7 +125,7 @@ def find_objects(graph: Any) -> list[Any]:
 
 def _has_contents(cell: Any) -> bool:
     try:
-        cell.cell_contents
+        _ = cell.cell_contents  # raises ValueError while the closure's variable is unassigned
     except ValueError:
         return False
     return True
@@ -178,7 +178,7 @@ def _plain(value: Any) -> Any:
         return value
     if isinstance(value, (list, tuple)):
         items = [_plain(item) for item in value]
-        return items if all(item is not None or orig is None for item, orig in zip(items, value)) else None
+        return items if all(item is not None or orig is None for item, orig in zip(items, value, strict=True)) else None
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
@@ -197,7 +197,9 @@ def plain_config(config: Any) -> dict[str, Any]:
         if not key.startswith("__") and key not in PREGEL_CONFIGURABLE
     }
     metadata = {
-        key: value for key, value in (config.get("metadata") or {}).items() if not key.startswith(PREGEL_METADATA_PREFIX)
+        key: value
+        for key, value in (config.get("metadata") or {}).items()
+        if not key.startswith(PREGEL_METADATA_PREFIX)
     }
     return {
         "configurable": _plain(configurable) or {},
@@ -210,22 +212,26 @@ def plain_config(config: Any) -> dict[str, Any]:
 def _encode_arg(value: Any) -> Any:
     if isinstance(value, ToolRuntime):
         if value.store is not None:
-            raise _run.refuse(UnsupportedError(
-                "a tool takes ToolRuntime and the graph has a store: stores are not supported in durable "
-                "runs yet (the tool runs in an activity, the store would be shared state)"
-            ))
-        return {_RUNTIME: {
-            "state": encode(value.state),
-            "context": encode(value.context),
-            "config": plain_config(value.config),
-            "tool_call_id": value.tool_call_id,
-        }}
+            raise _run.refuse(
+                UnsupportedError(
+                    "a tool takes ToolRuntime and the graph has a store: stores are not supported in durable "
+                    "runs yet (the tool runs in an activity, the store would be shared state)"
+                )
+            )
+        return {
+            _RUNTIME: {
+                "state": encode(value.state),
+                "context": encode(value.context),
+                "config": plain_config(value.config),
+                "tool_call_id": value.tool_call_id,
+            }
+        }
     from langgraph.store.base import BaseStore
 
     if isinstance(value, BaseStore):
-        raise _run.refuse(UnsupportedError(
-            "InjectedStore is not supported in durable runs yet: the tool runs in an activity"
-        ))
+        raise _run.refuse(
+            UnsupportedError("InjectedStore is not supported in durable runs yet: the tool runs in an activity")
+        )
     return encode(value)
 
 
