@@ -230,9 +230,10 @@ class DurableGraph:
             from ._graph import _seed
 
             _seed(saver, str(thread_id), previous["checkpoint"])
-        return await self.graph.copy({"checkpointer": saver}).aget_state(
+        snapshot: StateSnapshot = await self.graph.copy({"checkpointer": saver}).aget_state(
             {"configurable": {"thread_id": str(thread_id)}}
         )
+        return snapshot
 
     def get_state(self, config: dict[str, Any]) -> StateSnapshot:
         """:meth:`aget_state` from sync code."""

@@ -95,7 +95,7 @@ def host_model(hosted: Hosted, model: BaseChatModel) -> str:
 
 
 def _model_spec(run: _run.DurableRun, model: BaseChatModel) -> dict[str, Any]:
-    spec = dumpd(model)
+    spec: dict[str, Any] = dumpd(model)
     missing = not_serialisable(spec)
     if spec.get("type") == "constructor" and not missing:
         return spec
@@ -168,7 +168,10 @@ async def _agenerate_with_cache(
     _run.refuse_off_workflow(f"a call of the chat model {model_key(self)}")
     run = _run.current()
     if run is None:
-        return await _ORIGINAL["_agenerate_with_cache"](self, messages, stop=stop, run_manager=run_manager, **kwargs)
+        plain: ChatResult = await _ORIGINAL["_agenerate_with_cache"](
+            self, messages, stop=stop, run_manager=run_manager, **kwargs
+        )
+        return plain
     _raise_pending_refusal(run)
     request = build_request(run, self, messages, stop, kwargs)
     response = await run.calls.model(model_key(self), request, summary=_summary(self), conversation="messages")
@@ -185,7 +188,10 @@ def _generate_with_cache(
     _run.refuse_off_workflow(f"a call of the chat model {model_key(self)}")
     run = _run.current()
     if run is None:
-        return _ORIGINAL["_generate_with_cache"](self, messages, stop=stop, run_manager=run_manager, **kwargs)
+        plain: ChatResult = _ORIGINAL["_generate_with_cache"](
+            self, messages, stop=stop, run_manager=run_manager, **kwargs
+        )
+        return plain
     _raise_pending_refusal(run)
     request = build_request(run, self, messages, stop, kwargs)
     # Sync code (a sync node calling llm.invoke) runs in a bridged greenlet: this suspends it
@@ -252,7 +258,7 @@ def install() -> None:
     with _lock:
         if _installed:
             return
-        replacements = {
+        replacements: dict[str, Any] = {
             "_agenerate_with_cache": _agenerate_with_cache,
             "_generate_with_cache": _generate_with_cache,
             "astream": _astream,
