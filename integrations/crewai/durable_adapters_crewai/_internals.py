@@ -161,6 +161,9 @@ INTERNALS: tuple[Internal, ...] = (
     Internal("crewai.agents.agent_executor", "AgentExecutorState.current_answer", "read", "workflow",
              "the answer under review, shown in the human-input prompt (crewai.experimental.agent_executor "
              "before 1.15.29)", older_modules=("crewai.experimental.agent_executor",)),
+    Internal("crewai.agent.core", "AgentExecutor.state", "read", "workflow",
+             "the executor's state, which holds the answer under review (the executor class's module "
+             "moved in 1.15.29; crewai.agent.core imports it in every supported release)"),
     Internal("crewai.agents.agent_builder.base_agent_executor", "BaseAgentExecutor.task", "read", "workflow",
              "the task description in the human-input prompt"),
     Internal("crewai.agents.agent_builder.base_agent_executor", "BaseAgentExecutor.agent", "read", "workflow",
@@ -168,6 +171,11 @@ INTERNALS: tuple[Internal, ...] = (
     # -- keys, copies and refusals (_keys, _run) -------------------------------------------------
     Internal("crewai.crew", "Crew.copy", "called", "workflow",
              "each run executes a fresh copy of the crew (CrewAI's own, as kickoff_for_each uses)"),
+    Internal("crewai.agent.core", "Agent.copy", "called", "workflow",
+             "each run of a standalone agent executes a fresh copy of it"),
+    Internal("crewai.crew", "Crew.akickoff", "called", "workflow", "the crew's own loop, run in the workflow"),
+    Internal("crewai.agent.core", "Agent.akickoff", "called", "workflow",
+             "a standalone agent's own loop, run in the workflow"),
     Internal("crewai.utilities.llm_utils", "create_llm", "called", "wrap",
              "manager_llm given as a model name is built as CrewAI would at kickoff, so it has a key"),
     Internal("crewai.agent.core", "Agent.function_calling_llm", "read", "wrap",
@@ -181,10 +189,15 @@ INTERNALS: tuple[Internal, ...] = (
              "refused: CrewAI enforces it with a timer thread"),
     Internal("crewai.agents.agent_builder.base_agent", "BaseAgent.knowledge_sources", "read", "wrap",
              "refused: local vector stores"),
+    Internal("crewai.agents.agent_builder.base_agent", "BaseAgent.memory", "read", "wrap",
+             "refused: local vector stores and embedder calls inside the loop"),
+    Internal("crewai.crew", "Crew.knowledge", "read", "wrap", "refused: a local vector store"),
     Internal("crewai.crew", "Crew.planning_llm", "read", "wrap", "keyed, should planning ever be allowed"),
     Internal("crewai.tasks.llm_guardrail", "LLMGuardrail", "read", "wrap",
              "text guardrails are refused (a model judges the output from a thread of CrewAI's own)"),
     Internal("crewai.task", "Task.guardrails", "read", "wrap", "text guardrails are refused"),
+    Internal("crewai.task", "Task.response_model", "read", "wrap",
+             "a structured-output class the result may carry, resolved without an import"),
     # -- results (_output) -----------------------------------------------------------------------
     Internal("crewai.lite_agent_output", "LiteAgentOutput", "called", "wrap",
              "a standalone agent's result is rebuilt as CrewAI's own type"),

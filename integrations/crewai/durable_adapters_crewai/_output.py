@@ -79,6 +79,6 @@ def output_classes(obj: Any) -> dict[str, type]:
     classes: list[Any] = []
     for task in getattr(obj, "tasks", None) or []:
         classes += [task.output_pydantic, task.output_json, getattr(task, "response_model", None)]
-    for agent in [*(getattr(obj, "agents", None) or []), obj]:
-        classes.append(getattr(agent, "response_format", None))
+    # A standalone agent's response_format is an argument of kickoff, not a field of the agent
+    # (crewai 1.15): DurableCrewAgent.start registers it.
     return {class_ref(cls): cls for cls in classes if isinstance(cls, type) and issubclass(cls, BaseModel)}
