@@ -308,3 +308,49 @@ def build_create_agent_native_structured():
     from langchain.agents import create_agent
 
     return create_agent(llm(), [get_weather], response_format=Forecast, name="native-forecast-create-agent")
+
+
+def build_create_agent_with_approval():
+    """create_agent whose get_weather calls wait for a human's decision (LangChain's
+    HumanInTheLoopMiddleware, which stops the graph in interrupt())."""
+    from langchain.agents import create_agent
+    from langchain.agents.middleware import HumanInTheLoopMiddleware
+
+    return create_agent(
+        llm(),
+        [get_weather],
+        middleware=[HumanInTheLoopMiddleware(interrupt_on={"get_weather": True})],
+        name="approved-weather-create-agent",
+    )
+
+
+# -- interrupt(value, response_schema=...) (langgraph 1.2.x; 1.2.0 has no response_schema) ---------
+
+
+class Verdict(BaseModel):
+    approved: bool
+    note: str
+
+
+class Reviewed(MessagesState):
+    verdict: str
+
+
+def build_typed_approval():
+    model = llm()
+
+    async def draft(state: MessagesState) -> dict:
+        return {"messages": [await model.ainvoke(state["messages"])]}
+
+    def review(state: MessagesState) -> dict:
+        verdict = interrupt({"draft": state["messages"][-1].text}, response_schema=Verdict)
+        # LangGraph validates the answer against the schema and returns the model
+        return {"verdict": f"{type(verdict).__name__}: approved={verdict.approved}, {verdict.note}"}
+
+    builder = StateGraph(Reviewed)
+    builder.add_node("draft", draft)
+    builder.add_node("review", review)
+    builder.add_edge(START, "draft")
+    builder.add_edge("draft", "review")
+    builder.add_edge("review", END)
+    return builder.compile()

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.types import Command
 
+from durable_adapters import durable
 from durable_adapters.testing import Reply, recorded_calls
 from tests.apps.langgraph_apps import (
     Forecast,
     build_create_agent,
     build_create_agent_native_structured,
     build_create_agent_structured,
+    build_create_agent_with_approval,
 )
 from tests.langgraph._compare import bodies, messages_view
 from tests.langgraph.test_run import MODEL, TWO_TOOLS, plain_and_durable
@@ -101,3 +105,34 @@ async def test_create_agent_with_the_providers_native_structured_output(scripted
     assert server.served[0].body["response_format"]["type"] == "json_schema"  # bound as data, sent as in a plain run
     calls = await recorded_calls(handle)
     assert [(c.kind, c.key) for c in calls] == [("model", MODEL), ("tool", "get_weather"), ("model", MODEL)]
+
+
+APPROVAL_SCRIPT = [Reply.tool_call("get_weather", {"city": "Rome"}), Reply.text("Rome is sunny.")]
+
+
+async def test_create_agent_human_in_the_loop_waits_durably_and_resumes_like_command_resume(
+    scripted_model, monkeypatch, unique
+):
+    approve = {"decisions": [{"type": "approve"}]}
+    plain_server = scripted_model(APPROVAL_SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", plain_server.base_url)
+    plain_graph = build_create_agent_with_approval().copy({"checkpointer": InMemorySaver()})
+    thread = {"configurable": {"thread_id": "plain"}}
+    plain_paused = await plain_graph.ainvoke({"messages": [HumanMessage("Rome?")]}, thread)
+    plain = await plain_graph.ainvoke(Command(resume=approve), thread)
+
+    server = scripted_model(APPROVAL_SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    dgraph = durable(build_create_agent_with_approval(), name=f"approved-{unique}")
+    thread = {"configurable": {"thread_id": f"approval-{unique}"}}
+    paused = await dgraph.ainvoke({"messages": [HumanMessage("Rome?")]}, thread)
+
+    assert messages_view(paused["messages"]) == messages_view(plain_paused["messages"])
+    assert [i.value for i in paused["__interrupt__"]] == [i.value for i in plain_paused["__interrupt__"]]
+    assert len(server.served) == 1  # the tool waits for the decision; the run waits in Temporal
+    result = await dgraph.ainvoke(Command(resume=approve), thread)
+
+    assert messages_view(result["messages"]) == messages_view(plain["messages"])
+    assert result["messages"][2].content == "Rome: sunny, 21C"  # approved, so the tool ran
+    assert bodies(server) == bodies(plain_server)
+    assert server.repeats == []

@@ -83,3 +83,41 @@ async def test_on_a_thread_ainvoke_returns_at_the_interrupt_and_command_resume_c
     done = await durable(graph, name=f"approval-thread-{unique}").ainvoke(Command(resume="yes"), thread)
     assert messages_view(done["messages"]) == messages_view(plain["messages"])
     assert bodies(server) == bodies(plain_server) and server.repeats == []
+
+
+async def test_an_interrupts_response_schema_reaches_the_client_and_validates_the_answer(
+    scripted_model, monkeypatch, unique
+):
+    """interrupt(value, response_schema=Model) (langgraph 1.2.x): the waiting run's interrupt
+    carries the schema, as LangGraph's does, and the answer is validated into the model."""
+    import inspect
+
+    from langgraph.types import interrupt
+
+    from tests.apps.langgraph_apps import build_typed_approval
+
+    if "response_schema" not in inspect.signature(interrupt).parameters:
+        pytest.skip("this langgraph has no interrupt(response_schema=...)")
+    script = [Reply.text("Draft: Paris is sunny.")]
+    answer = {"approved": True, "note": "ship it"}
+    plain_server = scripted_model(script)
+    monkeypatch.setenv("OPENAI_BASE_URL", plain_server.base_url)
+    plain_graph = build_typed_approval().copy({"checkpointer": InMemorySaver()})
+    thread = {"configurable": {"thread_id": "plain"}}
+    plain_paused = await plain_graph.ainvoke({"messages": [HumanMessage("Paris?")]}, thread)
+    plain = await plain_graph.ainvoke(Command(resume=answer), thread)
+
+    server = scripted_model(script)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    dgraph = durable(build_typed_approval(), name=f"typed-approval-{unique}")
+    thread = {"configurable": {"thread_id": f"typed-{unique}"}}
+    paused = await dgraph.ainvoke({"messages": [HumanMessage("Paris?")]}, thread)
+
+    (mine,), (theirs,) = paused["__interrupt__"], plain_paused["__interrupt__"]
+    assert mine.value == theirs.value == {"draft": "Draft: Paris is sunny."}
+    assert mine.response_schema == theirs.response_schema
+    assert mine.response_schema["properties"].keys() == {"approved", "note"}
+    result = await dgraph.ainvoke(Command(resume=answer), thread)
+
+    assert result["verdict"] == plain["verdict"] == "Verdict: approved=True, ship it"
+    assert bodies(server) == bodies(plain_server)

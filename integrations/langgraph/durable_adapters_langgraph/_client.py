@@ -32,6 +32,14 @@ def _encode_input(input: Any) -> Any:
     return encode(input)
 
 
+def _interrupt(data: dict[str, Any]) -> Interrupt:
+    """An interrupt of a waiting run as LangGraph returns it (with its response schema, where
+    the installed LangGraph has one: 1.2.0 has not)."""
+    if "response_schema" in data:
+        return Interrupt(value=decode(data["value"]), id=data["id"], response_schema=data["response_schema"])  # type: ignore[call-arg,unused-ignore]
+    return Interrupt(value=decode(data["value"]), id=data["id"])
+
+
 async def _result_or_interrupt(handle: RunHandle[Any], poll_interval: float = 0.1) -> Any:
     """The run's result, or — as soon as it waits in interrupt() — its state plus ``__interrupt__``.
 
@@ -50,7 +58,7 @@ async def _result_or_interrupt(handle: RunHandle[Any], poll_interval: float = 0.
                 prompt = None  # not answerable yet (no workflow task so far); ask again
             if prompt is not None:
                 values = decode(prompt.get("values"))
-                interrupts = [Interrupt(value=decode(i["value"]), id=i["id"]) for i in prompt["interrupts"]]
+                interrupts = [_interrupt(i) for i in prompt["interrupts"]]
                 return (
                     {**values, "__interrupt__": interrupts}
                     if isinstance(values, dict)

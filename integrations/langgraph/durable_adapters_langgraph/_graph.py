@@ -33,7 +33,13 @@ OWN_MODES = ("updates", "values")
 
 
 def _encode_interrupt(interrupt: Interrupt) -> dict[str, Any]:
-    return {"id": interrupt.id, "value": encode(interrupt.value)}
+    data = {"id": interrupt.id, "value": encode(interrupt.value)}
+    # interrupt(value, response_schema=...) (langgraph 1.2.x, not in 1.2.0) surfaces the JSON
+    # schema of the answer it expects; LangGraph keeps it as a dict, so it crosses as it is.
+    schema = getattr(interrupt, "response_schema", None)
+    if schema is not None:
+        data["response_schema"] = schema
+    return data
 
 
 def _seed(saver: InMemorySaver, thread_id: str, carried: dict[str, Any]) -> None:

@@ -380,7 +380,8 @@ INTERNALS: tuple[Internal, ...] = (
         "Interrupt",
         "constructed",
         "client",
-        "a waiting run's interrupts are returned as LangGraph returns them",
+        "a waiting run's interrupts are returned as LangGraph returns them (with response_schema, "
+        "a JSON schema, where the installed LangGraph has it: not 1.2.0)",
         params=("value", "id"),
         where="_client",
     ),
