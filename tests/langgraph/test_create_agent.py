@@ -1,5 +1,5 @@
-"""LangChain's ``create_agent`` (langchain >= 1.0), run durably: what LangChain now recommends
-instead of ``create_react_agent``. Its graph is LangGraph's (a model node, LangGraph's
+"""LangChain's ``create_agent`` (``langchain.agents``, langchain 1.3 to 1.5), run durably: what
+LangChain now recommends instead of ``create_react_agent``. Its graph is LangGraph's (a model node, LangGraph's
 ``ToolNode``, middleware nodes), so it runs unchanged in the workflow; the test checks what a
 user would look at against the plain run: the messages, the structured answer, the requests the
 model received (body for body) and one activity per call.
