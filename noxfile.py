@@ -5,6 +5,7 @@
     nox -s openai_agents                                # one integration, newest and oldest
     nox -s "langgraph(newest)"                          # one end of one integration
     nox -s "crewai(oldest)" -- -k kill                  # arguments after -- go to pytest
+    nox -s "crewai(oldest)" -- tests/crewai/test_kill.py   # ... and paths there replace the default
 
 Each integration gets its own virtual environment, so one framework's pins never reach another
 adapter's tests (crewai needs ``openai<3``, openai-agents ``openai>=3``). "newest" installs the
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import nox
 from packaging.requirements import Requirement
@@ -26,16 +28,18 @@ nox.options.default_venv_backend = "uv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
-# The integrations: where the distribution lives, its tests, and what its tests need beyond the
-# core's test extra (LangChain's own OpenAI client, through which its graphs reach the model).
-INTEGRATIONS: dict[str, dict[str, list[str] | str]] = {
-    "openai_agents": {"tests": ["tests/openai_agents"], "extra": [], "demo": "examples/demo.py"},
+# Each integration: its tests, its demo, the optional extras of its distribution that its tests
+# cover (tested at both ends like its dependencies), and what else its tests need (LangChain's
+# own OpenAI client, through which the test graphs reach the scripted model).
+INTEGRATIONS: dict[str, dict[str, Any]] = {
+    "openai_agents": {"tests": "tests/openai_agents", "demo": "examples/demo.py", "extras": [], "test_needs": []},
     "langgraph": {
-        "tests": ["tests/langgraph"],
-        "extra": ["langchain-openai", "langchain"],
+        "tests": "tests/langgraph",
         "demo": "examples/langgraph_demo.py",
+        "extras": ["langchain"],
+        "test_needs": ["langchain-openai"],
     },
-    "crewai": {"tests": ["tests/crewai"], "extra": [], "demo": "examples/crewai_demo.py"},
+    "crewai": {"tests": "tests/crewai", "demo": "examples/crewai_demo.py", "extras": [], "test_needs": []},
 }
 
 TYPECHECK_ADAPTERS = False
@@ -46,11 +50,18 @@ TYPECHECK_ADAPTERS = False
 PYTHON = {"newest": "3.13", "oldest": "3.11"}
 ENDS = [nox.param(PYTHON[end], end, id=end) for end in ("newest", "oldest")]
 
+# Installed packages are compiled to bytecode: uv does not by default, and without it the first
+# Temporal worker of a test process spends seconds hashing module sources for its build id.
+INSTALL_ENV = {"UV_COMPILE_BYTECODE": "1"}
+
 
 def framework_requirements(integration: str) -> list[Requirement]:
-    """The framework packages an integration declares (everything but the core itself)."""
-    pyproject = tomllib.loads((ROOT / "integrations" / integration / "pyproject.toml").read_text())
-    requirements = [Requirement(line) for line in pyproject["project"]["dependencies"]]
+    """The framework packages an integration declares, its tested extras' included (not the core)."""
+    project = tomllib.loads((ROOT / "integrations" / integration / "pyproject.toml").read_text())["project"]
+    lines = list(project["dependencies"])
+    for extra in INTEGRATIONS[integration]["extras"]:
+        lines += project["optional-dependencies"][extra]
+    requirements = [Requirement(line) for line in lines]
     return [r for r in requirements if r.name != "durable-adapters"]
 
 
@@ -67,18 +78,18 @@ def oldest_pins(integration: str) -> list[str]:
 
 def install_integration(session: nox.Session, integration: str, end: str) -> None:
     spec = INTEGRATIONS[integration]
+    extras = f"[{','.join(spec['extras'])}]" if spec["extras"] else ""
     pins = oldest_pins(integration) if end == "oldest" else []
-    session.install(
-        "-e",
-        f"{ROOT}[test]",
-        "-e",
-        f"{ROOT / 'integrations' / integration}",
-        *pins,
-        *spec["extra"],
-    )
+    distribution = ROOT / "integrations" / integration
+    session.install("-e", f"{ROOT}[test]", "-e", f"{distribution}{extras}", *pins, *spec["test_needs"], env=INSTALL_ENV)
     names = ["durable-adapters", "temporalio"] + [r.name for r in framework_requirements(integration)]
-    names += [name for name in spec["extra"]] + ["openai"]
-    session.run("python", "-m", "durable_adapters.testing._versions", *names)
+    session.run("python", "-m", "durable_adapters.testing._versions", *names, *spec["test_needs"], "openai")
+
+
+def pytest_arguments(session: nox.Session, default_path: str) -> list[str]:
+    """The session's pytest arguments: ``default_path`` unless the arguments after ``--`` name paths."""
+    names_a_path = any(Path(arg.split("::")[0]).exists() for arg in session.posargs if not arg.startswith("-"))
+    return list(session.posargs) if names_a_path else [default_path, *session.posargs]
 
 
 @nox.session(python=PYTHON["oldest"])
@@ -86,7 +97,7 @@ def lint(session: nox.Session) -> None:
     """ruff (lint and format) over everything, mypy --strict over the core. Runs before the tests.
 
     Each adapter is type-checked in its own environments, where its framework is installed."""
-    session.install("ruff", "mypy", "-e", f"{ROOT}[test]")
+    session.install("ruff", "mypy", "-e", f"{ROOT}[test]", env=INSTALL_ENV)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "durable_adapters")
@@ -97,15 +108,15 @@ def lint(session: nox.Session) -> None:
 def demo(session: nox.Session, integration: str) -> None:
     """The integration's demo on the newest framework release, on the embedded dev server."""
     install_integration(session, integration, "newest")
-    session.run("python", str(INTEGRATIONS[integration]["demo"]), external=False)
+    session.run("python", INTEGRATIONS[integration]["demo"])
 
 
 @nox.session(python=PYTHON["oldest"])
 def core(session: nox.Session) -> None:
     """The core and its test kit, with no framework installed."""
-    session.install("-e", f"{ROOT}[test]")
+    session.install("-e", f"{ROOT}[test]", env=INSTALL_ENV)
     session.run("python", "-m", "durable_adapters.testing._versions", "durable-adapters", "temporalio", "openai")
-    session.run("python", "-m", "pytest", "tests/core", *session.posargs)
+    session.run("python", "-m", "pytest", *pytest_arguments(session, "tests/core"))
 
 
 def integration_session(integration: str):
@@ -116,8 +127,7 @@ def integration_session(integration: str):
         if TYPECHECK_ADAPTERS:
             session.install("mypy")
             session.run("mypy", f"integrations/{integration}")
-        tests = INTEGRATIONS[integration]["tests"]
-        session.run("python", "-m", "pytest", *tests, *session.posargs)
+        session.run("python", "-m", "pytest", *pytest_arguments(session, INTEGRATIONS[integration]["tests"]))
 
     run.__name__ = integration
     run.__doc__ = f"The {integration} adapter's whole suite (runs, kills, faults, replay)."
