@@ -18,6 +18,8 @@ core imports a private one.
   helpers: a context variable set for a block only in its own context; whether sync framework
   code runs on the sync bridge and how it waits for a durable call there; the context a thread
   started inside a run must run in.
+* :func:`reference` / :func:`resolve` — a class or function named as ``module:qualname`` in
+  history, and back.
 * :data:`PENDING_INPUT_QUERY`, :class:`RunOutput` — the persisted names and payloads an
   adapter's own client reads.
 """
@@ -33,6 +35,7 @@ from ._handle import RunHandle
 from ._interception import InterceptedPoint, Interceptions
 from ._names import PENDING_INPUT_QUERY
 from ._payloads import RunOutput
+from ._references import reference, resolve
 from ._registry import Hosted
 from ._scoped import scoped
 from ._sync_bridge import await_only, in_bridge
@@ -52,6 +55,8 @@ __all__ = [
     "UnsupportedError",
     "await_only",
     "in_bridge",
+    "reference",
+    "resolve",
     "run_sync",
     "run_thread_context",
     "scoped",

@@ -30,10 +30,13 @@ def table_rows(header_start: str) -> list[list[str]]:
 
 
 def declared_framework_requirements(integration: str) -> dict[str, str]:
-    """``{package: specifier}`` of the framework packages an integration depends on."""
-    pyproject = tomllib.loads((ROOT / "integrations" / integration / "pyproject.toml").read_text())
+    """``{package: specifier}`` of the framework packages an integration depends on (extras included)."""
+    project = tomllib.loads((ROOT / "integrations" / integration / "pyproject.toml").read_text())["project"]
+    lines = list(project["dependencies"])
+    for extra in project.get("optional-dependencies", {}).values():
+        lines += extra
     declared = {}
-    for line in pyproject["project"]["dependencies"]:
+    for line in lines:
         name, specifier = re.match(r"\s*([A-Za-z0-9_.\-]+)\s*(.*)", line).groups()
         if name != "durable-adapters":
             declared[name] = specifier.replace(" ", "")
