@@ -10,7 +10,6 @@ log its start, and SIGKILLs the worker while that call is certainly running.
 
 from __future__ import annotations
 
-
 from crewai import LLM, Agent, Crew, Process, Task
 from crewai.tools import BaseTool, tool
 from pydantic import BaseModel
@@ -50,28 +49,42 @@ def llm() -> LLM:
 def build_research_crew() -> Crew:
     """Two agents in sequence: a researcher with tools, a writer who gets its output as context."""
     researcher = Agent(
-        role="Researcher", goal="Find facts about {city}", backstory="You check sources.",
-        llm=llm(), tools=[get_weather, PopulationTool()],
+        role="Researcher",
+        goal="Find facts about {city}",
+        backstory="You check sources.",
+        llm=llm(),
+        tools=[get_weather, PopulationTool()],
     )
     writer = Agent(role="Writer", goal="Write short reports", backstory="You write clearly.", llm=llm())
-    research = Task(description="Find the weather and population of {city}.", expected_output="Facts.", agent=researcher)
-    report = Task(description="Write a one-line report on {city}.", expected_output="One line.", agent=writer, context=[research])
+    research = Task(
+        description="Find the weather and population of {city}.", expected_output="Facts.", agent=researcher
+    )
+    report = Task(
+        description="Write a one-line report on {city}.", expected_output="One line.", agent=writer, context=[research]
+    )
     return Crew(name="research", agents=[researcher, writer], tasks=[research, report])
 
 
 def build_structured_crew() -> Crew:
     reporter = Agent(role="Reporter", goal="Report on cities", backstory="Terse.", llm=llm(), tools=[get_weather])
-    task = Task(description="Report on {city}.", expected_output="A city report.", agent=reporter, output_pydantic=CityReport)
+    task = Task(
+        description="Report on {city}.", expected_output="A city report.", agent=reporter, output_pydantic=CityReport
+    )
     return Crew(name="structured", agents=[reporter], tasks=[task])
 
 
 def build_hierarchical_crew(manager_llm: LLM | str | None = None) -> Crew:
-    researcher = Agent(role="Researcher", goal="Find facts", backstory="You check sources.", llm=llm(), tools=[get_weather])
+    researcher = Agent(
+        role="Researcher", goal="Find facts", backstory="You check sources.", llm=llm(), tools=[get_weather]
+    )
     writer = Agent(role="Writer", goal="Write reports", backstory="You write clearly.", llm=llm())
     task = Task(description="Produce a weather report for {city}.", expected_output="A report.")
     return Crew(
-        name="hierarchical", agents=[researcher, writer], tasks=[task],
-        process=Process.hierarchical, manager_llm=manager_llm or llm(),
+        name="hierarchical",
+        agents=[researcher, writer],
+        tasks=[task],
+        process=Process.hierarchical,
+        manager_llm=manager_llm or llm(),
     )
 
 
@@ -82,7 +95,9 @@ def build_hierarchical_crew_by_name() -> Crew:
 
 def build_looper_crew() -> Crew:
     """One agent, one tool: the shape of the kill tests (llm, tool, llm, tool, ...)."""
-    agent = Agent(role="Looper", goal="Check the weather of every city", backstory="Thorough.", llm=llm(), tools=[get_weather])
+    agent = Agent(
+        role="Looper", goal="Check the weather of every city", backstory="Thorough.", llm=llm(), tools=[get_weather]
+    )
     task = Task(description="Weather in {cities}?", expected_output="All of it.", agent=agent)
     return Crew(name="looper", agents=[agent], tasks=[task])
 
@@ -95,7 +110,9 @@ def build_human_crew() -> Crew:
 
 def build_agent() -> Agent:
     """A standalone agent, called with ``Agent.kickoff``."""
-    return Agent(role="Weather desk", goal="Answer weather questions", backstory="Concise.", llm=llm(), tools=[get_weather])
+    return Agent(
+        role="Weather desk", goal="Answer weather questions", backstory="Concise.", llm=llm(), tools=[get_weather]
+    )
 
 
 @tool("weather_lookup")
@@ -105,7 +122,8 @@ def weather_lookup(city: str) -> str:
 
 
 def build_research_crew_edited() -> Crew:
-    """``build_research_crew`` after a deliberate edit (the weather tool renamed): recorded runs must not replay on it."""
+    """``build_research_crew`` after a deliberate edit (the weather tool renamed): recorded runs
+    must not replay on it."""
     crew = build_research_crew()
     crew.agents[0].tools = [weather_lookup, PopulationTool()]
     return crew

@@ -35,8 +35,9 @@ def station_lookup(city: str) -> str:
 
 def build_station_crew() -> Crew:
     """One agent whose only tool raises."""
-    agent = Agent(role="Station finder", goal="Find weather stations", backstory="Patient.", llm=llm(),
-                  tools=[station_lookup])
+    agent = Agent(
+        role="Station finder", goal="Find weather stations", backstory="Patient.", llm=llm(), tools=[station_lookup]
+    )
     task = Task(description="Find the station of {city}.", expected_output="The station.", agent=agent)
     return Crew(name="station", agents=[agent], tasks=[task])
 
@@ -45,13 +46,20 @@ def build_station_crew() -> Crew:
 
 
 def _ordered_tasks() -> tuple[list[Agent], dict[str, Task]]:
-    researcher = Agent(role="Researcher", goal="Find facts about {city}", backstory="You check sources.",
-                       llm=llm(), tools=[get_weather])
+    researcher = Agent(
+        role="Researcher",
+        goal="Find facts about {city}",
+        backstory="You check sources.",
+        llm=llm(),
+        tools=[get_weather],
+    )
     writer = Agent(role="Writer", goal="Write short reports", backstory="You write clearly.", llm=llm())
     tasks = {
         "research": Task(description="Find the weather in {city}.", expected_output="Facts.", agent=researcher),
         "report": Task(description="Write a one-line report on {city}.", expected_output="One line.", agent=writer),
-        "check": Task(description="Check the facts about {city} once more.", expected_output="OK or not.", agent=researcher),
+        "check": Task(
+            description="Check the facts about {city} once more.", expected_output="OK or not.", agent=researcher
+        ),
     }
     return [researcher, writer], tasks
 
@@ -135,10 +143,13 @@ def build_llm_guardrail_crew() -> Crew:
     """A task with an LLM guardrail (a string): CrewAI validates the output with a guardrail agent
     that it runs with ``asyncio.run`` in a thread of its own."""
     agent = Agent(role="Writer", goal="Write about {city}", backstory="Careful.", llm=llm())
-    task = Task(description="One line on {city}.", expected_output="One line.", agent=agent,
-                guardrail="The line must mention the city.")
+    task = Task(
+        description="One line on {city}.",
+        expected_output="One line.",
+        agent=agent,
+        guardrail="The line must mention the city.",
+    )
     return Crew(name="llm-guardrail", agents=[agent], tasks=[task])
-
 
 
 @tool("describe_city")

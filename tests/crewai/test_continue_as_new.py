@@ -13,11 +13,18 @@ from tests.crewai.test_run import RESEARCH_SCRIPT, durable_kickoff, plain_kickof
 
 
 async def test_a_run_spread_over_several_temporal_runs_is_the_plain_run(scripted_model, monkeypatch, unique):
-    plain, plain_server = await plain_kickoff(scripted_model, monkeypatch, build_research_crew, RESEARCH_SCRIPT, {"city": "Paris"})
+    plain, plain_server = await plain_kickoff(
+        scripted_model, monkeypatch, build_research_crew, RESEARCH_SCRIPT, {"city": "Paris"}
+    )
 
     handle, result, server = await durable_kickoff(
-        scripted_model, monkeypatch, build_research_crew, RESEARCH_SCRIPT, {"city": "Paris"},
-        name=f"research-can-{unique}", continue_as_new_after_events=12,
+        scripted_model,
+        monkeypatch,
+        build_research_crew,
+        RESEARCH_SCRIPT,
+        {"city": "Paris"},
+        name=f"research-can-{unique}",
+        continue_as_new_after_events=12,
     )
 
     assert result.raw == plain.raw

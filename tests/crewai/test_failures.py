@@ -88,10 +88,24 @@ async def test_runs_leave_the_users_crew_untouched(scripted_model, monkeypatch, 
 @pytest.mark.parametrize(
     ("build", "match"),
     [
-        (lambda: Crew(name="mem", agents=[a := Agent(role="A", goal="g", backstory="b", llm=llm())],
-                      tasks=[Task(description="d", expected_output="e", agent=a)], memory=True), "memory"),
-        (lambda: Crew(name="rpm", agents=[a := Agent(role="A", goal="g", backstory="b", llm=llm())],
-                      tasks=[Task(description="d", expected_output="e", agent=a)], max_rpm=10), "max_rpm"),
+        (
+            lambda: Crew(
+                name="mem",
+                agents=[a := Agent(role="A", goal="g", backstory="b", llm=llm())],
+                tasks=[Task(description="d", expected_output="e", agent=a)],
+                memory=True,
+            ),
+            "memory",
+        ),
+        (
+            lambda: Crew(
+                name="rpm",
+                agents=[a := Agent(role="A", goal="g", backstory="b", llm=llm())],
+                tasks=[Task(description="d", expected_output="e", agent=a)],
+                max_rpm=10,
+            ),
+            "max_rpm",
+        ),
         (lambda: Agent(role="Timed", goal="g", backstory="b", llm=llm(), max_execution_time=5), "max_execution_time"),
         (lambda: Agent(role="Limited", goal="g", backstory="b", llm=llm(), max_rpm=3), "max_rpm"),
     ],

@@ -24,7 +24,10 @@ def _temporal_env():
 
 def test_every_framework_internal_is_present_with_the_parameters_the_adapter_uses():
     problems = check()
-    assert not problems, f"crewai {crewai.__version__}: the adapter relies on points that are missing or changed:\n" + "\n".join(problems)
+    assert not problems, (
+        f"crewai {crewai.__version__}: the adapter relies on points that are missing or changed:\n"
+        + "\n".join(problems)
+    )
 
 
 def test_the_check_names_every_point_that_is_missing_or_changed():

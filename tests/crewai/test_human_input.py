@@ -8,7 +8,10 @@ from durable_adapters import durable
 from durable_adapters.testing import Reply, recorded_calls, wait_for_pending_input
 from tests.apps.crewai_crews import build_human_crew
 
-SCRIPT = [Reply.text("Paris: the city of light, of love and of very long slogans."), Reply.text("Paris: city of light.")]
+SCRIPT = [
+    Reply.text("Paris: the city of light, of love and of very long slogans."),
+    Reply.text("Paris: city of light."),
+]
 
 
 async def test_human_feedback_waits_across_a_worker_restart(scripted_model, worker_process, monkeypatch, unique):

@@ -16,7 +16,9 @@ SCRIPT = [Reply.tool_call("get_weather", {"city": city}) for city in CITIES] + [
 
 
 @pytest.mark.parametrize("k", [1, 2, 3])
-async def test_worker_killed_during_tool_after_llm_call_k(k, scripted_model, worker_process, tmp_path, unique, monkeypatch):
+async def test_worker_killed_during_tool_after_llm_call_k(
+    k, scripted_model, worker_process, tmp_path, unique, monkeypatch
+):
     server = scripted_model(SCRIPT)
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     tool_log, hold = tmp_path / "tools.log", tmp_path / "hold"
@@ -29,7 +31,9 @@ async def test_worker_killed_during_tool_after_llm_call_k(k, scripted_model, wor
     started = time.monotonic()
     first = worker_process(target, env=env)
     first_ready = time.monotonic() - started
-    handle = await durable(build_looper_crew(), name=name, worker=False).start(inputs={"cities": "Paris, Rome and Oslo"})
+    handle = await durable(build_looper_crew(), name=name, worker=False).start(
+        inputs={"cities": "Paris, Rome and Oslo"}
+    )
     await wait_for_line(tool_log, held)
     assert len(server.served) == k  # LLM call k finished; its tool is in flight
     first.kill()
@@ -52,7 +56,9 @@ async def test_worker_killed_during_tool_after_llm_call_k(k, scripted_model, wor
     assert [call.kind for call in calls] == ["model", "tool"] * 3 + ["model"]
 
 
-async def test_worker_killed_during_an_llm_call_resends_only_that_call(scripted_model, worker_process, tmp_path, unique, monkeypatch):
+async def test_worker_killed_during_an_llm_call_resends_only_that_call(
+    scripted_model, worker_process, tmp_path, unique, monkeypatch
+):
     server = scripted_model(SCRIPT)
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     tool_log, hold = tmp_path / "tools.log", tmp_path / "hold"
@@ -62,7 +68,9 @@ async def test_worker_killed_during_an_llm_call_resends_only_that_call(scripted_
     target = f"{name}=tests.apps.crewai_crews:build_looper_crew"
 
     first = worker_process(target, env=env)
-    handle = await durable(build_looper_crew(), name=name, worker=False).start(inputs={"cities": "Paris, Rome and Oslo"})
+    handle = await durable(build_looper_crew(), name=name, worker=False).start(
+        inputs={"cities": "Paris, Rome and Oslo"}
+    )
     await wait_for_line(tool_log, "get_weather Paris")
     server.hang_next(seconds=60)  # LLM call 2 reaches the provider and gets no answer in time
     hold.unlink()

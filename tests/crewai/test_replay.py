@@ -39,7 +39,9 @@ def recorded_crews():
     return [host(factory(), name=name) for name, (factory, *_) in RECORDED.items()]
 
 
-@pytest.mark.skipif(not os.environ.get("DURABLE_RECORD_HISTORIES"), reason="set DURABLE_RECORD_HISTORIES=1 to re-record")
+@pytest.mark.skipif(
+    not os.environ.get("DURABLE_RECORD_HISTORIES"), reason="set DURABLE_RECORD_HISTORIES=1 to re-record"
+)
 @pytest.mark.parametrize("name", sorted(RECORDED))
 async def test_record_history(name, scripted_model, monkeypatch):
     """Re-records one committed history (run alone: ``-k record``)."""

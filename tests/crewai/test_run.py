@@ -40,7 +40,9 @@ async def durable_kickoff(scripted_model, monkeypatch, build, script, inputs, *,
 
 
 async def test_sequential_crew_matches_plain_run_with_one_activity_per_call(scripted_model, monkeypatch, unique):
-    plain, plain_server = await plain_kickoff(scripted_model, monkeypatch, build_research_crew, RESEARCH_SCRIPT, {"city": "Paris"})
+    plain, plain_server = await plain_kickoff(
+        scripted_model, monkeypatch, build_research_crew, RESEARCH_SCRIPT, {"city": "Paris"}
+    )
 
     handle, result, server = await durable_kickoff(
         scripted_model, monkeypatch, build_research_crew, RESEARCH_SCRIPT, {"city": "Paris"}, name=f"research-{unique}"
@@ -67,7 +69,9 @@ async def test_output_pydantic_comes_back_as_the_model(scripted_model, monkeypat
         Reply.tool_call("get_weather", {"city": "Rome"}),
         Reply.json({"city": "Rome", "summary": "sunny, 21C"}),
     ]
-    plain, plain_server = await plain_kickoff(scripted_model, monkeypatch, build_structured_crew, script, {"city": "Rome"})
+    plain, plain_server = await plain_kickoff(
+        scripted_model, monkeypatch, build_structured_crew, script, {"city": "Rome"}
+    )
     handle, result, server = await durable_kickoff(
         scripted_model, monkeypatch, build_structured_crew, script, {"city": "Rome"}, name=f"structured-{unique}"
     )
@@ -79,12 +83,16 @@ async def test_output_pydantic_comes_back_as_the_model(scripted_model, monkeypat
     assert [r.body for r in server.served] == [r.body for r in plain_server.served]
     calls = await recorded_calls(handle)
     assert [(c.kind, c.key) for c in calls] == [
-        ("model", "agents[0].llm"), ("tool", "agents[0].tools[get_weather]"), ("model", "agents[0].llm"),
+        ("model", "agents[0].llm"),
+        ("tool", "agents[0].tools[get_weather]"),
+        ("model", "agents[0].llm"),
     ]
 
 
 HIERARCHICAL_SCRIPT = [
-    Reply.tool_call("delegate_work_to_coworker", {"task": "Get the weather in Paris", "context": "Paris", "coworker": "Researcher"}),
+    Reply.tool_call(
+        "delegate_work_to_coworker", {"task": "Get the weather in Paris", "context": "Paris", "coworker": "Researcher"}
+    ),
     Reply.tool_call("get_weather", {"city": "Paris"}),
     Reply.text("Paris: sunny, 21C"),
     Reply.text("Report: Paris is sunny, 21C."),
@@ -93,7 +101,9 @@ HIERARCHICAL_SCRIPT = [
 
 @pytest.mark.parametrize("build", [build_hierarchical_crew, build_hierarchical_crew_by_name])
 async def test_hierarchical_crew_delegates_inside_the_run(build, scripted_model, monkeypatch, unique):
-    plain, plain_server = await plain_kickoff(scripted_model, monkeypatch, build, HIERARCHICAL_SCRIPT, {"city": "Paris"})
+    plain, plain_server = await plain_kickoff(
+        scripted_model, monkeypatch, build, HIERARCHICAL_SCRIPT, {"city": "Paris"}
+    )
     handle, result, server = await durable_kickoff(
         scripted_model, monkeypatch, build, HIERARCHICAL_SCRIPT, {"city": "Paris"}, name=f"hierarchical-{unique}"
     )
@@ -161,7 +171,9 @@ async def test_standalone_agent_with_response_format(scripted_model, monkeypatch
 
     server = scripted_model(script)
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    result = await durable(build_agent(), name=f"desk-structured-{unique}").akickoff("Weather in Oslo?", response_format=CityReport)
+    result = await durable(build_agent(), name=f"desk-structured-{unique}").akickoff(
+        "Weather in Oslo?", response_format=CityReport
+    )
 
     assert isinstance(result.pydantic, CityReport)
     assert result.pydantic == plain.pydantic == CityReport(city="Oslo", summary="sunny")

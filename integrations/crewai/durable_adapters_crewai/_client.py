@@ -55,13 +55,21 @@ class DurableCrew:
     def name(self) -> str:
         return self.__durable_core__.name
 
-    async def start(self, inputs: dict[str, Any] | None = None, *, run_id: str | None = None,
-                    input_files: Any = None, from_checkpoint: Any = None) -> RunHandle[CrewOutput]:
+    async def start(
+        self,
+        inputs: dict[str, Any] | None = None,
+        *,
+        run_id: str | None = None,
+        input_files: Any = None,
+        from_checkpoint: Any = None,
+    ) -> RunHandle[CrewOutput]:
         """Start a run and return its handle at once (``await handle.result()`` for the ``CrewOutput``)."""
         _refuse_extras({"input_files": input_files, "from_checkpoint": from_checkpoint})
         return await self.__durable_core__.start({"kind": "crew", "inputs": _json_inputs(inputs)}, run_id=run_id)
 
-    async def akickoff(self, inputs: dict[str, Any] | None = None, *, run_id: str | None = None, **extras: Any) -> CrewOutput:
+    async def akickoff(
+        self, inputs: dict[str, Any] | None = None, *, run_id: str | None = None, **extras: Any
+    ) -> CrewOutput:
         """Run the crew durably; returns CrewAI's ``CrewOutput`` (``raw``, ``tasks_output``, ``token_usage``)."""
         handle = await self.start(inputs, run_id=run_id, **extras)
         return await handle.result()
@@ -101,9 +109,15 @@ class DurableCrewAgent:
     def name(self) -> str:
         return self.__durable_core__.name
 
-    async def start(self, messages: str | list[dict[str, Any]], response_format: type[BaseModel] | None = None,
-                    *, run_id: str | None = None, input_files: Any = None,
-                    from_checkpoint: Any = None) -> RunHandle[LiteAgentOutput]:
+    async def start(
+        self,
+        messages: str | list[dict[str, Any]],
+        response_format: type[BaseModel] | None = None,
+        *,
+        run_id: str | None = None,
+        input_files: Any = None,
+        from_checkpoint: Any = None,
+    ) -> RunHandle[LiteAgentOutput]:
         _refuse_extras({"input_files": input_files, "from_checkpoint": from_checkpoint})
         try:
             json.dumps(messages)
@@ -118,16 +132,28 @@ class DurableCrewAgent:
         }
         return await self.__durable_core__.start(payload, run_id=run_id)
 
-    async def akickoff(self, messages: str | list[dict[str, Any]], response_format: type[BaseModel] | None = None,
-                       *, run_id: str | None = None, **extras: Any) -> LiteAgentOutput:
+    async def akickoff(
+        self,
+        messages: str | list[dict[str, Any]],
+        response_format: type[BaseModel] | None = None,
+        *,
+        run_id: str | None = None,
+        **extras: Any,
+    ) -> LiteAgentOutput:
         """Run the agent durably; returns CrewAI's ``LiteAgentOutput``."""
         handle = await self.start(messages, response_format, run_id=run_id, **extras)
         return await handle.result()
 
     kickoff_async = akickoff
 
-    def kickoff(self, messages: str | list[dict[str, Any]], response_format: type[BaseModel] | None = None,
-                *, run_id: str | None = None, **extras: Any) -> LiteAgentOutput:
+    def kickoff(
+        self,
+        messages: str | list[dict[str, Any]],
+        response_format: type[BaseModel] | None = None,
+        *,
+        run_id: str | None = None,
+        **extras: Any,
+    ) -> LiteAgentOutput:
         return run_sync(self.akickoff(messages, response_format, run_id=run_id, **extras))
 
     def __repr__(self) -> str:

@@ -123,11 +123,21 @@ class _MemoryTaskOutputs:
     def __init__(self) -> None:
         self._rows: dict[int, dict[str, Any]] = {}
 
-    def add(self, task: Any, output: dict[str, Any], task_index: int, was_replayed: bool = False,
-            inputs: dict[str, Any] | None = None) -> None:
+    def add(
+        self,
+        task: Any,
+        output: dict[str, Any],
+        task_index: int,
+        was_replayed: bool = False,
+        inputs: dict[str, Any] | None = None,
+    ) -> None:
         self._rows[task_index] = {
-            "task_id": str(task.id), "expected_output": task.expected_output, "output": output,
-            "task_index": task_index, "inputs": inputs or {}, "was_replayed": was_replayed,
+            "task_id": str(task.id),
+            "expected_output": task.expected_output,
+            "output": output,
+            "task_index": task_index,
+            "inputs": inputs or {},
+            "was_replayed": was_replayed,
         }
 
     def update(self, task_index: int, **fields: Any) -> None:

@@ -86,15 +86,22 @@ def _refuse(what: str, why: str) -> UnsupportedError:
 
 def _check_agent(label: str, agent: BaseAgent) -> None:
     if getattr(agent, "max_rpm", None):
-        raise _refuse(f"{label}.max_rpm", "CrewAI enforces it with a timer thread, which cannot run "
-                      "inside a workflow; remove it and cap throughput with worker concurrency or "
-                      "model_policy retries (HTTP 429 is retried with the provider's retry-after)")
+        raise _refuse(
+            f"{label}.max_rpm",
+            "CrewAI enforces it with a timer thread, which cannot run "
+            "inside a workflow; remove it and cap throughput with worker concurrency or "
+            "model_policy retries (HTTP 429 is retried with the provider's retry-after)",
+        )
     if getattr(agent, "max_execution_time", None):
-        raise _refuse(f"{label}.max_execution_time", "CrewAI runs the agent in a thread to time it; "
-                      "set model_policy/tool_policy start_to_close_seconds instead")
+        raise _refuse(
+            f"{label}.max_execution_time",
+            "CrewAI runs the agent in a thread to time it; set model_policy/tool_policy start_to_close_seconds instead",
+        )
     if getattr(agent, "memory", None) or getattr(agent, "knowledge_sources", None) or getattr(agent, "knowledge", None):
-        raise _refuse(f"{label} memory/knowledge", "they read and write local vector stores and "
-                      "call embedders inside the loop; remove them for durable runs")
+        raise _refuse(
+            f"{label} memory/knowledge",
+            "they read and write local vector stores and call embedders inside the loop; remove them for durable runs",
+        )
     if _field(agent, "reasoning") or _field(agent, "planning"):
         raise _refuse(f"{label}.reasoning/planning", "not tested durably yet")
     llm = getattr(agent, "llm", None)
@@ -104,9 +111,10 @@ def _check_agent(label: str, agent: BaseAgent) -> None:
         if not isinstance(tool, BaseTool):
             raise _refuse(f"{label} tool {tool!r}", "pass CrewAI tools (@tool or BaseTool subclasses)")
         if tool.max_usage_count is not None:
-            raise _refuse(f"{label} tool {tool.name!r} with max_usage_count",
-                          "the count lives on the tool object shared by every run and would be "
-                          "counted again on every replay")
+            raise _refuse(
+                f"{label} tool {tool.name!r} with max_usage_count",
+                "the count lives on the tool object shared by every run and would be counted again on every replay",
+            )
 
 
 def _llm_guardrail(task: Any) -> bool:
@@ -120,18 +128,25 @@ def refuse_unsupported(obj: Crew | Agent) -> None:
     """Raise :class:`UnsupportedError` for what cannot run durably; say what to do instead."""
     if isinstance(obj, Crew):
         if obj.memory:
-            raise _refuse("Crew(memory=True)", "memory reads and writes local storage and calls "
-                          "embedders inside the loop; remove it for durable runs")
+            raise _refuse(
+                "Crew(memory=True)",
+                "memory reads and writes local storage and calls embedders inside the loop; remove it for durable runs",
+            )
         if obj.knowledge_sources or getattr(obj, "knowledge", None):
             raise _refuse("crew knowledge sources", "they query a local vector store; remove them")
         if obj.max_rpm:
-            raise _refuse("Crew(max_rpm=...)", "CrewAI enforces it with a timer thread, which cannot "
-                          "run inside a workflow; cap throughput with worker concurrency instead")
+            raise _refuse(
+                "Crew(max_rpm=...)",
+                "CrewAI enforces it with a timer thread, which cannot "
+                "run inside a workflow; cap throughput with worker concurrency instead",
+            )
         if obj.planning:
             raise _refuse("Crew(planning=True)", "not tested durably yet; remove it")
         if obj.stream:
-            raise _refuse("Crew(stream=True)", "streaming is not supported in durable runs; each "
-                          "call appears in the Temporal UI as it completes")
+            raise _refuse(
+                "Crew(stream=True)",
+                "streaming is not supported in durable runs; each call appears in the Temporal UI as it completes",
+            )
         if obj.manager_llm is not None and not isinstance(obj.manager_llm, (BaseLLM, str)):
             raise _refuse(f"manager_llm={obj.manager_llm!r}", "pass an LLM object, e.g. manager_llm=LLM(model=...)")
         for i, agent in enumerate(obj.agents):
@@ -145,8 +160,11 @@ def refuse_unsupported(obj: Crew | Agent) -> None:
             if task.async_execution:
                 raise _refuse(f"tasks[{j}].async_execution", "not tested durably yet; run tasks sequentially")
             if _llm_guardrail(task):
-                raise _refuse(f"tasks[{j}] LLM guardrail (guardrail given as text)", "CrewAI validates the "
-                              "output with an agent it runs on an event loop of its own in a thread, where "
-                              "no model call can be made durably; check the output in a guardrail function")
+                raise _refuse(
+                    f"tasks[{j}] LLM guardrail (guardrail given as text)",
+                    "CrewAI validates the "
+                    "output with an agent it runs on an event loop of its own in a thread, where "
+                    "no model call can be made durably; check the output in a guardrail function",
+                )
     else:
         _check_agent("agent", obj)

@@ -10,8 +10,9 @@ itself (they come back as tool-call objects), and the native providers do not us
 
 Activity side, :func:`call_model` calls the live LLM object the worker hosts under the key (a
 per-call copy of it, so token usage is counted per call and no run sees another's) through
-CrewAI's sync ``call`` — the path a plain kickoff takes — on a thread, and sends back its result — text, tool calls, or the response model's data — and the call's token usage,
-which the workflow adds to the run's LLM exactly as CrewAI would have.
+CrewAI's sync ``call`` — the path a plain kickoff takes — on a thread, and sends back its
+result — text, tool calls, or the response model's data — and the call's token usage, which the
+workflow adds to the run's LLM exactly as CrewAI would have.
 """
 
 from __future__ import annotations
@@ -32,8 +33,13 @@ from ._run import current
 from ._threads import in_thread
 
 _USAGE_KEYS = (
-    "total_tokens", "prompt_tokens", "completion_tokens", "successful_requests",
-    "cached_prompt_tokens", "reasoning_tokens", "cache_creation_tokens",
+    "total_tokens",
+    "prompt_tokens",
+    "completion_tokens",
+    "successful_requests",
+    "cached_prompt_tokens",
+    "reasoning_tokens",
+    "cache_creation_tokens",
 )
 _wrapped: set[type] = set()
 _lock = threading.Lock()
@@ -140,12 +146,21 @@ def _wrap(cls: type[BaseLLM]) -> None:
     original_call, original_acall = cls.call, cls.acall
 
     @functools.wraps(original_call)
-    def call(self: BaseLLM, messages: Any, tools: Any = None, callbacks: Any = None,
-             available_functions: Any = None, from_task: Any = None, from_agent: Any = None,
-             response_model: Any = None) -> Any:
+    def call(
+        self: BaseLLM,
+        messages: Any,
+        tools: Any = None,
+        callbacks: Any = None,
+        available_functions: Any = None,
+        from_task: Any = None,
+        from_agent: Any = None,
+        response_model: Any = None,
+    ) -> Any:
         key = _key_for(self)
         if key is None:
-            return original_call(self, messages, tools, callbacks, available_functions, from_task, from_agent, response_model)
+            return original_call(
+                self, messages, tools, callbacks, available_functions, from_task, from_agent, response_model
+            )
         run = current()
         assert run is not None
         if not in_bridge():
@@ -155,21 +170,32 @@ def _wrap(cls: type[BaseLLM]) -> None:
         return _result(self, response, response_model)
 
     @functools.wraps(original_acall)
-    async def acall(self: BaseLLM, messages: Any, tools: Any = None, callbacks: Any = None,
-                    available_functions: Any = None, from_task: Any = None, from_agent: Any = None,
-                    response_model: Any = None) -> Any:
+    async def acall(
+        self: BaseLLM,
+        messages: Any,
+        tools: Any = None,
+        callbacks: Any = None,
+        available_functions: Any = None,
+        from_task: Any = None,
+        from_agent: Any = None,
+        response_model: Any = None,
+    ) -> Any:
         key = _key_for(self)
         if key is None:
-            return await original_acall(self, messages, tools, callbacks, available_functions, from_task, from_agent, response_model)
+            return await original_acall(
+                self, messages, tools, callbacks, available_functions, from_task, from_agent, response_model
+            )
         run = current()
         assert run is not None
         if not workflow.in_workflow():
             # An event loop of CrewAI's own, in a thread of its own (asyncio.run in a thread pool:
             # e.g. summarising the conversation when the context window is exceeded).
-            raise run.refuse(_FROM_THREAD.format(
-                what=" (LLM.acall on an event loop of its own, as when CrewAI summarises the conversation "
-                "after the model reported its context window exceeded)"
-            ))
+            raise run.refuse(
+                _FROM_THREAD.format(
+                    what=" (LLM.acall on an event loop of its own, as when CrewAI summarises the conversation "
+                    "after the model reported its context window exceeded)"
+                )
+            )
         request = _request(self, messages, tools, response_model)
         response = await run.calls.model(key, request, summary=_summary(key, self), conversation="messages")
         return _result(self, response, response_model)
@@ -201,7 +227,10 @@ async def call_model(llm: BaseLLM, request: dict[str, Any], known: dict[str, typ
     response_model = resolve_class(request["response_model"], known) if request.get("response_model") else None
 
     def call() -> Any:
-        with call_stop_override(per_call, request.get("stop")), call_stream_override(per_call, bool(request.get("stream"))):
+        with (
+            call_stop_override(per_call, request.get("stop")),
+            call_stream_override(per_call, bool(request.get("stream"))),
+        ):
             return per_call.call(
                 request["messages"],
                 tools=request.get("tools"),

@@ -35,9 +35,10 @@ class CrewRun:
         :class:`UnsupportedError` raised there would be swallowed and the run would go on down
         another path than a plain run takes, paying for more model calls. So the first refusal is
         kept on the run's calls: every later model or tool call of the run raises it again at once
-        (:meth:`check`), and the workflow fails the run with it whatever CrewAI made of it. Each raise is a new exception
-        object: one object raised again inside CrewAI's handlers would end up in its own
-        ``__context__`` chain, which Temporal's failure converter follows without end.
+        (:meth:`check`), and the workflow fails the run with it whatever CrewAI made of it. Each
+        raise is a new exception object: one object raised again inside CrewAI's handlers would
+        end up in its own ``__context__`` chain, which Temporal's failure converter follows
+        without end.
         """
         self.calls.refuse(UnsupportedError(message))  # the workflow fails the run with the first
         return UnsupportedError(str(self.calls.refusal))
@@ -64,5 +65,3 @@ CURRENT: contextvars.ContextVar[CrewRun | None] = contextvars.ContextVar("durabl
 
 def current() -> CrewRun | None:
     return CURRENT.get()
-
-

@@ -77,7 +77,9 @@ class CrewAIRuntime:
             response_format = payload.get("response_format")
             result = await copy.akickoff(
                 payload["messages"],
-                response_format=_llm.resolve_class(response_format, hosted.state["classes"]) if response_format else None,
+                response_format=_llm.resolve_class(response_format, hosted.state["classes"])
+                if response_format
+                else None,
             )
             return _output.encode_agent_output(result)
 

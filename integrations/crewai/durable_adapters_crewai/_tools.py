@@ -65,7 +65,9 @@ def _wrap(cls: type[BaseTool]) -> None:
         # run; validated again in the activity, so the tool gets the values its schema builds
         # (datetimes, enums, objects), not their JSON.
         validated = self._validate_kwargs(kwargs)
-        response = crew_run.calls.tool_sync(key, {"arguments": _crossing(validated, kwargs)}, summary=f"tool · {self.name}")
+        response = crew_run.calls.tool_sync(
+            key, {"arguments": _crossing(validated, kwargs)}, summary=f"tool · {self.name}"
+        )
         if "error" in response:
             raise rebuild_error(response["error"])
         return decode_value(response["result"])
