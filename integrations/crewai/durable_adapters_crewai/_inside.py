@@ -114,7 +114,7 @@ def _inline_submit() -> None:
         return future
 
     submit.__durable_original__ = original  # type: ignore[attr-defined]  # for _internals.check
-    concurrent.futures.ThreadPoolExecutor.submit = submit  # type: ignore[method-assign]
+    concurrent.futures.ThreadPoolExecutor.submit = submit  # type: ignore[method-assign,assignment]
 
 
 class _MemoryTaskOutputs:

@@ -49,14 +49,15 @@ def class_ref(cls: type) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
-def resolve_class(ref: str, known: dict[str, type] | None = None) -> type:
+def resolve_class(ref: str, known: dict[str, type] | None = None) -> Any:
+    """The class (or any object) ``module:qualname`` names; callers check what they got."""
     if known and ref in known:
         return known[ref]
     module, _, qualname = ref.partition(":")
     obj: Any = importlib.import_module(module)
     for part in qualname.split("."):
         obj = getattr(obj, part)
-    return obj  # type: ignore[no-any-return]
+    return obj
 
 
 # -- values that cross: text, tool-call objects, response models ------------------------------

@@ -113,7 +113,7 @@ def install() -> None:
     global _installed
     with _lock:
         if not _installed:
-            _wrap(BaseTool)
+            _wrap(BaseTool)  # type: ignore[type-abstract]  # the class is patched, never instantiated
             _wrap(Tool)
             _installed = True
 
