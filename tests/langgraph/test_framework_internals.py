@@ -1,5 +1,7 @@
-"""Every framework internal the adapter relies on (``_internals.INTERNALS``) is still there, as the
-adapter expects it, on the installed LangChain/LangGraph: run on each end of the claimed ranges.
+"""Every framework point the adapter relies on is still there, as the adapter expects it, on the
+installed LangChain/LangGraph: run on each end of the claimed ranges. Two lists: the points it
+replaces (the interception table ``_interception.PATCHES``, also shown in docs/architecture.md)
+and the internals it reads or calls (``_internals.INTERNALS``).
 
 No Temporal server: only imports and inspection. A failure names every point that is missing or
 changed, so a new framework release shows at once what the adapter has to follow.
@@ -10,12 +12,20 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import inspect
+from pathlib import Path
 from typing import Any
 
 import pytest
+from langchain_core.tools import BaseTool
+from langchain_core.tools.simple import Tool
+from langchain_core.tools.structured import StructuredTool
 
-from durable_adapters_langgraph import _internals
+from durable_adapters.adapter import InterceptedPoint
+from durable_adapters_langgraph import _interception, _internals
+from durable_adapters_langgraph._interception import PATCHES
 from durable_adapters_langgraph._internals import INTERNALS, Internal
+
+ARCHITECTURE = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"
 
 
 class Missing(Exception):
@@ -70,11 +80,6 @@ def problems(entry: Internal) -> list[str]:
     except Missing as exc:
         return [str(exc)]
     found: list[str] = []
-    last = entry.path.rsplit(".", 1)[-1]
-    if entry.use == "patched" and not (isinstance(owner, type) and last in owner.__dict__):
-        found.append(f"{last!r} is no longer defined on {owner.__name__} itself (the adapter patches it there)")
-    if entry.use == "rebound" and not callable(value):
-        found.append(f"{last!r} is not a function the adapter can wrap")
     if entry.params:
         try:
             missing = sorted(set(entry.params) - parameter_names(value))
@@ -105,7 +110,7 @@ def test_every_internal_the_adapter_relies_on_is_there_as_expected():
 def test_every_entry_says_what_why_and_where():
     for entry in INTERNALS:
         assert entry.module and entry.why and entry.where, entry
-        assert entry.use in ("patched", "rebound", "read", "called", "constructed", "relied on"), entry
+        assert entry.use in ("read", "called", "constructed", "relied on"), entry
         assert entry.side in ("workflow", "activity", "workflow+activity", "workflow+client", "hosting", "client"), (
             entry
         )
@@ -125,13 +130,68 @@ def test_langgraphs_own_configurable_keys_are_all_dropped_from_a_tools_config():
     assert unknown == {}
 
 
-def test_the_rebound_names_are_those_the_adapter_installs():
-    from durable_adapters_langgraph import _adapter
+def original_of(point: InterceptedPoint) -> Any:
+    """The framework's own function at a point (the original, once the table is installed)."""
+    value = vars(point.owner)[point.attribute]
+    return value.__wrapped__ if PATCHES.installed else value
 
-    _adapter.install()
-    for module, name in _internals.rebound():
-        routed = getattr(importlib.import_module(module), name)
-        assert getattr(routed, "__wrapped__", None) is not None, f"{module}.{name} is not routed"
+
+def replaced_parameters(point: InterceptedPoint) -> list[str]:
+    """The parameters a replacement names (after ``original``): the original must take them all."""
+    parameters = list(inspect.signature(point.replacement).parameters.values())[1:]
+    return [p.name for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+
+def point_problems(point: InterceptedPoint) -> list[str]:
+    """What is wrong with one point of the table on the installed versions (empty when it holds)."""
+    if inspect.isclass(point.owner):
+        if point.attribute not in vars(point.owner):
+            return [f"{point.attribute!r} is no longer defined on {point.owner.__name__} itself (patched there)"]
+    elif not callable(getattr(point.owner, point.attribute, None)):
+        return [f"{point.attribute!r} is not a function of {point.owner.__name__} the adapter can wrap"]
+    found: list[str] = []
+    original = original_of(point)
+    if inspect.iscoroutinefunction(point.replacement) != inspect.iscoroutinefunction(original):
+        found.append("the original is no longer (or now) a coroutine function, unlike its replacement")
+    try:
+        taken = set(inspect.signature(original).parameters)
+    except (TypeError, ValueError) as exc:
+        return [*found, f"parameters cannot be read ({exc})"]
+    if missing := sorted(set(replaced_parameters(point)) - taken):
+        found.append(f"no longer takes {missing}")
+    return found
+
+
+def test_every_point_of_the_interception_table_is_there_as_replaced():
+    report = {point.dotted: found for point in PATCHES.table() if (found := point_problems(point))}
+
+    assert report == {}, "intercepted framework points missing or changed:\n" + "\n".join(
+        f"  {name}: {'; '.join(found)}" for name, found in report.items()
+    )
+
+
+def test_every_point_says_its_side_and_why_and_is_installed_with_its_original_kept():
+    _interception.install()
+    assert len(PATCHES.table()) == 12
+    for point in PATCHES.table():
+        assert point.side in ("workflow", "activity", "worker") and len(point.why) > 20, point
+        installed = getattr(point.owner, point.attribute)
+        assert getattr(installed, "__wrapped__", None) is original_of(point), point.dotted
+
+
+def test_the_tool_classes_langchain_ships_override_invoke_only_where_the_table_replaces_it():
+    """A LangChain release that adds an ainvoke/invoke override to one of its tool classes would
+    have it intercepted only once a graph using the class is hosted: the table must name it."""
+    declared = {(point.owner, point.attribute) for point in PATCHES.table()}
+    for cls in (BaseTool, StructuredTool, Tool):
+        for name in ("ainvoke", "invoke"):
+            assert (name in vars(cls)) == ((cls, name) in declared), f"{cls.__name__}.{name}"
+
+
+def test_docs_architecture_lists_every_point_of_the_table():
+    text = ARCHITECTURE.read_text()
+    missing = [point.dotted for point in PATCHES.table() if f"`{point.dotted}`" not in text]
+    assert missing == [], f"docs/architecture.md does not list {missing}"
 
 
 @pytest.mark.parametrize(
@@ -143,8 +203,25 @@ def test_the_rebound_names_are_those_the_adapter_installs():
         dict(source=("no such text in the source",)),
     ],
 )
-def test_a_changed_point_is_reported_by_name(corrupt):
+def test_a_changed_internal_is_reported_by_name(corrupt):
     """The check above is real: an entry that no longer matches the framework is reported."""
-    (entry,) = [e for e in INTERNALS if e.path == "BaseChatModel._agenerate_with_cache" and e.use == "patched"]
+    (entry,) = [e for e in INTERNALS if e.path == "BaseChatModel._agenerate_with_cache" and e.use == "relied on"]
+    entry = dataclasses.replace(entry, params=("messages", "stop", "run_manager"))
     assert problems(entry) == []
     assert problems(dataclasses.replace(entry, **corrupt)) != []
+
+
+@pytest.mark.parametrize(
+    "corrupt",
+    [
+        dict(attribute="_agenerate_with_cache_renamed"),
+        dict(replacement=lambda original, self, messages, no_such_parameter=None: None),
+        dict(replacement=lambda original, self, messages, stop=None, run_manager=None: None),  # not async
+        dict(owner=StructuredTool),  # a class that does not define it itself
+    ],
+)
+def test_a_changed_point_of_the_table_is_reported_by_name(corrupt):
+    """The check of the table is real: a point that no longer matches the framework is reported."""
+    (point,) = [p for p in PATCHES.table() if p.dotted.endswith(":BaseChatModel._agenerate_with_cache")]
+    assert point_problems(point) == []
+    assert point_problems(dataclasses.replace(point, **corrupt)) != []

@@ -28,3 +28,52 @@ def test_model_and_tool_keys(unique):
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def test_run_payload_and_result_fields():
+    from durable_adapters_langgraph._adapter import LangGraphAdapter
+    from durable_adapters_langgraph._payloads import CarriedCheckpoint, RunResult
+
+    payload = LangGraphAdapter().payload_from_text(None, "hi")  # type: ignore[arg-type]
+    assert list(payload) == ["input", "config", "stream_mode", "context", "checkpoint"]
+    assert [payload[key] for key in ("config", "stream_mode", "context", "checkpoint")] == [{}, [], None, None]
+    carried = CarriedCheckpoint(checkpoint=["msgpack", "AA=="], metadata=["msgpack", "AQ=="])
+    result = RunResult(output={"a": 1}, thread_id="t", checkpoint=carried, interrupts_resumed=0).data()
+    assert result == {
+        "output": {"a": 1},
+        "thread_id": "t",
+        "checkpoint": {"checkpoint": ["msgpack", "AA=="], "metadata": ["msgpack", "AQ=="]},
+        "interrupts_resumed": 0,
+    }
+
+
+def test_model_and_tool_call_fields():
+    from durable_adapters_langgraph._payloads import (
+        HostedModel,
+        ModelRequest,
+        ToolError,
+        ToolRequest,
+        ToolResponse,
+    )
+
+    request = ModelRequest(model=HostedModel(hosted="Custom/x"), messages=[], stop=None, kwargs={}).data()
+    assert request == {"model": {"hosted": "Custom/x"}, "messages": [], "stop": None, "kwargs": {}}
+    assert isinstance(ModelRequest.model_validate(request).model, HostedModel)
+    constructor = {"lc": 1, "type": "constructor", "id": ["x"], "kwargs": {}}
+    assert ModelRequest.model_validate({**request, "model": constructor}).model == constructor
+    assert list(ToolRequest(input=None, config={}, kwargs={}).data()) == ["input", "config", "kwargs"]
+    assert ToolResponse(output=None).data() == {"output": None}  # a tool that returned None
+    error = ToolError(type="builtins:ValueError", message="m", args=["m"])
+    assert ToolResponse(error=error).data() == {"error": {"type": "builtins:ValueError", "message": "m", "args": ["m"]}}
+
+
+def test_a_tools_exception_type_is_written_as_module_qualname_and_read_in_both_forms():
+    from durable_adapters_langgraph import _toolset
+    from durable_adapters_langgraph._payloads import ToolError
+
+    assert _toolset._error(ValueError("no")).type == "builtins:ValueError"
+    for recorded in ("builtins:ValueError", "builtins.ValueError"):  # the dotted form: histories before issue 12
+        rebuilt = _toolset._reraise(ToolError(type=recorded, message="no", args=["no"]))
+        assert type(rebuilt) is ValueError and rebuilt.args == ("no",)
+    unknown = _toolset._reraise(ToolError(type="no_such_module:Nope", message="no", args=["no"]))
+    assert isinstance(unknown, _toolset.ToolCallFailed) and str(unknown) == "no_such_module:Nope: no"

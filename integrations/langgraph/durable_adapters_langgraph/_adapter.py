@@ -4,8 +4,8 @@
   and registered by tool name; chat models need no registration — each call carries the
   model's serialised form (see ``_model``).
 * In the workflow: Pregel's own loop on the user's graph (see ``_graph``), with every chat-model
-  generation and every tool invocation intercepted at class level (``_model``, ``_toolset``)
-  and LangChain's run ids made replay-stable (``_ids``).
+  generation and every tool invocation intercepted at class level and LangChain's run ids made
+  replay-stable: every replaced point is in one table, ``_interception.PATCHES``.
 * In activities: the real chat model and the real tool.
 """
 
@@ -16,19 +16,14 @@ from typing import Any
 from langchain_core.messages import BaseMessage, HumanMessage
 from langgraph.pregel import Pregel
 
-from durable_adapters.adapter import Adapter, DurableCalls, DurableCore, Hosted, scoped
+from durable_adapters.adapter import Adapter, DurableCalls, DurableCore, Hosted
 
-from . import _graph, _ids, _model, _run, _toolset
+from . import _graph, _interception, _model, _run, _toolset
 from ._client import DurableGraph
+from ._payloads import RunPayload, RunResult
 from ._values import decode, encode
 
 _DEFAULT_NAMES = {"LangGraph", ""}
-
-
-def install() -> None:
-    _model.install()
-    _toolset.install()
-    _ids.install()
 
 
 class LangGraphAdapter(Adapter):
@@ -43,24 +38,29 @@ class LangGraphAdapter(Adapter):
         return None if not name or name in _DEFAULT_NAMES else str(name)
 
     def host(self, hosted: Hosted) -> None:
-        install()
-        _toolset.host_tools(hosted)
+        _interception.install()
+        hosted.state = _run.HostedGraph()
+        for tool_class in _toolset.host_tools(hosted):
+            _interception.intercept_tool_class(tool_class)
 
     def client(self, core: DurableCore) -> DurableGraph:
         return DurableGraph(core)
 
     def decode_result(self, hosted: Hosted, payload: dict[str, Any]) -> Any:
-        return decode(payload["output"])
+        return decode(RunResult.model_validate(payload).output)
 
     async def run(self, hosted: Hosted, payload: dict[str, Any], calls: DurableCalls) -> dict[str, Any]:
         run = _run.DurableRun(calls=calls, hosted=hosted)
-        # A refusal the graph swallowed (ToolNode turns exceptions into messages) still fails
-        # the run: it is recorded on ``calls`` (see DurableCalls.refuse).
-        with scoped(_run.CURRENT, run):
+        # Every model and tool call of the graph leaves the workflow through the points of
+        # _interception.PATCHES, which act while `intercepting(run)`. A refusal the graph
+        # swallowed (ToolNode turns exceptions into messages) still fails the run: it is
+        # recorded on ``calls`` (see DurableCalls.refuse).
+        with _interception.intercepting(run):
             try:
-                return await _graph.run_graph(hosted.obj, payload, calls)
+                result = await _graph.run_graph(hosted.obj, RunPayload.model_validate(payload), calls)
             finally:
                 run.active = False  # threads the graph started may outlive the run
+        return result.data()
 
     async def call_model(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
         return await _model.call_model(hosted, request)
@@ -69,13 +69,7 @@ class LangGraphAdapter(Adapter):
         return await _toolset.call_tool(hosted.tool(key), request)
 
     def payload_from_text(self, hosted: Hosted, text: str) -> dict[str, Any]:
-        return {
-            "input": encode({"messages": [HumanMessage(text)]}),
-            "config": {},
-            "stream_mode": [],
-            "context": None,
-            "checkpoint": None,
-        }
+        return RunPayload(input=encode({"messages": [HumanMessage(text)]})).data()
 
     def result_text(self, result: Any) -> str:
         if isinstance(result, dict) and isinstance(result.get("messages"), list) and result["messages"]:

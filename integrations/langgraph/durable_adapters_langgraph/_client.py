@@ -19,6 +19,7 @@ from langgraph.types import Command, Interrupt, StateSnapshot
 from durable_adapters.adapter import DurableCore, RunHandle, UnsupportedError, run_sync
 
 from . import _thread
+from ._payloads import RunPayload
 from ._toolset import plain_config
 from ._values import decode, encode
 
@@ -135,13 +136,12 @@ class DurableGraph:
         run_config: dict[str, Any] = plain_config(config)
         if "recursion_limit" in config:
             run_config["recursion_limit"] = int(config["recursion_limit"])
-        payload: dict[str, Any] = {
-            "input": _crossing("input", _encode_input, input),
-            "config": run_config,
-            "stream_mode": _stream_modes(stream_mode),
-            "context": _crossing("context", encode, context) if context is not None else None,
-            "checkpoint": None,
-        }
+        payload = RunPayload(
+            input=_crossing("input", _encode_input, input),
+            config=run_config,
+            stream_mode=_stream_modes(stream_mode),
+            context=_crossing("context", encode, context) if context is not None else None,
+        )
         thread_id = (config.get("configurable") or {}).get("thread_id")
         if thread_id is not None:
             if run_id is not None:
@@ -157,9 +157,9 @@ class DurableGraph:
                 waiting = await _thread.waiting_turn(client, self.name, str(thread_id))
                 if waiting is not None:
                     return await self._answer(waiting, input, thread_id)
-                run_id, payload["checkpoint"] = await _thread.next_turn(client, self.name, str(thread_id))
-                return await core.start(payload, run_id=run_id)
-        return await self.__durable_core__.start(payload, run_id=run_id)
+                run_id, payload.checkpoint = await _thread.next_turn(client, self.name, str(thread_id))
+                return await core.start(payload.data(), run_id=run_id)
+        return await self.__durable_core__.start(payload.data(), run_id=run_id)
 
     async def _answer(self, waiting: tuple[str, dict[str, Any]], input: Any, thread_id: Any) -> RunHandle[Any]:
         """The thread's run waits in interrupt(): ``Command(resume=...)`` answers it, as in LangGraph."""
@@ -234,10 +234,10 @@ class DurableGraph:
         client = await self.__durable_core__.client()
         _, previous = await _thread.last_completed(client, self.name, str(thread_id), wait=False)
         saver = InMemorySaver()
-        if previous and previous.get("checkpoint"):
+        if previous is not None and previous.checkpoint is not None:
             from ._graph import _seed
 
-            _seed(saver, str(thread_id), previous["checkpoint"])
+            _seed(saver, str(thread_id), previous.checkpoint)
         snapshot: StateSnapshot = await self.graph.copy({"checkpointer": saver}).aget_state(
             {"configurable": {"thread_id": str(thread_id)}}
         )

@@ -5,7 +5,7 @@ subgraphs, reducers, routers and ``Command`` gotos — on a copy of the compiled
 checkpointer is an in-memory saver that lives in the workflow. (The user's own checkpointer,
 if any, is not used inside durable runs: Temporal's history is what makes the run durable.)
 
-* **Threads.** A run carries the thread's last checkpoint in (``payload["checkpoint"]``, taken
+* **Threads.** A run carries the thread's last checkpoint in (``payload.checkpoint``, taken
   from the previous run on that thread by the client) and its own last checkpoint out, so a
   second invocation on a ``thread_id`` continues the conversation of the first.
 * **Interrupts.** When the graph stops on ``interrupt()``, the run waits durably for
@@ -26,6 +26,7 @@ from temporalio import workflow
 
 from durable_adapters.adapter import DurableCalls, UnsupportedError
 
+from ._payloads import CarriedCheckpoint, RunPayload, RunResult
 from ._values import decode, decode_opaque, encode, encode_opaque
 
 INTERRUPT_KEY = "__interrupt__"
@@ -42,45 +43,45 @@ def _encode_interrupt(interrupt: Interrupt) -> dict[str, Any]:
     return data
 
 
-def _seed(saver: InMemorySaver, thread_id: str, carried: dict[str, Any]) -> None:
-    checkpoint = decode_opaque(carried["checkpoint"])
-    metadata = decode_opaque(carried["metadata"])
+def _seed(saver: InMemorySaver, thread_id: str, carried: CarriedCheckpoint) -> None:
+    checkpoint = decode_opaque(carried.checkpoint)
+    metadata = decode_opaque(carried.metadata)
     config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
     saver.put(config, checkpoint, metadata, checkpoint["channel_versions"])  # type: ignore[arg-type]
 
 
-def _carry(saver: InMemorySaver, thread_id: str) -> dict[str, Any] | None:
+def _carry(saver: InMemorySaver, thread_id: str) -> CarriedCheckpoint | None:
     latest = saver.get_tuple({"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}})
     if latest is None:
         return None
-    return {"checkpoint": encode_opaque(latest.checkpoint), "metadata": encode_opaque(latest.metadata)}
+    return CarriedCheckpoint(checkpoint=encode_opaque(latest.checkpoint), metadata=encode_opaque(latest.metadata))
 
 
-async def run_graph(graph: Any, payload: dict[str, Any], calls: DurableCalls) -> dict[str, Any]:
-    """Invoke ``graph`` on ``payload`` inside the workflow; the JSON result for the client."""
+async def run_graph(graph: Any, payload: RunPayload, calls: DurableCalls) -> RunResult:
+    """Invoke ``graph`` on ``payload`` inside the workflow; the result for the client."""
     saver = InMemorySaver()
     runnable = graph.copy({"checkpointer": saver})
-    config: dict[str, Any] = dict(payload.get("config") or {})
+    config: dict[str, Any] = dict(payload.config)
     configurable = dict(config.get("configurable") or {})
     # A run without a thread still gets one (its own run id), so interrupt() and state work.
     thread_id = str(configurable.get("thread_id") or f"run:{workflow.info().workflow_id}")
     configurable["thread_id"] = thread_id
     config["configurable"] = configurable
-    if payload.get("checkpoint"):
-        _seed(saver, thread_id, payload["checkpoint"])
+    if payload.checkpoint is not None:
+        _seed(saver, thread_id, payload.checkpoint)
 
-    requested: list[str] = list(payload.get("stream_mode") or [])
+    requested: list[str] = list(payload.stream_mode)
     unknown = sorted(set(requested) - {"values", "updates", "messages", "custom", "debug", "tasks", "checkpoints"})
     if unknown:
         raise UnsupportedError(f"stream_mode {unknown} is not a LangGraph stream mode")
     modes = list(dict.fromkeys([*OWN_MODES, *requested]))
     options: dict[str, Any] = {}
-    if payload.get("context") is not None:
-        options["context"] = decode(payload["context"])
+    if payload.context is not None:
+        options["context"] = decode(payload.context)
 
-    graph_input: Any = decode(payload["input"])
-    if isinstance(payload["input"], dict) and "__command__" in payload["input"]:
-        graph_input = Command(**decode(payload["input"]["__command__"]))
+    graph_input: Any = decode(payload.input)
+    if isinstance(payload.input, dict) and "__command__" in payload.input:
+        graph_input = Command(**decode(payload.input["__command__"]))
     waits = 0
     while True:
         latest: Any = None
@@ -109,9 +110,6 @@ async def run_graph(graph: Any, payload: dict[str, Any], calls: DurableCalls) ->
                 f"({[i.id for i in interrupts]})"
             )
         graph_input = Command(resume=value)
-    return {
-        "output": encode(latest),
-        "thread_id": thread_id,
-        "checkpoint": _carry(saver, thread_id),
-        "interrupts_resumed": waits,
-    }
+    return RunResult(
+        output=encode(latest), thread_id=thread_id, checkpoint=_carry(saver, thread_id), interrupts_resumed=waits
+    )

@@ -5,28 +5,18 @@ calls made through the module attribute. LangChain's callback run ids come from
 ``uuid_utils.uuid7`` (a Rust extension: neither clock nor ``random`` is routed), and LangGraph's
 message streaming binds ``from uuid import uuid4`` at import. Run ids end up in message ids
 (``lc_run-<run id>-0``) that flow into the next model call's input, so inside a durable run they
-must be the same on replay. This module re-binds those names to functions that draw from
-``workflow.random()`` / ``workflow.now()`` while a durable LangGraph run is active.
+must be the same on replay. The interception table (``_interception.PATCHES``) re-binds those
+names to :func:`routed_uuid7` / :func:`routed_uuid4`, which draw from ``workflow.random()`` /
+``workflow.now()`` while a durable LangGraph run's graph runs in the workflow.
 """
 
 from __future__ import annotations
 
-import importlib
-import threading
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from temporalio import workflow
-
-from . import _run
-from ._internals import rebound
-
-# (module, name, kind): the "rebound" entries of _internals.INTERNALS, where they are documented.
-_ROUTED: list[tuple[str, str, str]] = [(module, name, name) for module, name in rebound()]
-
-_installed = False
-_lock = threading.Lock()
 
 
 def workflow_uuid7(nanoseconds: int | None = None) -> uuid.UUID:
@@ -41,33 +31,12 @@ def workflow_uuid7(nanoseconds: int | None = None) -> uuid.UUID:
     return uuid.UUID(int=value)
 
 
-def _gated(original: Callable[..., Any], in_run: Callable[..., Any]) -> Callable[..., Any]:
-    def routed(*args: Any, **kwargs: Any) -> Any:
-        # Only in the workflow itself: a thread a node started has no workflow clock or random
-        # stream (a model or tool call made there is refused by its interceptor, naming it).
-        if _run.CURRENT.get() is not None and workflow.in_workflow():
-            return in_run(*args, **kwargs)
-        return original(*args, **kwargs)
-
-    routed.__wrapped__ = original  # type: ignore[attr-defined]
-    return routed
+def routed_uuid7(original: Callable[..., Any], *args: Any, **kwargs: Any) -> uuid.UUID:
+    """LangChain's ``uuid7`` inside a run: :func:`workflow_uuid7` (looked up at call time, so a
+    test can switch the routing off and see replay diverge)."""
+    return workflow_uuid7(*args, **kwargs)
 
 
-def install() -> None:
-    """Re-bind the names once per process (idempotent)."""
-    global _installed
-    with _lock:
-        if _installed:
-            return
-        for module_name, name, kind in _ROUTED:
-            try:
-                module = importlib.import_module(module_name)
-            except ImportError:
-                continue
-            original = getattr(module, name, None)
-            if original is None:
-                continue
-            # Looked up at call time, so a test can switch the routing off and see replay diverge.
-            in_run = (lambda *a, **k: workflow_uuid7(*a, **k)) if kind == "uuid7" else (lambda: workflow.uuid4())
-            setattr(module, name, _gated(original, in_run))
-        _installed = True
+def routed_uuid4(original: Callable[..., Any]) -> uuid.UUID:
+    """A ``uuid4`` bound at import, inside a run: the workflow's replay-stable ``uuid4``."""
+    return workflow.uuid4()

@@ -1,19 +1,19 @@
-"""Every LangChain/LangGraph internal this adapter relies on, in one place.
+"""Every LangChain/LangGraph internal this adapter relies on without replacing it, in one place.
 
-The adapter runs the framework's own loop and intercepts it at a few points that are not public
-API: methods it replaces at class level, module globals it re-binds, private attributes it reads,
-constructors it calls with keyword arguments, key conventions it filters on. A framework release
-may move or change any of them without notice. :data:`INTERNALS` lists each one with what the
-adapter does with it and why; ``tests/langgraph/test_framework_internals.py`` imports every entry
-on the installed versions and fails naming each one that is missing or changed, without a
-Temporal server. Check it first when admitting a new framework release.
+The points the adapter *replaces* (methods patched at class level, module globals re-bound) are
+declared once, in the interception table ``_interception.PATCHES``. Listed here is the rest
+the adapter relies on and a framework release may move or change without notice: private
+attributes it reads, constructors and functions it calls with keyword arguments, key
+conventions it filters on, behaviour it mirrors. ``tests/langgraph/test_framework_internals.py``
+checks both lists on the installed versions (and that ``docs/architecture.md`` shows the table),
+and fails naming each point that is missing or changed, without a Temporal server. Check it
+first when admitting a new framework release.
 
-Fields of a record (issue 12 turns this into the declared interception table):
+Fields of a record:
 
 * ``module`` / ``path``: where the point is (``path`` is a dotted attribute path inside the
   module; empty for the module itself).
-* ``use``: ``patched`` (a method replaced at class level), ``rebound`` (a module global
-  replaced), ``read`` (an attribute or constant read), ``called`` (called with the ``params``
+* ``use``: ``read`` (an attribute or constant read), ``called`` (called with the ``params``
   named), ``constructed`` (instantiated with the ``params`` named as keywords), or
   ``relied on`` (framework behaviour the adapter or the core's sync bridge depends on).
 * ``side``: where the adapter touches it: ``workflow`` (inside the durable run), ``activity``
@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-Use = Literal["patched", "rebound", "read", "called", "constructed", "relied on"]
+Use = Literal["read", "called", "constructed", "relied on"]
 Side = Literal["workflow", "activity", "workflow+activity", "workflow+client", "hosting", "client"]
 
 
@@ -59,45 +59,6 @@ _ID_FORMAT = 'generation.message.id = f"{LC_ID_PREFIX}-{run_manager.run_id}-{idx
 
 INTERNALS: tuple[Internal, ...] = (
     # -- chat models (_model) ------------------------------------------------------------------
-    Internal(
-        _CHAT,
-        "BaseChatModel._agenerate_with_cache",
-        "patched",
-        "workflow+activity",
-        "the one place every ainvoke/abatch/agenerate of any chat model reaches, after callbacks "
-        "started: replaced so that inside a run the generation is a model_call activity; the "
-        "activity calls the original (LangChain's cache, rate limiter, output_version apply)",
-        params=("messages", "stop", "run_manager"),
-        where="_model",
-    ),
-    Internal(
-        _CHAT,
-        "BaseChatModel._generate_with_cache",
-        "patched",
-        "workflow",
-        "the sync counterpart (invoke/batch/generate from sync nodes): the call suspends the "
-        "node's greenlet until the activity completes",
-        params=("messages", "stop", "run_manager"),
-        where="_model",
-    ),
-    Internal(
-        _CHAT,
-        "BaseChatModel.astream",
-        "patched",
-        "workflow",
-        "streams bypass _agenerate_with_cache: inside a run the answer is one activity, yielded as one chunk",
-        params=("input", "config", "stop"),
-        where="_model",
-    ),
-    Internal(
-        _CHAT,
-        "BaseChatModel.stream",
-        "patched",
-        "workflow",
-        "as astream, for sync code",
-        params=("input", "config", "stop"),
-        where="_model",
-    ),
     Internal(
         _CHAT,
         "BaseChatModel._agenerate_with_cache",
@@ -167,43 +128,6 @@ INTERNALS: tuple[Internal, ...] = (
         where="_values",
     ),
     # -- tools (_toolset) ----------------------------------------------------------------------
-    Internal(
-        _TOOLS,
-        "BaseTool.ainvoke",
-        "patched",
-        "workflow+activity",
-        "every tool call (ToolNode, create_agent, a node calling tool.ainvoke) reaches it: inside "
-        "a run it becomes a tool_call activity; the activity calls the original",
-        params=("input", "config"),
-        where="_toolset",
-    ),
-    Internal(
-        _TOOLS,
-        "BaseTool.invoke",
-        "patched",
-        "workflow",
-        "the sync counterpart (a sync node calling tool.invoke)",
-        params=("input", "config"),
-        where="_toolset",
-    ),
-    Internal(
-        "langchain_core.tools.structured",
-        "StructuredTool.ainvoke",
-        "patched",
-        "workflow+activity",
-        "@tool functions are StructuredTools, which override ainvoke: patched on the class too",
-        params=("input", "config"),
-        where="_toolset",
-    ),
-    Internal(
-        "langchain_core.tools.simple",
-        "Tool.ainvoke",
-        "patched",
-        "workflow+activity",
-        "Tool overrides ainvoke as well",
-        params=("input", "config"),
-        where="_toolset",
-    ),
     Internal(
         "langchain_core.tools.structured",
         "StructuredTool",
@@ -394,40 +318,6 @@ INTERNALS: tuple[Internal, ...] = (
         params=("resume", "update", "goto", "graph"),
         where="_client",
     ),
-    # -- replay-stable ids (_ids): module globals re-bound while a run is active ----------------
-    Internal(
-        "langchain_core.callbacks.manager",
-        "uuid7",
-        "rebound",
-        "workflow",
-        "callback run ids (uuid_utils.uuid7, unseen by the core's guard) become message ids that "
-        "flow into the next model call's input: drawn from the workflow's clock and random stream",
-        where="_ids",
-    ),
-    Internal(
-        "langchain_core.tracers.event_stream",
-        "uuid7",
-        "rebound",
-        "workflow",
-        "run ids of the event-stream tracer (astream_events, 'messages' mode)",
-        where="_ids",
-    ),
-    Internal(
-        "langgraph.pregel._messages",
-        "uuid4",
-        "rebound",
-        "workflow",
-        "LangGraph's 'messages' stream handler stamps message ids with a uuid4 bound at import",
-        where="_ids",
-    ),
-    Internal(
-        "langgraph.graph.ui",
-        "uuid4",
-        "rebound",
-        "workflow",
-        "generative-UI message ids, bound at import",
-        where="_ids",
-    ),
     # -- behaviour the core's sync bridge relies on ----------------------------------------------
     Internal(
         "langchain_core.runnables.config",
@@ -448,8 +338,3 @@ PREGEL_CONFIGURABLE = ("checkpoint_ns", "checkpoint_id", "checkpoint_map")
 USER_CONFIGURABLE = ("thread_id",)
 PREGEL_METADATA_PREFIX = "langgraph_"
 PREGEL_TAG_PREFIX = "graph:step:"
-
-
-def rebound() -> list[tuple[str, str]]:
-    """``(module, name)`` of every module global ``_ids`` re-binds."""
-    return [(i.module, i.path) for i in INTERNALS if i.use == "rebound"]

@@ -1,10 +1,11 @@
 """Chat-model calls: each generation of a ``BaseChatModel`` inside a durable run is an activity.
 
-Workflow side, ``BaseChatModel._agenerate_with_cache`` / ``_generate_with_cache`` (the one
-place every ``invoke``/``ainvoke``/``batch``/``generate`` reaches, after callbacks started) and
-``astream`` / ``stream`` (which bypass it) are replaced once per process, at class level, by
-functions that do nothing different outside a durable LangGraph run. Inside one, they write the
-request down as data and run it as a ``model_call`` activity:
+Workflow side, the interception table (``_interception.PATCHES``) replaces
+``BaseChatModel._agenerate_with_cache`` / ``_generate_with_cache`` (the one place every
+``invoke``/``ainvoke``/``batch``/``generate`` reaches, after callbacks started) and ``astream`` /
+``stream`` (which bypass it); inside a durable run they call :func:`generate` /
+:func:`generate_sync` here, which write the request down as data (:class:`ModelRequest`) and
+run it as a ``model_call`` activity:
 
 * the model as LangChain's own serialised form (``dumpd``: constructor kwargs, API keys as
   references such as ``{"type": "secret", "id": ["OPENAI_API_KEY"]}``, never their values) —
@@ -20,7 +21,7 @@ its key in the hosted graph, where it was found when the graph was hosted; one t
 Activity side, :func:`call_model` takes the live model object when this process has seen it (the
 same fingerprint was intercepted here: explicit API keys and custom clients keep working), and
 otherwise rebuilds it with ``load(..., secrets_from_env=True)`` from the worker's environment;
-then it calls the *original* ``_agenerate_with_cache`` — so LangChain's own cache, rate limiter
+then it calls LangChain's own ``_agenerate_with_cache`` (kept by the table) — so LangChain's own cache, rate limiter
 and ``output_version`` handling apply — and returns the ``ChatResult`` as data.
 
 Streaming: inside a durable run ``astream``/``stream`` yield the whole answer as one chunk,
@@ -32,7 +33,6 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -45,11 +45,8 @@ from langchain_core.utils.utils import LC_ID_PREFIX
 from durable_adapters.adapter import Hosted, UnsupportedError
 
 from . import _run
+from ._payloads import Generation, HostedModel, ModelRequest, ModelResponse
 from ._values import decode, encode, not_serialisable
-
-_ORIGINAL: dict[str, Any] = {}
-_installed = False
-_lock = threading.Lock()
 
 _LIVE_LIMIT = 256
 _live: OrderedDict[str, BaseChatModel] = OrderedDict()
@@ -81,7 +78,7 @@ def host_model(hosted: Hosted, model: BaseChatModel) -> str:
     Only used for models LangChain cannot serialise (a custom ``BaseChatModel`` subclass): their
     calls name the model by this key, and the activity takes the live object from the registry.
     """
-    keys: dict[int, str] = hosted.state.setdefault("model_keys", {})
+    keys = _run.graph_state(hosted).model_keys
     if id(model) in keys:
         return keys[id(model)]
     base = key = model_key(model)
@@ -94,14 +91,14 @@ def host_model(hosted: Hosted, model: BaseChatModel) -> str:
     return key
 
 
-def _model_spec(run: _run.DurableRun, model: BaseChatModel) -> dict[str, Any]:
+def _model_spec(run: _run.DurableRun, model: BaseChatModel) -> HostedModel | dict[str, Any]:
     spec: dict[str, Any] = dumpd(model)
     missing = not_serialisable(spec)
     if spec.get("type") == "constructor" and not missing:
         return spec
-    key = run.hosted.state.get("model_keys", {}).get(id(model))
+    key = _run.graph_state(run.hosted).model_keys.get(id(model))
     if key is not None:
-        return {"hosted": key}
+        return HostedModel(hosted=key)
     raise _run.refuse(
         UnsupportedError(
             f"the chat model {model_key(model)} cannot be sent to an activity: LangChain cannot serialise "
@@ -120,7 +117,8 @@ def build_request(
     stop: list[str] | None,
     kwargs: dict[str, Any],
 ) -> dict[str, Any]:
-    """The model call as data; raises :class:`UnsupportedError` for what cannot be written down."""
+    """The model call as data (a :class:`ModelRequest`'s); raises :class:`UnsupportedError` for
+    what cannot be written down."""
     spec = _model_spec(run, model)
     encoded_kwargs = dumpd(kwargs)
     missing = not_serialisable(encoded_kwargs)
@@ -132,75 +130,65 @@ def build_request(
                 "method='function_calling'), whose schema is bound as a plain tool definition"
             )
         )
-    if "hosted" not in spec:
+    if not isinstance(spec, HostedModel):
         _remember(_live, json.dumps(spec, sort_keys=True), model)
-    return {
-        "model": spec,
-        "messages": [dumpd(message) for message in messages],
-        "stop": stop,
-        "kwargs": encoded_kwargs,
-    }
+    request = ModelRequest(
+        model=spec, messages=[dumpd(message) for message in messages], stop=stop, kwargs=encoded_kwargs
+    )
+    return request.data()
 
 
 def decode_result(data: dict[str, Any], run_manager: Any) -> ChatResult:
+    response = ModelResponse.model_validate(data)
     generations = []
-    for idx, item in enumerate(data["generations"]):
-        message = decode(item["message"])
+    for idx, item in enumerate(response.generations):
+        message = decode(item.message)
         # What _agenerate_with_cache does after generating, with the workflow's run id (which
         # _ids makes the same on replay); the activity ran without a run manager.
         if run_manager is not None and message.id is None:
             message.id = f"{LC_ID_PREFIX}-{run_manager.run_id}-{idx}"
-        generations.append(ChatGeneration(message=message, generation_info=decode(item["generation_info"])))
-    return ChatResult(generations=generations, llm_output=decode(data["llm_output"]))
+        generations.append(ChatGeneration(message=message, generation_info=decode(item.generation_info)))
+    return ChatResult(generations=generations, llm_output=decode(response.llm_output))
 
 
 def _summary(model: BaseChatModel) -> str:
     return f"model · {model_key(model)}"
 
 
-async def _agenerate_with_cache(
-    self: BaseChatModel,
+async def generate(
+    run: _run.DurableRun,
+    model: BaseChatModel,
     messages: list[BaseMessage],
-    stop: list[str] | None = None,
-    run_manager: Any = None,
-    **kwargs: Any,
+    stop: list[str] | None,
+    run_manager: Any,
+    kwargs: dict[str, Any],
 ) -> ChatResult:
-    _run.refuse_off_workflow(f"a call of the chat model {model_key(self)}")
-    run = _run.current()
-    if run is None:
-        plain: ChatResult = await _ORIGINAL["_agenerate_with_cache"](
-            self, messages, stop=stop, run_manager=run_manager, **kwargs
-        )
-        return plain
+    """One generation inside a durable run: here the model call leaves the workflow, as a
+    ``model_call`` activity (or comes back from history on replay)."""
     _raise_pending_refusal(run)
-    request = build_request(run, self, messages, stop, kwargs)
-    response = await run.calls.model(model_key(self), request, summary=_summary(self), conversation="messages")
+    request = build_request(run, model, messages, stop, kwargs)
+    response = await run.calls.model(model_key(model), request, summary=_summary(model), conversation="messages")
     return decode_result(response, run_manager)
 
 
-def _generate_with_cache(
-    self: BaseChatModel,
+def generate_sync(
+    run: _run.DurableRun,
+    model: BaseChatModel,
     messages: list[BaseMessage],
-    stop: list[str] | None = None,
-    run_manager: Any = None,
-    **kwargs: Any,
+    stop: list[str] | None,
+    run_manager: Any,
+    kwargs: dict[str, Any],
 ) -> ChatResult:
-    _run.refuse_off_workflow(f"a call of the chat model {model_key(self)}")
-    run = _run.current()
-    if run is None:
-        plain: ChatResult = _ORIGINAL["_generate_with_cache"](
-            self, messages, stop=stop, run_manager=run_manager, **kwargs
-        )
-        return plain
+    """:func:`generate` for sync code (a sync node calling ``llm.invoke``), which runs in a
+    bridged greenlet: this suspends it until the activity completes. Outside the bridge the core
+    raises an UnsupportedError."""
     _raise_pending_refusal(run)
-    request = build_request(run, self, messages, stop, kwargs)
-    # Sync code (a sync node calling llm.invoke) runs in a bridged greenlet: this suspends it
-    # until the activity completes. Outside the bridge the core raises an UnsupportedError.
-    response = run.calls.model_sync(model_key(self), request, summary=_summary(self), conversation="messages")
+    request = build_request(run, model, messages, stop, kwargs)
+    response = run.calls.model_sync(model_key(model), request, summary=_summary(model), conversation="messages")
     return decode_result(response, run_manager)
 
 
-def _as_chunk(message: BaseMessage) -> BaseMessage:
+def as_chunk(message: BaseMessage) -> BaseMessage:
     if not isinstance(message, AIMessage) or isinstance(message, AIMessageChunk):
         return message
     chunks = [
@@ -223,28 +211,6 @@ def _as_chunk(message: BaseMessage) -> BaseMessage:
     )
 
 
-async def _astream(
-    self: BaseChatModel, input: Any, config: Any = None, *, stop: list[str] | None = None, **kwargs: Any
-) -> AsyncIterator[Any]:
-    _run.refuse_off_workflow(f"a call of the chat model {model_key(self)}")
-    if _run.current() is None:
-        async for chunk in _ORIGINAL["astream"](self, input, config, stop=stop, **kwargs):
-            yield chunk
-        return
-    # One model call is one activity with one recorded answer: stream it as a single chunk.
-    yield _as_chunk(await self.ainvoke(input, config, stop=stop, **kwargs))
-
-
-def _stream(
-    self: BaseChatModel, input: Any, config: Any = None, *, stop: list[str] | None = None, **kwargs: Any
-) -> Iterator[Any]:
-    _run.refuse_off_workflow(f"a call of the chat model {model_key(self)}")
-    if _run.current() is None:
-        yield from _ORIGINAL["stream"](self, input, config, stop=stop, **kwargs)
-        return
-    yield _as_chunk(self.invoke(input, config, stop=stop, **kwargs))
-
-
 def _raise_pending_refusal(run: _run.DurableRun) -> None:
     # A refusal inside a tool node may have been turned into a ToolMessage by the framework;
     # never let the model see it as data.
@@ -252,33 +218,13 @@ def _raise_pending_refusal(run: _run.DurableRun) -> None:
         raise run.calls.refusal
 
 
-def install() -> None:
-    """Replace the four methods on ``BaseChatModel`` once per process (idempotent)."""
-    global _installed
-    with _lock:
-        if _installed:
-            return
-        replacements: dict[str, Any] = {
-            "_agenerate_with_cache": _agenerate_with_cache,
-            "_generate_with_cache": _generate_with_cache,
-            "astream": _astream,
-            "stream": _stream,
-        }
-        for name, replacement in replacements.items():
-            _ORIGINAL[name] = BaseChatModel.__dict__[name]
-            replacement.__wrapped__ = _ORIGINAL[name]  # type: ignore[attr-defined]
-            replacement.__doc__ = _ORIGINAL[name].__doc__
-            setattr(BaseChatModel, name, replacement)
-        _installed = True
-
-
 # -- activity side ----------------------------------------------------------------------------
 
 
-def live_model(hosted: Hosted, spec: dict[str, Any]) -> BaseChatModel:
+def live_model(hosted: Hosted, spec: HostedModel | dict[str, Any]) -> BaseChatModel:
     """The model a request names: the live object seen in this process, else rebuilt from ``spec``."""
-    if "hosted" in spec:
-        return hosted.model(spec["hosted"])  # type: ignore[no-any-return]
+    if isinstance(spec, HostedModel):
+        return hosted.model(spec.hosted)  # type: ignore[no-any-return]
     fingerprint = json.dumps(spec, sort_keys=True)
     with _cache_lock:
         model = _live.get(fingerprint) or _loaded.get(fingerprint)
@@ -290,20 +236,24 @@ def live_model(hosted: Hosted, spec: dict[str, Any]) -> BaseChatModel:
     return model
 
 
-def _encode_result(result: ChatResult) -> dict[str, Any]:
-    return {
-        "generations": [
-            {"message": dumpd(generation.message), "generation_info": encode(generation.generation_info)}
+def _encode_result(result: ChatResult) -> ModelResponse:
+    return ModelResponse(
+        generations=[
+            Generation(message=dumpd(generation.message), generation_info=encode(generation.generation_info))
             for generation in result.generations
         ],
-        "llm_output": encode(result.llm_output),
-    }
+        llm_output=encode(result.llm_output),
+    )
 
 
-async def call_model(hosted: Hosted, request: dict[str, Any]) -> dict[str, Any]:
-    """Send one recorded request to the real model (the activity side of ``_agenerate_with_cache``)."""
-    model = live_model(hosted, request["model"])
-    messages = [decode(message) for message in request["messages"]]
-    kwargs = decode(request["kwargs"]) or {}
-    result = await _ORIGINAL["_agenerate_with_cache"](model, messages, stop=request["stop"], run_manager=None, **kwargs)
-    return _encode_result(result)
+async def call_model(hosted: Hosted, data: dict[str, Any]) -> dict[str, Any]:
+    """Send one recorded request to the real model (the activity side of :func:`generate`)."""
+    from ._interception import langchains_own  # the table imports this module
+
+    request = ModelRequest.model_validate(data)
+    model = live_model(hosted, request.model)
+    messages = [decode(message) for message in request.messages]
+    kwargs = decode(request.kwargs) or {}
+    agenerate = langchains_own(BaseChatModel, "_agenerate_with_cache")
+    result = await agenerate(model, messages, stop=request.stop, run_manager=None, **kwargs)
+    return _encode_result(result).data()

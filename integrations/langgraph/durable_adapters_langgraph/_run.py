@@ -1,20 +1,42 @@
 """The durable run a piece of LangChain code is part of, if any.
 
-The class-level interceptions (``_model``, ``_toolset``, ``_ids``) are installed once per
-process and do nothing unless :data:`CURRENT` is set: it is set by the adapter only while the
-graph runs inside the workflow, and contextvars follow the graph into the tasks and bridged
-greenlets it starts. Plain runs in the same process, and the activities themselves, see the
-framework unchanged.
+The interception table (``_interception.PATCHES``) is installed once per process and does
+nothing unless :data:`CURRENT` is set (or the caller runs on a thread the run started, which is
+refused): it is set by ``_interception.intercepting`` only while the graph runs inside the
+workflow, and contextvars follow the graph into the tasks and bridged greenlets it starts. Plain
+runs in the same process, and the activities themselves, see the framework unchanged.
 """
 
 from __future__ import annotations
 
 import contextvars
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from temporalio import workflow
 
 from durable_adapters.adapter import DurableCalls, Hosted, UnsupportedError, run_thread_context
+
+
+@dataclass
+class HostedGraph:
+    """What the adapter keeps for a hosted graph (``Hosted.state``), set in ``LangGraphAdapter.host``."""
+
+    tool_keys: dict[int, str] = field(default_factory=dict)
+    """id() of each tool found in the graph (or first met at run time) to its key in ``Hosted.tools``."""
+    model_keys: dict[int, str] = field(default_factory=dict)
+    """id() of each chat model found in the graph to its key in ``Hosted.models`` (used only for
+    models LangChain cannot serialise, see ``_model.host_model``)."""
+
+
+def graph_state(hosted: Hosted) -> HostedGraph:
+    """The adapter's state of ``hosted`` (set when it was hosted)."""
+    state: Any = hosted.state
+    if not isinstance(state, HostedGraph):
+        raise TypeError(
+            f"{hosted.name!r} was not hosted by the LangGraph adapter (its state is {type(state).__name__})"
+        )
+    return state
 
 
 @dataclass
@@ -31,6 +53,25 @@ CURRENT: contextvars.ContextVar[DurableRun | None] = contextvars.ContextVar("dur
 
 
 def current() -> DurableRun | None:
+    return CURRENT.get()
+
+
+def reachable() -> bool:
+    """Whether the caller belongs to a durable run: in its workflow, or on a thread it started
+    (where a model or tool call is refused). The interception table's activity test."""
+    return CURRENT.get() is not None or off_workflow() is not None
+
+
+def in_workflow_run() -> bool:
+    """Whether the caller is a durable run's graph in the workflow itself: only there are the
+    workflow's clock and random stream available (a thread the graph started has neither)."""
+    return CURRENT.get() is not None and workflow.in_workflow()
+
+
+def entered(what: str) -> DurableRun | None:
+    """The run an intercepted call (``what``) is made in; None when the framework's own code should
+    run instead. Refuses the call on a thread the run started (see :func:`refuse_off_workflow`)."""
+    refuse_off_workflow(what)
     return CURRENT.get()
 
 

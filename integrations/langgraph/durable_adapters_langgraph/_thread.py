@@ -25,6 +25,8 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from durable_adapters.adapter import PENDING_INPUT_QUERY, RunOutput
 
+from ._payloads import CarriedCheckpoint, RunResult
+
 
 def run_id(hosted_name: str, thread_id: str, turn: int) -> str:
     """The run id of invocation ``turn`` (from 1) on a thread (persisted: keep stable).
@@ -70,7 +72,7 @@ def _handle(client: Client, workflow_id: str) -> WorkflowHandle[Any, RunOutput]:
 
 async def last_completed(
     client: Client, hosted_name: str, thread_id: str, *, wait: bool
-) -> tuple[int, dict[str, Any] | None]:
+) -> tuple[int, RunResult | None]:
     """``(latest turn, result of the latest completed turn)``; waits for a running turn if ``wait``."""
     latest = await _latest_turn(client, hosted_name, thread_id)
     turn = latest
@@ -83,9 +85,9 @@ async def last_completed(
             except Exception:
                 turn -= 1  # it failed: the thread continues from the turn before
                 continue
-            return latest, output.value()
+            return latest, RunResult.model_validate(output.value())
         if status == WorkflowExecutionStatus.COMPLETED:
-            return latest, (await _handle(client, workflow_id).result()).value()
+            return latest, RunResult.model_validate((await _handle(client, workflow_id).result()).value())
         turn -= 1
     return latest, None
 
@@ -102,7 +104,7 @@ async def waiting_turn(client: Client, hosted_name: str, thread_id: str) -> tupl
     return (workflow_id, prompt) if prompt is not None else None
 
 
-async def next_turn(client: Client, hosted_name: str, thread_id: str) -> tuple[str, dict[str, Any] | None]:
+async def next_turn(client: Client, hosted_name: str, thread_id: str) -> tuple[str, CarriedCheckpoint | None]:
     """The run id of the next invocation on the thread and the checkpoint it starts from."""
     latest, previous = await last_completed(client, hosted_name, thread_id, wait=True)
     status = await _status(client, run_id(hosted_name, thread_id, latest)) if latest else None
@@ -113,4 +115,4 @@ async def next_turn(client: Client, hosted_name: str, thread_id: str) -> tuple[s
         if status not in (None, WorkflowExecutionStatus.COMPLETED, WorkflowExecutionStatus.RUNNING)
         else latest + 1
     )
-    return run_id(hosted_name, thread_id, turn), (previous or {}).get("checkpoint")
+    return run_id(hosted_name, thread_id, turn), previous.checkpoint if previous is not None else None

@@ -1,14 +1,15 @@
 """Tool calls: each ``BaseTool.ainvoke``/``invoke`` inside a durable run is an activity.
 
-Workflow side, ``ainvoke``/``invoke`` are replaced at class level on ``BaseTool`` and on every
-subclass that overrides them (``StructuredTool``, ``Tool``, and user subclasses found when a
-graph is hosted); outside a durable LangGraph run they are the originals. Inside one, the call
-is written down — the tool call (name, args, id) with LangGraph's injected arguments as data:
+Workflow side, the interception table (``_interception.PATCHES``) replaces ``ainvoke``/``invoke``
+on ``BaseTool`` and on every subclass that overrides them (``StructuredTool``, ``Tool``, and
+user subclasses found when a graph is hosted); outside a durable LangGraph run they are the
+originals. Inside one, they call :func:`call_durably` here: the call is written down — the
+tool call (name, args, id) with LangGraph's injected arguments as data:
 ``InjectedState`` values, ``InjectedToolCallId``, and ``ToolRuntime`` as its state, context,
 config and tool call id — and run as a ``tool_call`` activity under the tool's stable key.
 
-Activity side, :func:`call_tool` rebuilds the injected values and calls the original
-``ainvoke`` of the live tool, so argument validation, ``handle_tool_error`` and the
+Activity side, :func:`call_tool` rebuilds the injected values and calls LangChain's own
+``ainvoke`` of the live tool (kept by the table), so argument validation, ``handle_tool_error`` and the
 ``ToolMessage`` it builds are LangChain's own. What the tool raises comes back as data and is
 raised again in the workflow as the same exception type where that type can be rebuilt, so
 ``ToolNode(handle_tool_errors=...)`` turns it into the same error message as in a plain run.
@@ -20,27 +21,25 @@ and tools, tool nodes and graphs referenced by node functions (globals and closu
 
 from __future__ import annotations
 
-import importlib
 import inspect
-import threading
 from collections.abc import Iterable
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
-from langchain_core.tools.simple import Tool
-from langchain_core.tools.structured import StructuredTool
 from langgraph.prebuilt.tool_node import ToolNode, ToolRuntime
+from langgraph.pregel import Pregel
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails
 
-from durable_adapters.adapter import Hosted, UnsupportedError
+from durable_adapters.adapter import Hosted, UnsupportedError, reference, resolve
 
 from . import _run
 from ._internals import PREGEL_CONFIGURABLE, PREGEL_METADATA_PREFIX, PREGEL_TAG_PREFIX
+from ._payloads import ToolError, ToolRequest, ToolResponse
 from ._values import decode, encode
 
-_ORIGINAL: dict[tuple[type, str], Any] = {}
-_lock = threading.Lock()
 _RUNTIME = "__durable_tool_runtime__"
 
 
@@ -55,56 +54,69 @@ def _values_of(obj: Any) -> Iterable[Any]:
     return (obj,)
 
 
-def find_tools(graph: Any) -> list[BaseTool]:
-    """Every tool a graph can reach: ToolNodes, subgraphs, and what node functions refer to."""
-    return [obj for obj in find_objects(graph) if isinstance(obj, BaseTool)]
+_MAX_DEPTH = 6
+_PARTS = ("func", "afunc", "bound", "steps", "first", "middle", "last", "runnable", "tools")
+"""Attributes of a runnable that hold what it runs: a node's function, a binding's model or
+tool, a sequence's steps (``RunnableSequence``, ``RunnableBinding``, ``RunnableCallable``...)."""
 
 
-def find_objects(graph: Any) -> list[Any]:  # noqa: C901 (one walk over every kind of object a graph holds, sharing its seen-set)
+def find_objects(graph: Any) -> list[Any]:
     """Every tool and chat model a graph can reach: ToolNodes, subgraphs, bindings, and what
     node functions refer to (globals and closures, a few levels deep)."""
-    from langchain_core.language_models import BaseChatModel
-    from langchain_core.runnables import Runnable
-    from langgraph.pregel import Pregel
+    walk = _Walk()
+    walk.visit(graph, 0)
+    return list(walk.found.values())
 
-    found: dict[int, Any] = {}
-    seen: set[int] = set()
 
-    def visit(obj: Any, depth: int) -> None:
-        if depth > 6 or id(obj) in seen:
+class _Walk:
+    """One walk over a graph: what it found, and everything it has seen (objects and functions,
+    by id, so shared parts and cycles are visited once)."""
+
+    def __init__(self) -> None:
+        self.found: dict[int, Any] = {}
+        self.seen: set[int] = set()
+
+    def visit(self, obj: Any, depth: int) -> None:
+        if depth > _MAX_DEPTH or id(obj) in self.seen:
             return
-        seen.add(id(obj))
+        self.seen.add(id(obj))
         if isinstance(obj, BaseChatModel):
-            found.setdefault(id(obj), obj)
+            self.found.setdefault(id(obj), obj)
         elif isinstance(obj, BaseTool):
-            found.setdefault(id(obj), obj)
-            visit_function(getattr(obj, "func", None), depth + 1)
-            visit_function(getattr(obj, "coroutine", None), depth + 1)
+            self.found.setdefault(id(obj), obj)
+            self.visit_function(getattr(obj, "func", None), depth + 1)
+            self.visit_function(getattr(obj, "coroutine", None), depth + 1)
         elif isinstance(obj, ToolNode):
             for tool in obj.tools_by_name.values():
-                visit(tool, depth + 1)
+                self.visit(tool, depth + 1)
         elif isinstance(obj, Pregel):
             for node in obj.nodes.values():
-                visit(node.bound, depth + 1)
+                self.visit(node.bound, depth + 1)
                 for subgraph in getattr(node, "subgraphs", ()) or ():
-                    visit(subgraph, depth + 1)
+                    self.visit(subgraph, depth + 1)
         else:
-            for attr in ("func", "afunc", "bound", "steps", "first", "middle", "last", "runnable", "tools"):
-                value = getattr(obj, attr, None)
-                if value is None or isinstance(value, (str, bytes, int, float)):
-                    continue
-                if callable(value) and not isinstance(value, (BaseTool, Pregel, ToolNode)) and inspect.isroutine(value):
-                    visit_function(value, depth + 1)
-                else:
-                    for item in _values_of(value):
-                        visit(item, depth + 1)
+            self.visit_parts(obj, depth)
 
-    def visit_function(fn: Any, depth: int) -> None:
+    def visit_parts(self, obj: Any, depth: int) -> None:
+        """A runnable of another kind: what its parts (:data:`_PARTS`) hold."""
+        for attr in _PARTS:
+            value = getattr(obj, attr, None)
+            if value is None or isinstance(value, (str, bytes, int, float)):
+                continue
+            if callable(value) and not isinstance(value, (BaseTool, Pregel, ToolNode)) and inspect.isroutine(value):
+                self.visit_function(value, depth + 1)
+            else:
+                for item in _values_of(value):
+                    self.visit(item, depth + 1)
+
+    def visit_function(self, fn: Any, depth: int) -> None:
+        """What a function refers to: its closure's cells and the globals its code (and nested
+        functions' code) names."""
         fn = inspect.unwrap(fn) if callable(fn) else None
         code = getattr(fn, "__code__", None)
-        if code is None or depth > 6 or id(fn) in seen:
+        if code is None or depth > _MAX_DEPTH or id(fn) in self.seen:
             return
-        seen.add(id(fn))
+        self.seen.add(id(fn))
         referenced: list[Any] = [cell.cell_contents for cell in (fn.__closure__ or ()) if _has_contents(cell)]
         names = set(code.co_names)
         for const in code.co_consts:  # nested functions/lambdas
@@ -113,14 +125,11 @@ def find_objects(graph: Any) -> list[Any]:  # noqa: C901 (one walk over every ki
         referenced += [fn.__globals__[name] for name in names if name in fn.__globals__]
         for value in referenced:
             for item in _values_of(value):
-                if isinstance(item, (BaseTool, ToolNode, Pregel, BaseChatModel)) or isinstance(item, Runnable):
-                    visit(item, depth + 1)
+                if isinstance(item, (BaseTool, ToolNode, Pregel, BaseChatModel, Runnable)):
+                    self.visit(item, depth + 1)
                 elif inspect.isfunction(item) or hasattr(item, "func"):
                     # @task functions and helpers: one level further
-                    visit_function(getattr(item, "func", item), depth + 1)
-
-    visit(graph, 0)
-    return list(found.values())
+                    self.visit_function(getattr(item, "func", item), depth + 1)
 
 
 def _has_contents(cell: Any) -> bool:
@@ -131,20 +140,21 @@ def _has_contents(cell: Any) -> bool:
     return True
 
 
-def host_tools(hosted: Hosted) -> None:
-    """Register the graph's tools under stable keys and intercept their classes; keep its chat
-    models by identity (for the few that LangChain cannot serialise, see ``_model``)."""
-    from langchain_core.language_models import BaseChatModel
+def host_tools(hosted: Hosted) -> list[type[BaseTool]]:
+    """Register the graph's tools under stable keys and keep its chat models by identity (for the
+    few that LangChain cannot serialise, see ``_model``); the classes of the tools found (whose
+    own ``ainvoke``/``invoke`` overrides ``_interception.intercept_tool_class`` intercepts)."""
+    from ._model import host_model
 
-    keys: dict[int, str] = hosted.state.setdefault("tool_keys", {})
+    keys = _run.graph_state(hosted).tool_keys
+    classes: list[type[BaseTool]] = []
     for obj in find_objects(hosted.obj):
         if isinstance(obj, BaseTool):
             _assign_key(hosted, keys, obj)
-            intercept_class(type(obj))
+            classes.append(type(obj))
         elif isinstance(obj, BaseChatModel):
-            from ._model import host_model
-
             host_model(hosted, obj)
+    return classes
 
 
 def _assign_key(hosted: Hosted, keys: dict[int, str], tool: BaseTool) -> str:
@@ -160,7 +170,7 @@ def _assign_key(hosted: Hosted, keys: dict[int, str], tool: BaseTool) -> str:
 
 def tool_key(hosted: Hosted, tool: BaseTool) -> str:
     """The key of ``tool``; a tool first met at run time (made inside a node) is registered by name."""
-    keys: dict[int, str] = hosted.state.setdefault("tool_keys", {})
+    keys = _run.graph_state(hosted).tool_keys
     key = keys.get(id(tool))
     if key is not None and hosted.tools.get(key) is tool:
         return key
@@ -243,87 +253,55 @@ def encode_input(input: Any) -> Any:
     return encode(input)
 
 
-def _reraise(error: dict[str, Any]) -> BaseException:
+def _reraise(error: ToolError) -> BaseException:
     """The tool's exception, rebuilt as its own type where possible (so handlers treat it the same)."""
-    module, _, qualname = error["type"].rpartition(".")
     cls: Any = None
     try:
-        cls = importlib.import_module(module)
-        for part in qualname.split("."):
-            cls = getattr(cls, part)
+        cls = resolve(error.type)  # module:qualname; histories before issue 12 hold module.qualname
     except Exception:
         cls = None
-    if cls is ValidationError and error.get("errors") is not None:
+    if cls is ValidationError and error.errors is not None:
         try:
-            details = [InitErrorDetails(**item) for item in error["errors"]]  # type: ignore[typeddict-item]
-            return ValidationError.from_exception_data(error.get("title") or "ValidationError", details)
+            details = [InitErrorDetails(**item) for item in error.errors]  # type: ignore[typeddict-item]
+            return ValidationError.from_exception_data(error.title or "ValidationError", details)
         except Exception:
             pass
     if isinstance(cls, type) and issubclass(cls, Exception):
         try:
-            return cls(*decode(error["args"]))
+            return cls(*decode(error.args))
         except Exception:
             pass
-    return ToolCallFailed(f"{error['type']}: {error['message']}")
+    return ToolCallFailed(f"{error.type}: {error.message}")
 
 
 class ToolCallFailed(Exception):
     """A tool raised an exception whose type cannot be rebuilt in the workflow; the message names it."""
 
 
-def _intercepted_ainvoke(cls: type) -> Any:
-    original = cls.__dict__["ainvoke"]
-
-    async def ainvoke(self: BaseTool, input: Any, config: Any = None, **kwargs: Any) -> Any:
-        _run.refuse_off_workflow(f"a call of the tool {self.name!r}")
-        run = _run.current()
-        if run is None:
-            return await original(self, input, config, **kwargs)
-        request = {"input": encode_input(input), "config": plain_config(config), "kwargs": encode(kwargs)}
-        response = await run.calls.tool(tool_key(run.hosted, self), request, summary=f"tool · {self.name}")
-        return _result(response)
-
-    ainvoke.__wrapped__ = original  # type: ignore[attr-defined]
-    return ainvoke
+def _request(input: Any, config: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    return ToolRequest(input=encode_input(input), config=plain_config(config), kwargs=encode(kwargs)).data()
 
 
-def _intercepted_invoke(cls: type) -> Any:
-    original = cls.__dict__["invoke"]
-
-    def invoke(self: BaseTool, input: Any, config: Any = None, **kwargs: Any) -> Any:
-        _run.refuse_off_workflow(f"a call of the tool {self.name!r}")
-        run = _run.current()
-        if run is None:
-            return original(self, input, config, **kwargs)
-        request = {"input": encode_input(input), "config": plain_config(config), "kwargs": encode(kwargs)}
-        response = run.calls.tool_sync(tool_key(run.hosted, self), request, summary=f"tool · {self.name}")
-        return _result(response)
-
-    invoke.__wrapped__ = original  # type: ignore[attr-defined]
-    return invoke
+async def call_durably(run: _run.DurableRun, tool: BaseTool, input: Any, config: Any, kwargs: dict[str, Any]) -> Any:
+    """One tool invocation inside a durable run: here the tool call leaves the workflow, as a
+    ``tool_call`` activity (or comes back from history on replay)."""
+    request = _request(input, config, kwargs)
+    response = await run.calls.tool(tool_key(run.hosted, tool), request, summary=f"tool · {tool.name}")
+    return _result(response)
 
 
-def _result(response: dict[str, Any]) -> Any:
-    if "error" in response:
-        raise _reraise(response["error"])
-    return decode(response["output"])
+def call_durably_sync(run: _run.DurableRun, tool: BaseTool, input: Any, config: Any, kwargs: dict[str, Any]) -> Any:
+    """:func:`call_durably` for sync code (a sync node calling ``tool.invoke``) on the sync bridge."""
+    request = _request(input, config, kwargs)
+    response = run.calls.tool_sync(tool_key(run.hosted, tool), request, summary=f"tool · {tool.name}")
+    return _result(response)
 
 
-def intercept_class(cls: type) -> None:
-    """Intercept ``ainvoke``/``invoke`` on every class from ``cls`` up to ``BaseTool`` that defines them."""
-    with _lock:
-        for klass in cls.__mro__:
-            if not (isinstance(klass, type) and issubclass(klass, BaseTool)):
-                continue
-            for name, make in (("ainvoke", _intercepted_ainvoke), ("invoke", _intercepted_invoke)):
-                if name in klass.__dict__ and (klass, name) not in _ORIGINAL:
-                    _ORIGINAL[(klass, name)] = klass.__dict__[name]
-                    setattr(klass, name, make(klass))
-
-
-def install() -> None:
-    for cls in (BaseTool, StructuredTool, Tool):
-        intercept_class(cls)
+def _result(data: dict[str, Any]) -> Any:
+    response = ToolResponse.model_validate(data)
+    if response.error is not None:
+        raise _reraise(response.error)
+    return decode(response.output)
 
 
 # -- activity side ----------------------------------------------------------------------------
@@ -351,37 +329,27 @@ def decode_input(data: Any) -> Any:
     return decode(data)
 
 
-def _original_ainvoke(tool: BaseTool) -> Any:
-    for klass in type(tool).__mro__:
-        if (klass, "ainvoke") in _ORIGINAL:
-            return _ORIGINAL[(klass, "ainvoke")]
-        if "ainvoke" in getattr(klass, "__dict__", {}):
-            return klass.__dict__["ainvoke"]
-    raise AssertionError("BaseTool.ainvoke not found")
-
-
-def _error(exc: BaseException) -> dict[str, Any]:
-    error: dict[str, Any] = {
-        "type": f"{type(exc).__module__}.{type(exc).__qualname__}",
-        "message": str(exc),
-        "args": encode(list(exc.args)),
-    }
+def _error(exc: BaseException) -> ToolError:
+    validation: dict[str, Any] = {}
     if isinstance(exc, ValidationError):
-        error["title"] = exc.title
-        error["errors"] = encode(
-            [{"type": e["type"], "loc": e["loc"], "input": e.get("input")} for e in exc.errors(include_url=False)]
-        )
-    return error
+        errors = [{"type": e["type"], "loc": e["loc"], "input": e.get("input")} for e in exc.errors(include_url=False)]
+        validation = {"title": exc.title, "errors": encode(errors)}
+    return ToolError(type=reference(type(exc)), message=str(exc), args=encode(list(exc.args)), **validation)
 
 
-async def call_tool(tool: BaseTool, request: dict[str, Any]) -> dict[str, Any]:
-    """Run the live tool for one recorded call (the activity side of the interception)."""
-    tool_input = decode_input(request["input"])
-    kwargs = decode(request["kwargs"]) or {}
+async def call_tool(tool: BaseTool, data: dict[str, Any]) -> dict[str, Any]:
+    """Run the live tool for one recorded call (the activity side of :func:`call_durably`)."""
+    from ._interception import langchains_own  # the table imports this module
+
+    request = ToolRequest.model_validate(data)
+    tool_input = decode_input(request.input)
+    kwargs = decode(request.kwargs) or {}
+    # LangChain's own ainvoke of the tool's class (the first in its MRO that defines one).
+    owner = next(klass for klass in type(tool).__mro__ if "ainvoke" in vars(klass))
     try:
-        output = await _original_ainvoke(tool)(tool, tool_input, request["config"], **kwargs)
+        output = await langchains_own(owner, "ainvoke")(tool, tool_input, request.config, **kwargs)
     except Exception as exc:
         # Not a Temporal retry: a tool's exception is the graph's business (ToolNode turns it
         # into a message for the model), exactly as in a plain run.
-        return {"error": _error(exc)}
-    return {"output": encode(output)}
+        return ToolResponse(error=_error(exc)).data()
+    return ToolResponse(output=encode(output)).data()

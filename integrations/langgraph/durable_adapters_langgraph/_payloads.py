@@ -1,0 +1,150 @@
+"""Everything this adapter writes into Temporal history, as declared types.
+
+History is compatibility data: a run recorded by one release is replayed, continued or read by
+the next. Each payload is built and read through its model here, never as a literal dict, and
+dumped to exactly the JSON earlier releases wrote (field names, nesting, which keys are present);
+``tests/langgraph/test_persisted_names.py`` pins the names and the committed histories in
+``tests/histories/langgraph/`` replay on them.
+
+Values from the graph (state, messages, a tool's output...) are ``Any`` here: they are JSON
+written by ``_values.encode`` (LangChain's ``dumpd`` form, or the checkpoint serializer's
+``{"__durable_serde__": [kind, base64]}``), and only ``_values.decode`` reads them.
+
+* the run: :class:`RunPayload` in (the workflow input), :class:`RunResult` out;
+* a model call: :class:`ModelRequest`, :class:`ModelResponse`;
+* a tool call: :class:`ToolRequest`, :class:`ToolResponse` (with :class:`ToolError`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Payload(BaseModel):
+    # Recorded payloads are read as they were written: nothing of theirs is dropped or coerced.
+    model_config = ConfigDict(extra="forbid")
+
+    def data(self) -> dict[str, Any]:
+        """The payload as the JSON-able dict handed to the core (and written into history)."""
+        return self.model_dump()
+
+
+# -- the run ---------------------------------------------------------------------------------
+
+
+class CarriedCheckpoint(_Payload):
+    """A thread's last checkpoint, carried from one run's result into the next run's payload.
+
+    Both fields are LangGraph's checkpoint serializer output ``[kind, base64]``: exact, not for reading.
+    """
+
+    checkpoint: list[str]
+    metadata: list[str]
+
+
+class RunPayload(_Payload):
+    """The workflow input of a graph run (``durable(graph).ainvoke(...)`` and friends)."""
+
+    input: Any
+    """The graph input (encoded), or ``{"__command__": <encoded Command fields>}`` for a ``Command``."""
+    config: dict[str, Any] = Field(default_factory=dict)
+    """The JSON part of the caller's RunnableConfig (configurable, tags, metadata, run_name, recursion_limit)."""
+    stream_mode: list[str] = Field(default_factory=list)
+    """The stream modes the caller reads while the run goes on (as progress events)."""
+    context: Any = None
+    """LangGraph's runtime context (encoded), or None."""
+    checkpoint: CarriedCheckpoint | None = None
+    """The thread's last checkpoint, taken from the previous run on the thread; None for a first run."""
+
+
+class RunResult(_Payload):
+    """What a graph run returns (the workflow result's payload)."""
+
+    output: Any
+    """The graph's final state (encoded)."""
+    thread_id: str
+    checkpoint: CarriedCheckpoint | None
+    """The run's last checkpoint, the start of the thread's next run."""
+    interrupts_resumed: int
+    """How many times the run waited in ``interrupt()`` and was answered."""
+
+
+# -- a model call ----------------------------------------------------------------------------
+
+
+class HostedModel(_Payload):
+    """A chat model LangChain cannot serialise, named by its key in the hosted graph."""
+
+    hosted: str
+
+
+class ModelRequest(_Payload):
+    """One chat-model generation, as the workflow sends it to the ``model_call`` activity."""
+
+    model: HostedModel | dict[str, Any]
+    """LangChain's serialised constructor (``dumpd``: kwargs, API keys as secret references), or
+    the model's key in the hosted graph."""
+    messages: list[dict[str, Any]]
+    """The conversation, each message in LangChain's dict form (the core records only new ones)."""
+    stop: list[str] | None
+    kwargs: Any
+    """The bound kwargs (``bind_tools`` tools, ``tool_choice``...) in LangChain's dict form."""
+
+
+class Generation(_Payload):
+    message: dict[str, Any]
+    """The answer in LangChain's dict form."""
+    generation_info: Any
+
+
+class ModelResponse(_Payload):
+    """LangChain's ``ChatResult`` of one generation, as data."""
+
+    generations: list[Generation]
+    llm_output: Any
+
+
+# -- a tool call -----------------------------------------------------------------------------
+
+
+class ToolRequest(_Payload):
+    """One tool invocation, as the workflow sends it to the ``tool_call`` activity."""
+
+    input: Any
+    """A tool call ``{"type": "tool_call", "name", "args", "id"}``, ``{"__args__": {...}}`` for a
+    dict of arguments, or an encoded value; injected arguments are encoded as data (``_toolset``)."""
+    config: dict[str, Any]
+    """The JSON part of the tool's RunnableConfig (``_toolset.plain_config``)."""
+    kwargs: Any
+
+
+class ToolError(_Payload):
+    """A tool's own exception, to be raised again in the workflow as the same type where possible."""
+
+    type: str
+    """The exception class as ``module:qualname`` (histories before issue 12: ``module.qualname``)."""
+    message: str
+    args: Any
+    """The exception's ``args`` (encoded), to rebuild it."""
+    title: str | None = None
+    """A pydantic ``ValidationError``'s title (only then present)."""
+    errors: Any = None
+    """A pydantic ``ValidationError``'s errors (type, loc, input; encoded; only then present)."""
+
+    def data(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)  # title/errors only for a ValidationError, as written before
+
+
+class ToolResponse(_Payload):
+    """A tool call's outcome: exactly one of ``output`` and ``error`` is present."""
+
+    output: Any = None
+    """What the tool returned (encoded: a ToolMessage, a Command, a value)."""
+    error: ToolError | None = None
+
+    def data(self) -> dict[str, Any]:
+        if self.error is not None:
+            return {"error": self.error.data()}
+        return {"output": self.output}
