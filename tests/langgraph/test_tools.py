@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 import pytest
 from langchain_core.messages import HumanMessage
+from langchain_core.tools import BaseTool
+from temporalio import activity
 
 from durable_adapters import durable
 from durable_adapters.testing import Reply, recorded_calls
@@ -135,3 +140,51 @@ async def test_invalid_tool_arguments_give_the_model_the_same_error_as_a_plain_r
     assert messages_view(result["messages"]) == messages_view(plain["messages"])
     assert result["messages"][2].status == "error" and "city" in result["messages"][2].content
     assert bodies(server) == bodies(plain_server)
+
+
+class ShoutTool(BaseTool):
+    """A tool class with an ainvoke of its own (as some integrations' tools have)."""
+
+    name: str = "shout"
+    description: str = "Shout a word."
+
+    def _run(self, word: str) -> str:
+        return word.upper()
+
+    async def ainvoke(self, input: Any, config: Any = None, **kwargs: Any) -> Any:
+        # The override is part of the tool: it must run where the tool runs, in the activity.
+        with open(os.environ["TOOL_LOG"], "a") as log:
+            log.write(f"shout override, in an activity: {activity.in_activity()}\n")
+        return await super().ainvoke(input, config, **kwargs)
+
+
+SHOUT = ShoutTool()
+
+
+def build_shout_graph():
+    from langgraph.graph import START, StateGraph
+    from typing_extensions import TypedDict
+
+    class State(TypedDict):
+        word: str
+        loud: str
+
+    async def shout(state: State) -> dict:
+        return {"loud": await SHOUT.ainvoke({"word": state["word"]})}
+
+    return StateGraph(State).add_node("shout", shout).add_edge(START, "shout").compile()
+
+
+async def test_a_tool_class_overriding_ainvoke_runs_its_override_in_the_activity(unique, tmp_path, monkeypatch):
+    log = tmp_path / "tools.log"
+    monkeypatch.setenv("TOOL_LOG", str(log))
+    assert await build_shout_graph().ainvoke({"word": "hi"}) == {"word": "hi", "loud": "HI"}
+    assert log.read_text().splitlines() == ["shout override, in an activity: False"]  # the plain run
+    log.unlink()
+
+    handle = await durable(build_shout_graph(), name=f"shout-{unique}").start({"word": "hi"})
+
+    assert await handle.result() == {"word": "hi", "loud": "HI"}
+    assert [(c.kind, c.key) for c in await recorded_calls(handle)] == [("tool", "shout")]
+    assert log.read_text().splitlines() == ["shout override, in an activity: True"]
+    assert vars(ShoutTool)["ainvoke"].__wrapped__.__qualname__ == "ShoutTool.ainvoke"  # the original, kept

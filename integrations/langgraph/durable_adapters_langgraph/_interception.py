@@ -60,7 +60,8 @@ def install() -> None:
 
 _NO_MODEL_HOOK = (
     "callbacks observe a generation but cannot replace its result, a RunnableConfig cannot swap the "
-    "model, and create_agent's wrap_model_call middleware exists only in create_agent graphs"
+    "model, create_agent's wrap_model_call middleware exists only in create_agent graphs, and LangChain's "
+    "cache (BaseCache) sees only string forms of the prompt and model and is skipped for cache=False models"
 )
 
 

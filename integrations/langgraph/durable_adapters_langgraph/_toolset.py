@@ -37,6 +37,7 @@ from durable_adapters.adapter import Hosted, UnsupportedError, reference, resolv
 
 from . import _run
 from ._internals import PREGEL_CONFIGURABLE, PREGEL_METADATA_PREFIX, PREGEL_TAG_PREFIX
+from ._model import host_model
 from ._payloads import ToolError, ToolRequest, ToolResponse
 from ._values import decode, encode
 
@@ -144,8 +145,6 @@ def host_tools(hosted: Hosted) -> list[type[BaseTool]]:
     """Register the graph's tools under stable keys and keep its chat models by identity (for the
     few that LangChain cannot serialise, see ``_model``); the classes of the tools found (whose
     own ``ainvoke``/``invoke`` overrides ``_interception.intercept_tool_class`` intercepts)."""
-    from ._model import host_model
-
     keys = _run.graph_state(hosted).tool_keys
     classes: list[type[BaseTool]] = []
     for obj in find_objects(hosted.obj):
