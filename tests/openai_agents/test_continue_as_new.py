@@ -25,7 +25,10 @@ def conversation_deltas(histories) -> list[dict]:
     for events in histories:
         for event in events:
             attributes = event.activity_task_scheduled_event_attributes
-            if event.HasField("activity_task_scheduled_event_attributes") and attributes.activity_type.name == "durable-adapters.model_call":
+            if (
+                event.HasField("activity_task_scheduled_event_attributes")
+                and attributes.activity_type.name == "durable-adapters.model_call"
+            ):
                 deltas.append(json.loads(attributes.input.payloads[0].data)["conversation"])
     return deltas
 
@@ -36,7 +39,9 @@ async def test_a_run_spread_over_several_temporal_runs_is_the_plain_run(scripted
 
     server = scripted_model(TRIAGE_SCRIPT)
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    handle = await durable(build_triage(), name=f"triage-can-{unique}", continue_as_new_after_events=20).start("Weather in Paris?")
+    handle = await durable(build_triage(), name=f"triage-can-{unique}", continue_as_new_after_events=20).start(
+        "Weather in Paris?"
+    )
     result = await handle.result()
 
     assert result.final_output == plain.final_output
@@ -54,7 +59,9 @@ async def test_a_run_spread_over_several_temporal_runs_is_the_plain_run(scripted
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
 
 
-async def test_a_worker_killed_after_a_continuation_resumes_the_new_run(scripted_model, worker_process, tmp_path, unique, monkeypatch):
+async def test_a_worker_killed_after_a_continuation_resumes_the_new_run(
+    scripted_model, worker_process, tmp_path, unique, monkeypatch
+):
     from durable_adapters.testing import wait_for_line
     from tests.apps.openai_weather import build_looper
     from tests.openai_agents.test_kill import CITIES, SCRIPT

@@ -78,9 +78,20 @@ async def test_same_run_id_after_the_client_died_resumes_then_returns_the_record
     env = os.environ | {"OPENAI_BASE_URL": server.base_url, "TOOL_LOG": str(tool_log), "TOOL_HOLD": str(hold)}
     # A client process (with its embedded worker) starts the run and is SIGKILLed mid-run.
     client = subprocess.Popen(
-        [sys.executable, "-m", "durable_adapters", "run", f"{name}=tests.apps.openai_weather:build_looper",
-         "Paris and Rome?", "--run-id", run_id],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "durable_adapters",
+            "run",
+            f"{name}=tests.apps.openai_weather:build_looper",
+            "Paris and Rome?",
+            "--run-id",
+            run_id,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = asyncio.get_running_loop().time() + 60

@@ -37,7 +37,9 @@ async def finished_run(scripted_model, monkeypatch, tmp_path, unique):
 
 
 @pytest.mark.parametrize("how", ["durable-adapters", "temporal-cli"])
-async def test_reset_after_call_3_makes_only_the_later_calls_again(how, scripted_model, monkeypatch, tmp_path, unique, temporal_server):
+async def test_reset_after_call_3_makes_only_the_later_calls_again(
+    how, scripted_model, monkeypatch, tmp_path, unique, temporal_server
+):
     server, tool_log, dagent, handle = await finished_run(scripted_model, monkeypatch, tmp_path, unique)
     assert len(server.served) == 4 and tool_log.read_text().splitlines() == [f"get_weather {c}" for c in CITIES]
 
@@ -48,8 +50,19 @@ async def test_reset_after_call_3_makes_only_the_later_calls_again(how, scripted
     else:
         client = await Client.connect(temporal_server.address, data_converter=DATA_CONVERTER)
         _, event_id = await reset_point(client, handle.run_id, 3)
-        command = [temporal_cli_path(), "workflow", "reset", "--workflow-id", handle.run_id, "--event-id", str(event_id),
-                   "--reason", "test", "--address", temporal_server.address]
+        command = [
+            temporal_cli_path(),
+            "workflow",
+            "reset",
+            "--workflow-id",
+            handle.run_id,
+            "--event-id",
+            str(event_id),
+            "--reason",
+            "test",
+            "--address",
+            temporal_server.address,
+        ]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -70,22 +83,35 @@ async def test_the_server_restarts_mid_run_and_nothing_is_lost(scripted_model, t
     hold.write_text("get_weather Rome")
     temporal = DevServer(port=free_port(), ui_port=None, db_filename=tmp_path / "temporal.db").start()
     name = f"looper-restart-{unique}"
-    env = {"OPENAI_BASE_URL": server.base_url, "TOOL_LOG": str(tool_log), "TOOL_HOLD": str(hold), "TEMPORAL_ADDRESS": temporal.address}
+    env = {
+        "OPENAI_BASE_URL": server.base_url,
+        "TOOL_LOG": str(tool_log),
+        "TOOL_HOLD": str(hold),
+        "TEMPORAL_ADDRESS": temporal.address,
+    }
     try:
         from durable_adapters.testing import WorkerProcess
 
-        worker = WorkerProcess([f"{name}=tests.apps.openai_weather:build_looper"], temporal_address=temporal.address,
-                               env=env, cwd=str(ROOT)).start()
+        worker = WorkerProcess(
+            [f"{name}=tests.apps.openai_weather:build_looper"],
+            temporal_address=temporal.address,
+            env=env,
+            cwd=str(ROOT),
+        ).start()
         client = await Client.connect(temporal.address, data_converter=DATA_CONVERTER)
+        from durable_adapters._names import default_task_queue
         from durable_adapters._payloads import RunInput
         from durable_adapters._workflow import AgentLoopWorkflow
-        from durable_adapters._names import default_task_queue
 
         handle = await client.start_workflow(
             AgentLoopWorkflow.run,
-            RunInput(hosted=name, framework="openai-agents",
-                     payload={"input": "Weather in Paris, Rome and Oslo?", "context": None, "max_turns": 10}),
-            id=f"restart-{unique}", task_queue=default_task_queue(name),
+            RunInput(
+                hosted=name,
+                framework="openai-agents",
+                payload={"input": "Weather in Paris, Rome and Oslo?", "context": None, "max_turns": 10},
+            ),
+            id=f"restart-{unique}",
+            task_queue=default_task_queue(name),
         )
         await wait_for_line(tool_log, "get_weather Rome")
         temporal.kill()  # the server dies while a tool call is in flight
@@ -100,7 +126,9 @@ async def test_the_server_restarts_mid_run_and_nothing_is_lost(scripted_model, t
     assert len(server.served) == len(SCRIPT) and not server.repeats
 
 
-async def test_a_raising_tool_goes_back_to_the_model_as_the_sdk_does_and_is_not_retried(scripted_model, monkeypatch, unique):
+async def test_a_raising_tool_goes_back_to_the_model_as_the_sdk_does_and_is_not_retried(
+    scripted_model, monkeypatch, unique
+):
     from agents import Agent, Runner, function_tool, set_tracing_disabled
 
     from tests.apps.openai_weather import model
@@ -255,8 +283,11 @@ async def test_a_run_of_a_name_the_worker_does_not_host_fails_in_seconds_saying_
 
     server = scripted_model([Reply.text("never")])
     queue = f"shared-{unique}"  # one queue for both names: the worker takes the run it cannot serve
-    worker_process(f"other-{unique}=tests.apps.openai_weather:build_looper", task_queue=queue,
-                   env={"OPENAI_BASE_URL": server.base_url})
+    worker_process(
+        f"other-{unique}=tests.apps.openai_weather:build_looper",
+        task_queue=queue,
+        env={"OPENAI_BASE_URL": server.base_url},
+    )
     dagent = durable(build_looper(), name=f"ghost-{unique}", worker=False, task_queue=queue)
 
     started = time.monotonic()
@@ -277,8 +308,10 @@ async def test_a_run_of_a_name_the_worker_does_not_host_fails_in_seconds_saying_
 def _contexts():
     from tests.apps.openai_fault_apps import Session
 
-    return {"dict": lambda service=None: {"user": "ann", "service": service},
-            "dataclass": lambda service=None: Session(service=service)}
+    return {
+        "dict": lambda service=None: {"user": "ann", "service": service},
+        "dataclass": lambda service=None: Session(service=service),
+    }
 
 
 @pytest.mark.parametrize("kind", ["dict", "dataclass"])

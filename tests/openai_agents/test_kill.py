@@ -16,7 +16,9 @@ SCRIPT = [Reply.tool_call("get_weather", {"city": city}) for city in CITIES] + [
 
 
 @pytest.mark.parametrize("k", [1, 2, 3])
-async def test_worker_killed_during_tool_after_model_call_k(k, scripted_model, worker_process, tmp_path, unique, monkeypatch):
+async def test_worker_killed_during_tool_after_model_call_k(
+    k, scripted_model, worker_process, tmp_path, unique, monkeypatch
+):
     reference = scripted_model(SCRIPT)
     monkeypatch.setenv("OPENAI_BASE_URL", reference.base_url)
     set_tracing_disabled(True)

@@ -26,7 +26,9 @@ def recorded_triage():
     return host(build_triage(), name=RECORDED_NAME)
 
 
-@pytest.mark.skipif(not os.environ.get("DURABLE_RECORD_HISTORIES"), reason="set DURABLE_RECORD_HISTORIES=1 to re-record")
+@pytest.mark.skipif(
+    not os.environ.get("DURABLE_RECORD_HISTORIES"), reason="set DURABLE_RECORD_HISTORIES=1 to re-record"
+)
 async def test_record_history(scripted_model, monkeypatch):
     """Re-records the committed history (run alone: ``-k record``), with the model server's URL in place."""
     from durable_adapters import durable
@@ -52,7 +54,11 @@ async def test_committed_histories_replay_on_the_current_code(recorded_triage):
 def replay_cli(run_id: str, target: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "durable_adapters", "replay", run_id, target],
-        cwd=ROOT, env=os.environ.copy(), capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -76,4 +82,6 @@ async def test_replay_cli_passes_on_the_same_code_and_names_the_divergent_call_a
     assert edited.returncode == 1
     assert "no longer replays" in edited.stderr
     assert "Nondeterminism" in edited.stderr or "nondeterminism" in edited.stderr.lower()
-    assert "2 tool looper/get_weather" in edited.stderr, edited.stderr  # the recorded call the edited code no longer makes
+    assert "2 tool looper/get_weather" in edited.stderr, (
+        edited.stderr
+    )  # the recorded call the edited code no longer makes

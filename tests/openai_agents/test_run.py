@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 from agents import Agent, GuardrailFunctionOutput, Runner, input_guardrail, set_tracing_disabled
 

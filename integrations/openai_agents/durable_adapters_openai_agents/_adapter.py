@@ -21,8 +21,8 @@ from durable_adapters._scoped import scoped
 from . import _model, _result, _toolset
 from ._agent import DurableAgent
 from ._agent_graph import DurableAgents, collect_agents
-from ._run_context import decode_context
 from ._refusal import Refusal
+from ._run_context import decode_context
 from ._runner import CURRENT_RUN, install_runner
 
 

@@ -76,10 +76,12 @@ class ActivityModel(Model):
         return decode_response(response)
 
     def stream_response(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-        raise Refusal(UnsupportedError(
-            "streaming (Runner.run_streamed, or as_tool(on_stream=...)) is not supported in a durable "
-            "run yet; use run() — each model call is visible in the Temporal UI as it completes"
-        ))
+        raise Refusal(
+            UnsupportedError(
+                "streaming (Runner.run_streamed, or as_tool(on_stream=...)) is not supported in a durable "
+                "run yet; use run() — each model call is visible in the Temporal UI as it completes"
+            )
+        )
 
 
 def _encode_settings(settings: ModelSettings) -> dict[str, Any]:
@@ -223,7 +225,9 @@ def describe(agent: Agent[Any]) -> str:
     return f"{label or 'the default model'} (agent {agent.name!r})"
 
 
-async def call_model(agent: Agent[Any], agents_by_name: dict[str, Agent[Any]], request: dict[str, Any]) -> dict[str, Any]:
+async def call_model(
+    agent: Agent[Any], agents_by_name: dict[str, Agent[Any]], request: dict[str, Any]
+) -> dict[str, Any]:
     """Send one recorded request to ``agent``'s real model; the activity side of :class:`ActivityModel`."""
     response = await live_model(agent).get_response(
         system_instructions=request["system_instructions"],

@@ -91,7 +91,9 @@ def decode_result(data: dict[str, Any], agents: dict[str, Agent[Any]]) -> RunRes
     elif output_type not in (None, str) and final_output is not None:
         final_output = TypeAdapter(output_type).validate_python(final_output)
     responses = [decode_response(response) for response in data["raw_responses"]]
-    context_wrapper = RunContextWrapper(context=decode_context(data["context"]), usage=_USAGE.validate_python(data["usage"]))
+    context_wrapper = RunContextWrapper(
+        context=decode_context(data["context"]), usage=_USAGE.validate_python(data["usage"])
+    )
     return RunResult(
         input=data["input"],
         new_items=[_decode_item(item, agents, responses) for item in data["new_items"]],

@@ -74,6 +74,7 @@ def apply_context(target: Any, encoded: dict[str, Any] | None) -> None:
     elif isinstance(target, list) and isinstance(updated, list):
         target[:] = updated
     elif isinstance(target, BaseModel) or dataclasses.is_dataclass(target):
-        for name in (type(target).model_fields if isinstance(target, BaseModel) else
-                     [f.name for f in dataclasses.fields(target)]):
+        for name in (
+            type(target).model_fields if isinstance(target, BaseModel) else [f.name for f in dataclasses.fields(target)]
+        ):
             setattr(target, name, getattr(updated, name))

@@ -1,10 +1,11 @@
 """The SDK's default runner, pointed at the durable stand-ins while a durable run is active.
 
 ``Runner.run`` delegates to a process-wide default runner (``agents.run.DEFAULT_AGENT_RUNNER``,
-read at each call), and so do agent tools (``agent.as_tool()``) for their nested run. Installing this runner once lets a nested run inside
-a durable run use the stand-ins of the current run (its model and tool calls become activities),
-while every run outside a durable workflow — a plain run in the same process — passes through
-unchanged. (The SDK points this relies on are listed in ``_internals``.)
+read at each call), and so do agent tools (``agent.as_tool()``) for their nested run. Installing
+this runner once lets a nested run inside a durable run use the stand-ins of the current run (its
+model and tool calls become activities), while every run outside a durable workflow — a plain run
+in the same process — passes through unchanged. (The SDK points this relies on are listed in
+``_internals``.)
 """
 
 from __future__ import annotations

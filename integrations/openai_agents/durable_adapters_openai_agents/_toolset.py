@@ -85,4 +85,3 @@ async def call_tool(tool: FunctionTool, request: dict[str, Any]) -> dict[str, An
         "output": _portable_output(tool, output),
         "context": after if after != request["context"] else None,
     }
-
