@@ -77,3 +77,21 @@ def test_a_tools_exception_type_is_written_as_module_qualname_and_read_in_both_f
         assert type(rebuilt) is ValueError and rebuilt.args == ("no",)
     unknown = _toolset._reraise(ToolError(type="no_such_module:Nope", message="no", args=["no"]))
     assert isinstance(unknown, _toolset.ToolCallFailed) and str(unknown) == "no_such_module:Nope: no"
+
+
+def test_pending_input_and_stream_event_fields():
+    """Not in history, but read by clients of other releases while a run is in flight."""
+    from durable_adapters_langgraph._payloads import PendingInput, PendingInterrupt, StreamEvent
+
+    plain = PendingInterrupt(id="i1", value="ok?")
+    schema = PendingInterrupt(id="i2", value="ok?", response_schema={"type": "boolean"})
+    pending = PendingInput(interrupts=[plain, schema], thread_id="t", values={"a": 1}).data()
+    assert pending == {
+        "interrupts": [
+            {"id": "i1", "value": "ok?"},
+            {"id": "i2", "value": "ok?", "response_schema": {"type": "boolean"}},
+        ],
+        "thread_id": "t",
+        "values": {"a": 1},
+    }
+    assert StreamEvent(mode="updates", chunk={"n": {}}).model_dump() == {"mode": "updates", "chunk": {"n": {}}}

@@ -19,7 +19,7 @@ from langgraph.types import Command, Interrupt, StateSnapshot
 from durable_adapters.adapter import DurableCore, RunHandle, UnsupportedError, run_sync
 
 from . import _thread
-from ._payloads import RunPayload
+from ._payloads import PendingInput, PendingInterrupt, RunPayload, StreamEvent
 from ._toolset import plain_config
 from ._values import decode, encode
 
@@ -33,12 +33,12 @@ def _encode_input(input: Any) -> Any:
     return encode(input)
 
 
-def _interrupt(data: dict[str, Any]) -> Interrupt:
+def _interrupt(data: PendingInterrupt) -> Interrupt:
     """An interrupt of a waiting run as LangGraph returns it (with its response schema, where
     the installed LangGraph has one: 1.2.0 has not)."""
-    if "response_schema" in data:
-        return Interrupt(value=decode(data["value"]), id=data["id"], response_schema=data["response_schema"])  # type: ignore[call-arg,unused-ignore]
-    return Interrupt(value=decode(data["value"]), id=data["id"])
+    if data.response_schema is not None:
+        return Interrupt(value=decode(data.value), id=data.id, response_schema=data.response_schema)  # type: ignore[call-arg,unused-ignore]
+    return Interrupt(value=decode(data.value), id=data.id)
 
 
 async def _result_or_interrupt(handle: RunHandle[Any], poll_interval: float = 0.1) -> Any:
@@ -58,8 +58,9 @@ async def _result_or_interrupt(handle: RunHandle[Any], poll_interval: float = 0.
             except Exception:
                 prompt = None  # not answerable yet (no workflow task so far); ask again
             if prompt is not None:
-                values = decode(prompt.get("values"))
-                interrupts = [_interrupt(i) for i in prompt["interrupts"]]
+                pending = PendingInput.model_validate(prompt)
+                values = decode(pending.values)
+                interrupts = [_interrupt(i) for i in pending.interrupts]
                 return (
                     {**values, "__interrupt__": interrupts}
                     if isinstance(values, dict)
@@ -217,11 +218,12 @@ class DurableGraph:
 
         For streaming a run you also answer (``handle.resume``) while it goes on; ends with the run.
         """
-        async for event in handle.events():
-            chunk = decode(event["chunk"])
-            if event["mode"] == "messages" and isinstance(chunk, list):
+        async for data in handle.events():
+            event = StreamEvent.model_validate(data)
+            chunk = decode(event.chunk)
+            if event.mode == "messages" and isinstance(chunk, list):
                 chunk = tuple(chunk)  # (message, metadata), a tuple in LangGraph; JSON made it a list
-            yield event["mode"], chunk
+            yield event.mode, chunk
 
     def stream(self, *args: Any, **kwargs: Any) -> Any:
         raise UnsupportedError("use `async for chunk in dgraph.astream(...)`; sync streaming is not supported")

@@ -26,21 +26,20 @@ from temporalio import workflow
 
 from durable_adapters.adapter import DurableCalls, UnsupportedError
 
-from ._payloads import CarriedCheckpoint, RunPayload, RunResult
+from ._payloads import CarriedCheckpoint, PendingInput, PendingInterrupt, RunPayload, RunResult, StreamEvent
 from ._values import decode, decode_opaque, encode, encode_opaque
 
 INTERRUPT_KEY = "__interrupt__"
 OWN_MODES = ("updates", "values")
 
 
-def _encode_interrupt(interrupt: Interrupt) -> dict[str, Any]:
-    data = {"id": interrupt.id, "value": encode(interrupt.value)}
+def _encode_interrupt(interrupt: Interrupt) -> PendingInterrupt:
     # interrupt(value, response_schema=...) (langgraph 1.2.x, not in 1.2.0) surfaces the JSON
     # schema of the answer it expects; LangGraph keeps it as a dict, so it crosses as it is.
     schema = getattr(interrupt, "response_schema", None)
     if schema is not None:
-        data["response_schema"] = schema
-    return data
+        return PendingInterrupt(id=interrupt.id, value=encode(interrupt.value), response_schema=schema)
+    return PendingInterrupt(id=interrupt.id, value=encode(interrupt.value))
 
 
 def _seed(saver: InMemorySaver, thread_id: str, carried: CarriedCheckpoint) -> None:
@@ -92,18 +91,18 @@ async def run_graph(graph: Any, payload: RunPayload, calls: DurableCalls) -> Run
             elif mode == "values":
                 latest = chunk
             if mode in requested:
-                calls.emit({"mode": mode, "chunk": encode(chunk)})
+                calls.emit(StreamEvent(mode=mode, chunk=encode(chunk)).data())
         if not interrupts:
             break
         waits += 1
         # The state at the interrupt rides along (in the query answer, not in history), so a
         # client can return it as LangGraph's ainvoke does: values plus "__interrupt__".
-        prompt = {
-            "interrupts": [_encode_interrupt(interrupt) for interrupt in interrupts],
-            "thread_id": thread_id,
-            "values": encode(latest),
-        }
-        value = decode(await calls.wait_for_input(prompt))
+        prompt = PendingInput(
+            interrupts=[_encode_interrupt(interrupt) for interrupt in interrupts],
+            thread_id=thread_id,
+            values=encode(latest),
+        )
+        value = decode(await calls.wait_for_input(prompt.data()))
         if len(interrupts) > 1 and not (isinstance(value, dict) and set(value) <= {i.id for i in interrupts}):
             raise UnsupportedError(
                 f"{len(interrupts)} interrupts are pending; resume with a dict from interrupt id to value "

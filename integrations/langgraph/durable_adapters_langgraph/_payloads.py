@@ -12,7 +12,9 @@ written by ``_values.encode`` (LangChain's ``dumpd`` form, or the checkpoint ser
 
 * the run: :class:`RunPayload` in (the workflow input), :class:`RunResult` out;
 * a model call: :class:`ModelRequest`, :class:`ModelResponse`;
-* a tool call: :class:`ToolRequest`, :class:`ToolResponse` (with :class:`ToolError`).
+* a tool call: :class:`ToolRequest`, :class:`ToolResponse` (with :class:`ToolError`);
+* not in history, but read by clients while a run goes on: :class:`PendingInput` (a run waiting
+  in ``interrupt()``) and :class:`StreamEvent` (a chunk of a requested stream mode).
 """
 
 from __future__ import annotations
@@ -148,3 +150,42 @@ class ToolResponse(_Payload):
         if self.error is not None:
             return {"error": self.error.data()}
         return {"output": self.output}
+
+
+# -- what a run shows while it goes on -------------------------------------------------------
+# Not in history (a query's answer, progress events), but read by clients of other releases
+# while the run is in flight, and ``pending_input()`` returns the dict to the user as it is.
+
+
+class PendingInterrupt(_Payload):
+    """One ``interrupt(value)`` the run waits on."""
+
+    id: str
+    value: Any
+    """The interrupt's value (encoded)."""
+    response_schema: Any = None
+    """The JSON schema of the answer (``interrupt(..., response_schema=...)``, langgraph 1.2.x
+    after 1.2.0); present only when the interrupt has one."""
+
+    def data(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
+
+
+class PendingInput(_Payload):
+    """What ``RunHandle.pending_input()`` shows while the run waits in ``interrupt()``."""
+
+    interrupts: list[PendingInterrupt]
+    thread_id: str
+    values: Any = None
+    """The graph's state at the interrupt (encoded), as LangGraph's ainvoke returns it."""
+
+    def data(self) -> dict[str, Any]:
+        return {"interrupts": [i.data() for i in self.interrupts], "thread_id": self.thread_id, "values": self.values}
+
+
+class StreamEvent(_Payload):
+    """A chunk of a requested stream mode, emitted as a progress event."""
+
+    mode: str
+    chunk: Any
+    """The chunk (encoded)."""
