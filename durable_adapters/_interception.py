@@ -95,6 +95,12 @@ class Interceptions:
         """Every declared point, in declaration order."""
         return tuple(self._points)
 
+    def original(self, owner: Any, attribute: str) -> Any:
+        """The framework's own ``owner.attribute`` (the original, whether or not installed yet)."""
+        current = owner.__dict__[attribute] if inspect.isclass(owner) else getattr(owner, attribute)
+        function = current.__func__ if isinstance(current, staticmethod | classmethod) else current
+        return getattr(function, "__wrapped__", function) if self._installed else function
+
     @property
     def installed(self) -> bool:
         return self._installed
@@ -133,6 +139,22 @@ def _install(point: InterceptedPoint, active: Callable[[], bool]) -> None:
             return replacement(bound, *args, **kwargs) if active() else bound(*args, **kwargs)
 
         dispatch: Callable[..., Any] = dispatch_cls
+    elif inspect.isasyncgenfunction(original):
+        # A generator stays one, and is checked where its body starts (at the first iteration).
+
+        async def dispatch_async_gen(*args: Any, **kwargs: Any) -> Any:
+            source = replacement(original, *args, **kwargs) if active() else original(*args, **kwargs)
+            async for item in source:
+                yield item
+
+        dispatch = dispatch_async_gen
+    elif inspect.isgeneratorfunction(original):
+
+        def dispatch_gen(*args: Any, **kwargs: Any) -> Any:
+            source = replacement(original, *args, **kwargs) if active() else original(*args, **kwargs)
+            return (yield from source)
+
+        dispatch = dispatch_gen
     elif inspect.iscoroutinefunction(original):
         # A coroutine function stays one: frameworks ask before they await (LangChain, CrewAI).
 

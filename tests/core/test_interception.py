@@ -149,3 +149,47 @@ def test_declaring_after_install_is_an_error():
 
     with pytest.raises(RuntimeError, match="declared after install"):
         table.point(Model, "call", side="workflow", why="late")
+
+
+def test_generator_points_stay_generators_and_are_checked_when_iteration_starts():
+    class Model:
+        def stream(self, prompt: str):
+            yield f"plain {prompt}"
+
+        async def astream(self, prompt: str):
+            yield f"plain async {prompt}"
+
+    active = [False]
+    table = Interceptions("stand-in", active=lambda: active[0])
+
+    @table.point(Model, "stream", side="workflow", why="streams leave the workflow")
+    def stream(original, self, prompt):
+        yield f"durable {prompt}"
+
+    @table.point(Model, "astream", side="workflow", why="async streams too")
+    async def astream(original, self, prompt):
+        yield f"durable async {prompt}"
+
+    table.install()
+
+    async def collect(stream):
+        return [item async for item in stream]
+
+    assert inspect.isgeneratorfunction(Model.stream) and inspect.isasyncgenfunction(Model.astream)
+    created, acreated = Model().stream("hi"), Model().astream("hi")
+    active[0] = True  # the body starts at the first iteration, as a generator's does
+    assert list(created) == ["durable hi"]
+    assert asyncio.run(collect(acreated)) == ["durable async hi"]
+    active[0] = False
+    assert list(Model().stream("hi")) == ["plain hi"]
+
+
+def test_the_original_of_a_point_is_the_frameworks_own_before_and_after_install():
+    table, Model, module = declare([True])
+    own_call, own_build, own_id = Model.__dict__["call"], Model.__dict__["build"].__func__, module.make_id
+
+    assert table.original(Model, "call") is own_call
+    table.install()
+    assert table.original(Model, "call") is own_call
+    assert table.original(Model, "build") is own_build
+    assert table.original(module, "make_id") is own_id
