@@ -14,44 +14,56 @@ of one generic workflow; a run survives its worker and resumes at the call it wa
 from __future__ import annotations
 
 import importlib
+import warnings
 from typing import TYPE_CHECKING, Any
 
 # Names are imported on first use (PEP 562): the pytest plugin of this package loads in every
 # test run of a project that has it installed, and must not pull in Temporal and pydantic then.
 _LAZY: dict[str, str] = {
-    "Adapter": "._adapter",
-    "adapter_for": "._adapter",
-    "installed_adapters": "._adapter",
-    "DurableCallError": "._calls",
-    "DurableCalls": "._calls",
-    "DurableCore": "._durable",
     "durable": "._durable",
     "host": "._durable",
-    "run_sync": "._durable",
+    "RunHandle": "._handle",
+    "CallPolicy": "._payloads",
+    "DurableSettings": "._settings",
+    "DurableCallError": "._calls",
     "ConfigurationError": "._errors",
     "DeterminismError": "._errors",
     "DurableError": "._errors",
     "RunFailedError": "._errors",
     "UnsupportedError": "._errors",
-    "RunHandle": "._handle",
-    "CallPolicy": "._payloads",
-    "REGISTRY": "._registry",
-    "Hosted": "._registry",
-    "DurableSettings": "._settings",
+}
+
+# The adapter API lives in durable_adapters.adapter. Adapters released before it imported these
+# names from the root; they still resolve here, with a DeprecationWarning, so such a release keeps
+# working on a newer core.
+_MOVED_TO_ADAPTER_API = {
+    "Adapter",
+    "DurableCalls",
+    "DurableCore",
+    "Hosted",
+    "REGISTRY",
+    "adapter_for",
+    "installed_adapters",
+    "run_sync",
 }
 
 if TYPE_CHECKING:
-    from ._adapter import Adapter, adapter_for, installed_adapters
-    from ._calls import DurableCallError, DurableCalls
-    from ._durable import DurableCore, durable, host, run_sync
+    from ._calls import DurableCallError
+    from ._durable import durable, host
     from ._errors import ConfigurationError, DeterminismError, DurableError, RunFailedError, UnsupportedError
     from ._handle import RunHandle
     from ._payloads import CallPolicy
-    from ._registry import REGISTRY, Hosted
     from ._settings import DurableSettings
 
 
 def __getattr__(name: str) -> Any:
+    if name in _MOVED_TO_ADAPTER_API:
+        warnings.warn(
+            f"durable_adapters.{name} moved to durable_adapters.adapter.{name}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(importlib.import_module(".adapter", __name__), name)
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -61,23 +73,15 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "REGISTRY",
-    "Adapter",
     "CallPolicy",
     "ConfigurationError",
     "DeterminismError",
     "DurableCallError",
-    "DurableCalls",
-    "DurableCore",
     "DurableError",
     "DurableSettings",
-    "Hosted",
     "RunFailedError",
     "RunHandle",
     "UnsupportedError",
-    "adapter_for",
     "durable",
     "host",
-    "installed_adapters",
-    "run_sync",
 ]

@@ -7,7 +7,9 @@ core imports a private one.
 
 * :class:`Adapter` — the seam: how to recognise a framework's object, host it (find its model
   and tool calls), run its loop in the workflow and encode its data.
-* :class:`Hosted` — an object as a worker hosts it, with its models and tools by stable name.
+* :class:`Hosted` — an object as a worker hosts it, with its models and tools by stable name;
+  :data:`REGISTRY` — the process's hosted objects; :func:`adapter_for` /
+  :func:`installed_adapters` — the adapters found through the entry point group.
 * :class:`DurableCalls` — inside a run, the one way out of the workflow: each model or tool
   call becomes an activity (or comes back from history).
 * :class:`Interceptions` — the one table of framework points an adapter replaces (what,
@@ -26,7 +28,7 @@ core imports a private one.
 
 from __future__ import annotations
 
-from ._adapter import Adapter
+from ._adapter import Adapter, adapter_for, installed_adapters
 from ._calls import DurableCallError, DurableCalls
 from ._determinism import run_thread_context
 from ._durable import DurableCore, run_sync
@@ -36,12 +38,13 @@ from ._interception import InterceptedPoint, Interceptions
 from ._names import PENDING_INPUT_QUERY
 from ._payloads import RunOutput
 from ._references import reference, resolve
-from ._registry import Hosted
+from ._registry import REGISTRY, Hosted
 from ._scoped import scoped
 from ._sync_bridge import await_only, in_bridge
 
 __all__ = [
     "PENDING_INPUT_QUERY",
+    "REGISTRY",
     "Adapter",
     "ConfigurationError",
     "DurableCallError",
@@ -53,8 +56,10 @@ __all__ = [
     "RunHandle",
     "RunOutput",
     "UnsupportedError",
+    "adapter_for",
     "await_only",
     "in_bridge",
+    "installed_adapters",
     "reference",
     "resolve",
     "run_sync",

@@ -22,8 +22,9 @@ import pytest
 from langchain_core.messages import HumanMessage
 from temporalio.client import WorkflowHistory
 
-from durable_adapters import REGISTRY, durable, host
+from durable_adapters import durable, host
 from durable_adapters._replay import replay_histories
+from durable_adapters.adapter import REGISTRY
 from durable_adapters.testing import Reply, history_json, recorded_model_requests, wait_for_pending_input
 from durable_adapters_langgraph import _model
 from tests.apps import langgraph_apps
