@@ -23,8 +23,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from durable_adapters import durable  # noqa: E402
-from durable_adapters._connection import resolve_target  # noqa: E402
-from durable_adapters.testing import Reply, ScriptedModelServer, WorkerProcess, wait_for_call, wait_for_pending_input  # noqa: E402
+from durable_adapters.testing import (  # noqa: E402
+    Reply,
+    ScriptedModelServer,
+    WorkerProcess,
+    resolve_target,
+    wait_for_call,
+    wait_for_pending_input,
+)
 
 SCRIPT = [
     Reply.tool_calls([("get_weather", {"city": "Paris"}), ("get_population", {"city": "Paris"})]),
@@ -89,6 +95,6 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    from durable_adapters._process import exit_now
+    from durable_adapters.testing import exit_now
 
     exit_now(asyncio.run(main()))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from durable_adapters import Adapter, DurableCalls, DurableCore, Hosted
+from durable_adapters.adapter import Adapter, DurableCalls, DurableCore, Hosted
 
 if TYPE_CHECKING:
     from ._runtime import CrewAIRuntime

@@ -16,9 +16,10 @@ from crewai import Agent, Crew, CrewOutput
 from crewai.lite_agent_output import LiteAgentOutput
 from pydantic import BaseModel
 
-from durable_adapters import DurableCore, RunHandle, UnsupportedError, run_sync
+from durable_adapters.adapter import DurableCore, RunHandle, UnsupportedError, run_sync
 
 from ._llm import class_ref
+from ._run import HostedCrew
 
 
 def _json_inputs(inputs: dict[str, Any] | None) -> dict[str, Any]:
@@ -124,7 +125,8 @@ class DurableCrewAgent:
         except (TypeError, ValueError) as exc:
             raise UnsupportedError(f"the messages cannot be written as JSON ({exc})") from exc
         if response_format is not None:
-            self.__durable_core__.hosted.state["classes"][class_ref(response_format)] = response_format
+            hosted: HostedCrew = self.__durable_core__.hosted.state
+            hosted.classes[class_ref(response_format)] = response_format
         payload = {
             "kind": "agent",
             "messages": messages,

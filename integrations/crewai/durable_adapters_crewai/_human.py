@@ -17,16 +17,12 @@ The prompt (JSON)::
 from __future__ import annotations
 
 import contextvars
-import threading
+from contextlib import AbstractContextManager
 from typing import Any
 
-from crewai.core.providers.human_input import SyncHumanInputProvider
+from durable_adapters.adapter import UnsupportedError, in_bridge, scoped
 
-from durable_adapters import UnsupportedError
-from durable_adapters._scoped import scoped
-from durable_adapters._sync_bridge import in_bridge
-
-from ._run import current
+from ._run import CrewRun, current
 
 MESSAGE = (
     "Provide feedback on the final result. Resume with an empty string to accept it, "
@@ -34,8 +30,6 @@ MESSAGE = (
 )
 
 _EXECUTOR: contextvars.ContextVar[Any] = contextvars.ContextVar("durable_crewai_feedback_executor", default=None)
-_installed = False
-_lock = threading.Lock()
 
 
 def _prompt() -> dict[str, Any]:
@@ -63,44 +57,25 @@ def _answer_text(value: Any) -> str:
     return value
 
 
-def install() -> None:
-    global _installed
-    with _lock:
-        if _installed:
-            return
-        cls = SyncHumanInputProvider
-        original_feedback, original_afeedback = cls.handle_feedback, cls.handle_feedback_async
-        original_prompt, original_aprompt = cls._prompt_input, cls._prompt_input_async
+def reviewing(executor: Any) -> AbstractContextManager[None]:
+    """While the block runs, ``executor``'s answer is the one the prompt shows."""
+    return scoped(_EXECUTOR, executor)
 
-        def handle_feedback(self: Any, formatted_answer: Any, context: Any) -> Any:
-            with scoped(_EXECUTOR, context):
-                return original_feedback(self, formatted_answer, context)
 
-        async def handle_feedback_async(self: Any, formatted_answer: Any, context: Any) -> Any:
-            with scoped(_EXECUTOR, context):
-                return await original_afeedback(self, formatted_answer, context)
+def _run() -> CrewRun:
+    run = current()
+    assert run is not None  # the table's replacements act only inside a run
+    return run
 
-        def prompt_input(crew: Any) -> str:
-            run = current()
-            if run is None:
-                return original_prompt(crew)
-            if not in_bridge():
-                raise run.refuse("CrewAI asked for human input from a thread it started; not supported")
-            return _answer_text(run.calls.wait_for_input_sync(_prompt()))
 
-        async def prompt_input_async(crew: Any) -> str:
-            run = current()
-            if run is None:
-                return await original_aprompt(crew)
-            return _answer_text(await run.calls.wait_for_input(_prompt()))
+def ask_sync() -> str:
+    """CrewAI's terminal prompt inside a durable run: a durable wait (the sync bridge waits)."""
+    run = _run()
+    if not in_bridge():
+        raise run.refuse("CrewAI asked for human input from a thread it started; not supported")
+    return _answer_text(run.calls.wait_for_input_sync(_prompt()))
 
-        # What each replaced, for _internals.check (which must see CrewAI's own code).
-        handle_feedback.__durable_original__ = original_feedback  # type: ignore[attr-defined]
-        handle_feedback_async.__durable_original__ = original_afeedback  # type: ignore[attr-defined]
-        prompt_input.__durable_original__ = original_prompt  # type: ignore[attr-defined]
-        prompt_input_async.__durable_original__ = original_aprompt  # type: ignore[attr-defined]
-        cls.handle_feedback = handle_feedback  # type: ignore[method-assign]
-        cls.handle_feedback_async = handle_feedback_async  # type: ignore[method-assign]
-        cls._prompt_input = staticmethod(prompt_input)  # type: ignore[method-assign]
-        cls._prompt_input_async = staticmethod(prompt_input_async)  # type: ignore[method-assign]
-        _installed = True
+
+async def ask() -> str:
+    """The async prompt inside a durable run: a durable wait for ``handle.resume(...)``."""
+    return _answer_text(await _run().calls.wait_for_input(_prompt()))

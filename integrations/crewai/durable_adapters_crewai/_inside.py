@@ -1,7 +1,8 @@
 """What CrewAI does around its loop that cannot happen inside a workflow, and what happens instead.
 
-Each is a class-level patch installed once per process that acts only while a durable run is
-current in the calling context (:mod:`._run`); everywhere else CrewAI behaves as shipped.
+Each is a point of the interception table (:mod:`._interception`), a class-level replacement that
+acts only while a durable run is current in the calling context (:mod:`._run`); everywhere else
+CrewAI behaves as shipped. This module holds what those replacements do.
 
 * **Event bus.** ``crewai_event_bus.emit`` hands handlers to a thread pool and an event loop of
   its own, and CrewAI's flows then await the returned ``concurrent.futures.Future`` through
@@ -33,19 +34,11 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextvars
-import threading
 from typing import Any
 
 from crewai.events.event_bus import CrewAIEventsBus
-from crewai.utilities.task_output_storage_handler import TaskOutputStorageHandler
-
-from durable_adapters._sync_bridge import await_only, in_bridge
 
 from ._run import current
-
-_installed = False
-_lock = threading.Lock()
-
 
 _PROGRESS = ("crew_kickoff_started", "task_started", "task_completed", "task_failed", "crew_kickoff_completed")
 
@@ -72,25 +65,18 @@ def progress_event(event: Any) -> dict[str, Any] | None:
     }
 
 
-def _quiet_emit() -> None:
-    original = CrewAIEventsBus.emit
-
-    def emit(self: CrewAIEventsBus, source: Any, event: Any) -> Any:
-        if current() is None:
-            return original(self, source, event)
-        self._prepare_event(source, event)
-        progress = progress_event(event)
-        if progress is not None:
-            run = current()
-            assert run is not None
-            run.calls.emit(progress)
-        return None
-
-    emit.__durable_original__ = original  # type: ignore[attr-defined]  # for _internals.check
-    CrewAIEventsBus.emit = emit  # type: ignore[method-assign]
+def emit_in_run(bus: CrewAIEventsBus, source: Any, event: Any) -> None:
+    """``CrewAIEventsBus.emit`` inside a durable run: the event is prepared, not dispatched, and
+    a progress event of the run if it is one."""
+    bus._prepare_event(source, event)
+    progress = progress_event(event)
+    if progress is not None:
+        run = current()
+        assert run is not None
+        run.calls.emit(progress)
 
 
-def _runs_own_loop(fn: Any, args: tuple[Any, ...]) -> bool:
+def runs_own_loop(fn: Any, args: tuple[Any, ...]) -> bool:
     # CrewAI's sync-over-async helpers (file store, async tool bridges) run a coroutine with
     # asyncio.run in a thread of its own, because the caller's loop is running. That needs a real
     # thread; such coroutines are in-memory bookkeeping, and a durable call from one fails with
@@ -100,24 +86,17 @@ def _runs_own_loop(fn: Any, args: tuple[Any, ...]) -> bool:
     return isinstance(getattr(fn, "__self__", None), contextvars.Context) and bool(args) and args[0] is asyncio.run
 
 
-def _inline_submit() -> None:
-    original = concurrent.futures.ThreadPoolExecutor.submit
-
-    def submit(self: concurrent.futures.ThreadPoolExecutor, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
-        if current() is None or _runs_own_loop(fn, args):
-            return original(self, fn, *args, **kwargs)
-        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # the future carries it, as a thread's would
-            future.set_exception(exc)
-        return future
-
-    submit.__durable_original__ = original  # type: ignore[attr-defined]  # for _internals.check
-    concurrent.futures.ThreadPoolExecutor.submit = submit  # type: ignore[method-assign,assignment]
+def run_at_once(fn: Any, /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+    """``ThreadPoolExecutor.submit`` inside a durable run: ``fn`` runs now, in the caller's greenlet."""
+    future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+    try:
+        future.set_result(fn(*args, **kwargs))
+    except BaseException as exc:  # the future carries it, as a thread's would
+        future.set_exception(exc)
+    return future
 
 
-class _MemoryTaskOutputs:
+class MemoryTaskOutputs:
     """The task-output log of one run's crew, in memory (the SQLite store's interface)."""
 
     def __init__(self) -> None:
@@ -148,41 +127,3 @@ class _MemoryTaskOutputs:
 
     def delete_all(self) -> None:
         self._rows.clear()
-
-
-def _memory_task_outputs() -> None:
-    original = TaskOutputStorageHandler.__init__
-
-    def __init__(self: TaskOutputStorageHandler) -> None:
-        if current() is None:
-            original(self)
-        else:
-            self.storage = _MemoryTaskOutputs()  # type: ignore[assignment]
-
-    __init__.__durable_original__ = original  # type: ignore[attr-defined]  # for _internals.check
-    TaskOutputStorageHandler.__init__ = __init__  # type: ignore[method-assign]
-
-
-def _async_agent_execution() -> None:
-    from crewai import Agent
-
-    original = Agent.execute_task
-
-    def execute_task(self: Agent, task: Any, context: str | None = None, tools: Any = None) -> Any:
-        if current() is None or not in_bridge():
-            return original(self, task, context, tools)
-        return await_only(self.aexecute_task(task, context, tools))
-
-    execute_task.__durable_original__ = original  # type: ignore[attr-defined]  # for _internals.check
-    Agent.execute_task = execute_task  # type: ignore[method-assign]
-
-
-def install() -> None:
-    global _installed
-    with _lock:
-        if not _installed:
-            _async_agent_execution()
-            _quiet_emit()
-            _inline_submit()
-            _memory_task_outputs()
-            _installed = True

@@ -1,15 +1,18 @@
 """Every framework internal the CrewAI adapter relies on, in one place.
 
-CrewAI has no interface for running its loop elsewhere, so the adapter patches, reads and calls
-parts of CrewAI (and two of the standard library) that CrewAI may change in any release. Each
-record below names one such point: where it is, what the adapter does with it, on which side, why,
-and the parameter names the adapter depends on. :func:`check` imports every entry and reports
+CrewAI has no interface for running its loop elsewhere, so the adapter replaces, reads and calls
+parts of CrewAI (and of the standard library) that CrewAI may change in any release. The points it
+replaces are the interception table (``_interception.PATCHES``, checked by the same test); the
+records below are the rest, and the provider overrides the table's LLM replacement is given per
+class (``_interception.intercept_llm_class``). Each record names one such point: where it is,
+what the adapter does with it, on which side, why, and the parameter names the adapter depends
+on. :func:`check` imports every entry and reports
 each one that is missing or has changed; ``tests/crewai/test_framework_internals.py`` runs it on
 every tested CrewAI release, so an upgrade that moves one of them fails by name, not somewhere deep
 inside a durable run.
 
 ``use``:
-    ``patched``  the adapter replaces it (class level, acting only inside durable runs);
+    ``patched``  a class's override of a point of the table, replaced the same way;
     ``replaced`` the adapter substitutes an object of its own that CrewAI calls with this interface;
     ``read``     the adapter reads it (a field, an attribute, a constant);
     ``called``   the adapter calls it.
@@ -60,28 +63,11 @@ _LLM_CALL = ("messages", "tools", "callbacks", "available_functions", "from_task
 INTERNALS: tuple[Internal, ...] = (
     # -- LLM calls (_llm) ------------------------------------------------------------------------
     Internal(
-        "crewai.llms.base_llm",
-        "BaseLLM.call",
-        "patched",
-        "workflow",
-        "each sync LLM call of the run's crew becomes a model_call activity; the original is "
-        "called positionally for everything outside durable runs",
-        _LLM_CALL,
-    ),
-    Internal(
-        "crewai.llms.base_llm",
-        "BaseLLM.acall",
-        "patched",
-        "workflow",
-        "each async LLM call of the run's crew becomes a model_call activity",
-        _LLM_CALL,
-    ),
-    Internal(
         "crewai.llms.providers.openai.completion",
         "OpenAICompletion.call",
         "patched",
         "workflow",
-        "the patch is made on the LLM's own class (the tested provider overrides call)",
+        "overrides BaseLLM.call, so intercept_llm_class gives it the table's replacement (the tested provider)",
         _LLM_CALL,
     ),
     Internal(
@@ -89,7 +75,7 @@ INTERNALS: tuple[Internal, ...] = (
         "OpenAICompletion.acall",
         "patched",
         "workflow",
-        "the patch is made on the LLM's own class (the tested provider overrides acall)",
+        "overrides BaseLLM.acall, replaced the same way",
         _LLM_CALL,
     ),
     Internal(
@@ -133,16 +119,6 @@ INTERNALS: tuple[Internal, ...] = (
     # -- tool calls (_tools) ---------------------------------------------------------------------
     Internal(
         "crewai.tools.base_tool",
-        "BaseTool.run",
-        "patched",
-        "workflow",
-        "each run of a tool of the run's crew becomes a tool_call activity",
-    ),
-    Internal(
-        "crewai.tools.base_tool", "Tool.run", "patched", "workflow", "@tool objects override run; patched the same way"
-    ),
-    Internal(
-        "crewai.tools.base_tool",
         "BaseTool._validate_kwargs",
         "called",
         "workflow",
@@ -175,15 +151,6 @@ INTERNALS: tuple[Internal, ...] = (
         "a tool's key is CrewAI's sanitised name, as the model sees it",
     ),
     # -- the event bus (_inside) -----------------------------------------------------------------
-    Internal(
-        "crewai.events.event_bus",
-        "CrewAIEventsBus.emit",
-        "patched",
-        "workflow",
-        "events are prepared but not dispatched inside durable runs (the bus's thread pool "
-        "and loop hang the workflow); the original is called for everything else",
-        ("source", "event"),
-    ),
     Internal(
         "crewai.events.event_bus",
         "CrewAIEventsBus._prepare_event",
@@ -262,15 +229,6 @@ INTERNALS: tuple[Internal, ...] = (
     ),
     # -- threads (_inside) -----------------------------------------------------------------------
     Internal(
-        "concurrent.futures",
-        "ThreadPoolExecutor.submit",
-        "patched",
-        "workflow",
-        "CrewAI runs parallel native tool calls in a thread pool, and a thread cannot wait on an "
-        "activity: inside durable runs the function runs at once in the caller",
-        ("fn",),
-    ),
-    Internal(
         "asyncio",
         "run",
         "read",
@@ -280,15 +238,6 @@ INTERNALS: tuple[Internal, ...] = (
     # -- delegation (_inside) --------------------------------------------------------------------
     Internal(
         "crewai.agent.core",
-        "Agent.execute_task",
-        "patched",
-        "workflow",
-        "a delegated coworker runs synchronously; inside durable runs it awaits aexecute_task "
-        "on the workflow loop instead (the sync path refuses inside a running loop)",
-        ("task", "context", "tools"),
-    ),
-    Internal(
-        "crewai.agent.core",
         "Agent.aexecute_task",
         "called",
         "workflow",
@@ -296,14 +245,6 @@ INTERNALS: tuple[Internal, ...] = (
         ("task", "context", "tools"),
     ),
     # -- the task-output store (_inside) ---------------------------------------------------------
-    Internal(
-        "crewai.utilities.task_output_storage_handler",
-        "TaskOutputStorageHandler.__init__",
-        "patched",
-        "workflow",
-        "crews built in a durable run get an in-memory task-output log instead of "
-        "the SQLite file every crew opens and wipes at kickoff",
-    ),
     Internal(
         "crewai.memory.storage.kickoff_task_outputs_storage",
         "KickoffTaskOutputsSQLiteStorage.add",
@@ -335,38 +276,6 @@ INTERNALS: tuple[Internal, ...] = (
         "the in-memory log takes the SQLite store's place",
     ),
     # -- human input (_human) --------------------------------------------------------------------
-    Internal(
-        "crewai.core.providers.human_input",
-        "SyncHumanInputProvider.handle_feedback",
-        "patched",
-        "workflow",
-        "remembers the executor whose answer is under review, for the prompt",
-        ("formatted_answer", "context"),
-    ),
-    Internal(
-        "crewai.core.providers.human_input",
-        "SyncHumanInputProvider.handle_feedback_async",
-        "patched",
-        "workflow",
-        "as handle_feedback",
-        ("formatted_answer", "context"),
-    ),
-    Internal(
-        "crewai.core.providers.human_input",
-        "SyncHumanInputProvider._prompt_input",
-        "patched",
-        "workflow",
-        "the terminal prompt becomes a durable wait for handle.resume(...)",
-        ("crew",),
-    ),
-    Internal(
-        "crewai.core.providers.human_input",
-        "SyncHumanInputProvider._prompt_input_async",
-        "patched",
-        "workflow",
-        "as _prompt_input",
-        ("crew",),
-    ),
     Internal(
         "crewai.agents.agent_executor",
         "AgentExecutorState.current_answer",
@@ -513,12 +422,13 @@ def _attribute(owner: Any, name: str) -> Any:
     return getattr(owner, name)
 
 
-def _original(obj: Any) -> Any:
-    # The adapter's patches keep what they replaced here (see _llm, _tools, _inside, _human): the
-    # check must look at CrewAI's code, also in a process where the patches are installed.
-    while hasattr(obj, "__durable_original__"):
-        obj = obj.__durable_original__
-    return obj
+def _original(owner: Any, name: str, obj: Any) -> Any:
+    # A replaced point keeps CrewAI's own function as __wrapped__ (see _interception): the check
+    # must look at CrewAI's code, also in a process where the table is installed. Imported here:
+    # this module imports no CrewAI at import time.
+    from ._interception import crewais_own
+
+    return crewais_own(owner, name, obj)
 
 
 def _problem(entry: Internal) -> str | None:
@@ -537,7 +447,7 @@ def _problem(entry: Internal) -> str | None:
             owner, obj = obj, _attribute(obj, part)
         except AttributeError:
             return f"{part!r} is missing"
-    obj = _original(obj)
+    obj = _original(owner, entry.path.rsplit(".", 1)[-1], obj)
     if entry.value is not _NO_VALUE:
         found = getattr(obj, "default", obj)
         if found != entry.value:

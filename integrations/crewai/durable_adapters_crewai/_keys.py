@@ -21,7 +21,7 @@ from crewai.tools.base_tool import BaseTool
 from crewai.utilities.llm_utils import create_llm
 from crewai.utilities.string_utils import sanitize_tool_name
 
-from durable_adapters import UnsupportedError
+from durable_adapters.adapter import UnsupportedError
 
 
 def _field(obj: Any, name: str) -> Any:

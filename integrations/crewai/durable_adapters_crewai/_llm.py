@@ -1,8 +1,9 @@
 """LLM calls: every ``BaseLLM.call``/``acall`` of a durable run's crew becomes a model activity.
 
-Workflow side, the ``call``/``acall`` of each LLM class the hosted crew uses is wrapped once per
-process (class level, because a crew copy shares its LLM classes with every other crew). The
-wrapper acts only for LLM objects of the current run's crew copy (:mod:`._run`); it writes down
+Workflow side, the ``call``/``acall`` of every LLM class is replaced (the table in
+:mod:`._interception`: class level, because a crew copy shares its LLM classes with every other
+crew). The replacement acts only for LLM objects of the current run's crew copy (:mod:`._run`):
+:func:`call_durably` / :func:`acall_durably` write down
 what the request is made of — the messages, the tool schemas, the response model's name, the
 stop words and streaming mode in effect for this LLM — and makes the call as a ``model_call``
 activity. Callbacks and ``available_functions`` never cross: CrewAI's executor handles tool calls
@@ -17,9 +18,6 @@ workflow adds to the run's LLM exactly as CrewAI would have.
 
 from __future__ import annotations
 
-import functools
-import importlib
-import threading
 from typing import Any
 
 from crewai.llms.base_llm import BaseLLM, call_stop_override, call_stream_override
@@ -27,7 +25,7 @@ from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 from temporalio import workflow
 
-from durable_adapters._sync_bridge import in_bridge
+from durable_adapters.adapter import in_bridge, reference, resolve
 
 from ._run import current
 from ._threads import in_thread
@@ -41,23 +39,18 @@ _USAGE_KEYS = (
     "reasoning_tokens",
     "cache_creation_tokens",
 )
-_wrapped: set[type] = set()
-_lock = threading.Lock()
 
 
 def class_ref(cls: type) -> str:
-    return f"{cls.__module__}:{cls.__qualname__}"
+    """How a class is named in history (``module:qualname``, the core's one format)."""
+    return reference(cls)
 
 
 def resolve_class(ref: str, known: dict[str, type] | None = None) -> Any:
-    """The class (or any object) ``module:qualname`` names; callers check what they got."""
+    """The class (or any object) ``ref`` names, ``known`` first; callers check what they got."""
     if known and ref in known:
         return known[ref]
-    module, _, qualname = ref.partition(":")
-    obj: Any = importlib.import_module(module)
-    for part in qualname.split("."):
-        obj = getattr(obj, part)
-    return obj
+    return resolve(ref)
 
 
 # -- values that cross: text, tool-call objects, response models ------------------------------
@@ -124,7 +117,11 @@ _FROM_THREAD = (
 )
 
 
-def _key_for(llm: BaseLLM) -> str | None:
+def key_for(llm: BaseLLM) -> str | None:
+    """The key of ``llm`` in the current run's crew copy; None outside durable runs.
+
+    Inside a run an LLM that is not one of the crew's keyed objects is refused: a worker could not
+    find it."""
     run = current()
     if run is None:
         return None
@@ -143,77 +140,34 @@ def _summary(key: str, llm: BaseLLM) -> str:
     return f"llm · {key} · {getattr(llm, 'model', '')}"
 
 
-def _wrap(cls: type[BaseLLM]) -> None:
-    original_call, original_acall = cls.call, cls.acall
+def call_durably(llm: BaseLLM, key: str, messages: Any, tools: Any, response_model: Any) -> Any:
+    """A sync ``llm.call`` of the current run, as a ``model_call`` activity (the sync bridge waits)."""
+    run = current()
+    assert run is not None
+    if not in_bridge():
+        raise run.refuse(_FROM_THREAD.format(what=" (a synchronous LLM.call)"))
+    request = _request(llm, messages, tools, response_model)
+    response = run.calls.model_sync(key, request, summary=_summary(key, llm), conversation="messages")
+    return _result(llm, response, response_model)
 
-    @functools.wraps(original_call)
-    def call(
-        self: BaseLLM,
-        messages: Any,
-        tools: Any = None,
-        callbacks: Any = None,
-        available_functions: Any = None,
-        from_task: Any = None,
-        from_agent: Any = None,
-        response_model: Any = None,
-    ) -> Any:
-        key = _key_for(self)
-        if key is None:
-            return original_call(
-                self, messages, tools, callbacks, available_functions, from_task, from_agent, response_model
+
+async def acall_durably(llm: BaseLLM, key: str, messages: Any, tools: Any, response_model: Any) -> Any:
+    """An ``llm.acall`` of the current run, as a ``model_call`` activity: where a model call leaves
+    the workflow (``DurableCalls.model``)."""
+    run = current()
+    assert run is not None
+    if not workflow.in_workflow():
+        # An event loop of CrewAI's own, in a thread of its own (asyncio.run in a thread pool:
+        # e.g. summarising the conversation when the context window is exceeded).
+        raise run.refuse(
+            _FROM_THREAD.format(
+                what=" (LLM.acall on an event loop of its own, as when CrewAI summarises the conversation "
+                "after the model reported its context window exceeded)"
             )
-        run = current()
-        assert run is not None
-        if not in_bridge():
-            raise run.refuse(_FROM_THREAD.format(what=" (a synchronous LLM.call)"))
-        request = _request(self, messages, tools, response_model)
-        response = run.calls.model_sync(key, request, summary=_summary(key, self), conversation="messages")
-        return _result(self, response, response_model)
-
-    @functools.wraps(original_acall)
-    async def acall(
-        self: BaseLLM,
-        messages: Any,
-        tools: Any = None,
-        callbacks: Any = None,
-        available_functions: Any = None,
-        from_task: Any = None,
-        from_agent: Any = None,
-        response_model: Any = None,
-    ) -> Any:
-        key = _key_for(self)
-        if key is None:
-            return await original_acall(
-                self, messages, tools, callbacks, available_functions, from_task, from_agent, response_model
-            )
-        run = current()
-        assert run is not None
-        if not workflow.in_workflow():
-            # An event loop of CrewAI's own, in a thread of its own (asyncio.run in a thread pool:
-            # e.g. summarising the conversation when the context window is exceeded).
-            raise run.refuse(
-                _FROM_THREAD.format(
-                    what=" (LLM.acall on an event loop of its own, as when CrewAI summarises the conversation "
-                    "after the model reported its context window exceeded)"
-                )
-            )
-        request = _request(self, messages, tools, response_model)
-        response = await run.calls.model(key, request, summary=_summary(key, self), conversation="messages")
-        return _result(self, response, response_model)
-
-    call.__durable_original__ = original_call  # type: ignore[attr-defined]
-    acall.__durable_original__ = original_acall  # type: ignore[attr-defined]
-    cls.call = call  # type: ignore[method-assign]
-    cls.acall = acall  # type: ignore[method-assign]
-
-
-def intercept(llm: BaseLLM) -> None:
-    """Make ``type(llm)``'s calls interceptable (once per class per process)."""
-    cls = type(llm)
-    with _lock:
-        if cls not in _wrapped:
-            _wrap(cls)
-            _wrapped.add(cls)
+        )
+    request = _request(llm, messages, tools, response_model)
+    response = await run.calls.model(key, request, summary=_summary(key, llm), conversation="messages")
+    return _result(llm, response, response_model)
 
 
 # -- activity side ----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import contextvars
 from dataclasses import dataclass, field
 from typing import Any
 
-from durable_adapters import DurableCalls, UnsupportedError
+from durable_adapters.adapter import DurableCalls, UnsupportedError
 
 
 @dataclass
@@ -57,6 +57,16 @@ class CrewRun:
         for key, tool in tools.items():
             self.tool_keys.setdefault(id(tool), key)
             self.keep_alive.append(tool)
+
+
+@dataclass
+class HostedCrew:
+    """What the adapter keeps for one hosted crew or agent (``Hosted.state``)."""
+
+    classes: dict[str, type] = field(default_factory=dict)
+    """The structured-output classes it may meet, by the reference written in history
+    (``module:qualname``): found on the live objects, and each response_format a client passed,
+    so a class defined in a script (``__main__``) or a function resolves without an import."""
 
 
 CURRENT: contextvars.ContextVar[CrewRun | None] = contextvars.ContextVar("durable_crewai_run", default=None)

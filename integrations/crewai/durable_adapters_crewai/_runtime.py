@@ -6,7 +6,9 @@
   as ``kickoff_for_each`` uses), so runs share no task outputs or agent state; CrewAI's own loop
   decides tasks, delegation, tool calls and retries as in a plain run. Its sync steps run under
   the core's sync bridge; its event bus, thread pools and task-output database are kept out of
-  the workflow (``_inside``).
+  the workflow (``_inside``). Every CrewAI point replaced for that is in one table,
+  ``_interception.PATCHES``, active while :meth:`CrewAIRuntime.run` runs the copy inside
+  ``_interception.intercepting``.
 * In activities: the live LLM and the live tool the worker hosts.
 """
 
@@ -16,13 +18,17 @@ from typing import Any
 
 from crewai import Agent, Crew
 
-from durable_adapters import DurableCalls, DurableCore, Hosted
-from durable_adapters._scoped import scoped
+from durable_adapters.adapter import DurableCalls, DurableCore, Hosted
 
-from . import _human, _inside, _llm, _output, _tools
+from . import _interception, _llm, _output, _tools
 from ._client import DurableCrew, DurableCrewAgent
 from ._keys import collect, normalise, refuse_unsupported
-from ._run import CURRENT, CrewRun
+from ._run import CrewRun, HostedCrew
+
+
+def _state(hosted: Hosted) -> HostedCrew:
+    state: HostedCrew = hosted.state
+    return state
 
 
 class CrewAIRuntime:
@@ -42,32 +48,30 @@ class CrewAIRuntime:
         models, tools = collect(hosted.obj)
         hosted.models.update(models)
         hosted.tools.update(tools)
-        hosted.state["classes"] = _output.output_classes(hosted.obj)
+        hosted.state = HostedCrew(_output.output_classes(hosted.obj))
         for llm in models.values():
-            _llm.intercept(llm)
-        _tools.install()
-        _inside.install()
-        _human.install()
+            _interception.intercept_llm_class(type(llm))
+        _interception.install()
 
     def client(self, core: DurableCore) -> Any:
         return DurableCrew(core) if isinstance(core.hosted.obj, Crew) else DurableCrewAgent(core)
 
     def decode_result(self, hosted: Hosted, payload: dict[str, Any]) -> Any:
-        classes = hosted.state["classes"]
+        classes = _state(hosted).classes
         if payload["kind"] == "crew":
             return _output.decode_crew_output(payload, classes)
         return _output.decode_agent_output(payload, classes)
 
     async def run(self, hosted: Hosted, payload: dict[str, Any], calls: DurableCalls) -> dict[str, Any]:
         crew_run = CrewRun(calls)
-        with scoped(CURRENT, crew_run):
+        with _interception.intercepting(crew_run):
             # The copy is made with the run current, so the crew it builds keeps its task-output
             # log in memory (see _inside) and its LLM copies are keyed for this run only.
             copy = hosted.obj.copy()
             normalise(copy)
             models, tools = collect(copy)
             for llm in models.values():
-                _llm.intercept(llm)
+                _interception.intercept_llm_class(type(llm))
             _llm.fresh_usage(models.values())
             crew_run.add(models, tools)
             # A refusal CrewAI swallowed, or failed with in its own way, still fails the run: it is
@@ -77,14 +81,14 @@ class CrewAIRuntime:
             response_format = payload.get("response_format")
             result = await copy.akickoff(
                 payload["messages"],
-                response_format=_llm.resolve_class(response_format, hosted.state["classes"])
+                response_format=_llm.resolve_class(response_format, _state(hosted).classes)
                 if response_format
                 else None,
             )
             return _output.encode_agent_output(result)
 
     async def call_model(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
-        return await _llm.call_model(hosted.model(key), request, hosted.state["classes"])
+        return await _llm.call_model(hosted.model(key), request, _state(hosted).classes)
 
     async def call_tool(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
         return await _tools.call_tool(hosted.tool(key), request)
@@ -93,9 +97,6 @@ class CrewAIRuntime:
         if isinstance(hosted.obj, Crew):
             return {"kind": "crew", "inputs": {"input": text}}
         return {"kind": "agent", "messages": text, "response_format": None}
-
-    def result_text(self, result: Any) -> str:
-        return str(result.raw)
 
     def describe_model(self, hosted: Hosted, key: str) -> str:
         llm = hosted.models.get(key)

@@ -1,6 +1,7 @@
 """Tool calls: every ``run`` of a tool of a durable run's crew becomes a tool activity.
 
-Workflow side, ``BaseTool.run`` and ``Tool.run`` are wrapped once per process, acting only for
+Workflow side, ``BaseTool.run`` and ``Tool.run`` are replaced (the table in :mod:`._interception`)
+by :func:`run_durably`, acting only for
 the tool objects of the current run's crew copy (the ``@tool`` objects a user gives agents are
 module singletons shared by every crew, so they are never patched one by one). Argument
 validation happens in the workflow, as in CrewAI; the call itself — ``Tool.func`` or the tool's
@@ -23,57 +24,39 @@ JSON values as JSON; anything else as its ``str()``, which is what CrewAI shows 
 
 from __future__ import annotations
 
-import functools
 import inspect
-import threading
 from typing import Any
 
 from crewai.tools.base_tool import BaseTool, Tool
 from pydantic_core import to_jsonable_python
 
-from durable_adapters._sync_bridge import in_bridge
+from durable_adapters.adapter import in_bridge, reference
 
 from ._llm import decode_value, encode_value, resolve_class
-from ._run import current
+from ._run import CrewRun
 from ._threads import in_thread
 
-_installed = False
-_lock = threading.Lock()
 
-
-def _wrap(cls: type[BaseTool]) -> None:
-    original = cls.run
-
-    @functools.wraps(original)
-    def run(self: BaseTool, *args: Any, **kwargs: Any) -> Any:
-        crew_run = current()
-        key = crew_run.tool_keys.get(id(self)) if crew_run is not None else None
-        if key is None:
-            return original(self, *args, **kwargs)
-        assert crew_run is not None
-        crew_run.check()
-        if args:
-            raise crew_run.refuse(
-                f"tool {self.name!r} was called with positional arguments; durable runs pass keyword arguments only"
-            )
-        if not in_bridge():
-            raise crew_run.refuse(
-                f"tool {self.name!r} was called from a thread CrewAI started inside a durable run; "
-                "this construct is not supported"
-            )
-        # Validated here, as CrewAI's run() does, so a bad call fails in the workflow as in a plain
-        # run; validated again in the activity, so the tool gets the values its schema builds
-        # (datetimes, enums, objects), not their JSON.
-        validated = self._validate_kwargs(kwargs)
-        response = crew_run.calls.tool_sync(
-            key, {"arguments": _crossing(validated, kwargs)}, summary=f"tool · {self.name}"
+def run_durably(crew_run: CrewRun, tool: BaseTool, key: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """A ``run`` of the current run's keyed ``tool``, as a ``tool_call`` activity (the sync bridge waits)."""
+    crew_run.check()
+    if args:
+        raise crew_run.refuse(
+            f"tool {tool.name!r} was called with positional arguments; durable runs pass keyword arguments only"
         )
-        if "error" in response:
-            raise rebuild_error(response["error"])
-        return decode_value(response["result"])
-
-    run.__durable_original__ = original  # type: ignore[attr-defined]
-    cls.run = run  # type: ignore[method-assign]
+    if not in_bridge():
+        raise crew_run.refuse(
+            f"tool {tool.name!r} was called from a thread CrewAI started inside a durable run; "
+            "this construct is not supported"
+        )
+    # Validated here, as CrewAI's run() does, so a bad call fails in the workflow as in a plain
+    # run; validated again in the activity, so the tool gets the values its schema builds
+    # (datetimes, enums, objects), not their JSON.
+    validated = tool._validate_kwargs(kwargs)
+    response = crew_run.calls.tool_sync(key, {"arguments": _crossing(validated, kwargs)}, summary=f"tool · {tool.name}")
+    if "error" in response:
+        raise rebuild_error(response["error"])
+    return decode_value(response["result"])
 
 
 def _crossing(validated: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
@@ -108,16 +91,6 @@ def rebuild_error(error: dict[str, Any]) -> Exception:
     return ToolError(message, error["type"])
 
 
-def install() -> None:
-    """Wrap ``BaseTool.run`` and ``Tool.run`` (which overrides it) once per process."""
-    global _installed
-    with _lock:
-        if not _installed:
-            _wrap(BaseTool)  # type: ignore[type-abstract]  # the class is patched, never instantiated
-            _wrap(Tool)
-            _installed = True
-
-
 async def call_tool(tool: BaseTool, request: dict[str, Any]) -> dict[str, Any]:
     """Run the live ``tool`` once with the recorded arguments; the activity side of ``run``."""
     # What the tool's own run() would call, without its usage counter (see docs/crewai.md).
@@ -135,7 +108,7 @@ async def call_tool(tool: BaseTool, request: dict[str, Any]) -> dict[str, Any]:
         # The tool's own failure is CrewAI's business, as in a plain run: it tells the model
         # "Error executing tool: <message>". It is recorded (never retried) and raised again in
         # the workflow with the same type and message.
-        return {"error": {"type": f"{type(exc).__module__}:{type(exc).__qualname__}", "message": str(exc)}}
+        return {"error": {"type": reference(type(exc)), "message": str(exc)}}
     try:
         encoded = encode_value(result)
     except Exception:
