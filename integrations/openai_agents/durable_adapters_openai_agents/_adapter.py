@@ -15,8 +15,7 @@ from typing import Any
 from agents import Agent, RunConfig, Runner
 from agents.run import DEFAULT_MAX_TURNS
 
-from durable_adapters import Adapter, DurableCalls, DurableCore, Hosted
-from durable_adapters._scoped import scoped
+from durable_adapters.adapter import Adapter, DurableCalls, DurableCore, Hosted, scoped
 
 from . import _model, _result, _toolset
 from ._agent import DurableAgent

@@ -8,7 +8,7 @@ from agents import Agent, RunResult
 from agents.run import DEFAULT_MAX_TURNS
 from pydantic_core import to_jsonable_python
 
-from durable_adapters import DurableCore, RunHandle, UnsupportedError, run_sync
+from durable_adapters.adapter import DurableCore, RunHandle, UnsupportedError, run_sync
 
 from ._run_context import encode_context
 

@@ -21,7 +21,7 @@ from typing import Any
 from agents import Agent, Handoff
 from agents.tool import FunctionTool
 
-from durable_adapters import ConfigurationError, DurableCalls, UnsupportedError
+from durable_adapters.adapter import ConfigurationError, DurableCalls, UnsupportedError
 
 from ._model import ActivityModel
 from ._toolset import durable_tool, is_agent_tool

@@ -27,7 +27,7 @@ from agents.tool import FunctionTool, Tool
 from pydantic import TypeAdapter
 from pydantic_core import to_jsonable_python
 
-from durable_adapters import DurableCalls, UnsupportedError
+from durable_adapters.adapter import DurableCalls, UnsupportedError
 
 from ._refusal import Refusal
 

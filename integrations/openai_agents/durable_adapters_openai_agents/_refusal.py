@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from durable_adapters import UnsupportedError
+from durable_adapters.adapter import UnsupportedError
 
 
 class Refusal(BaseException):

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 from pydantic_core import to_jsonable_python
 
-from durable_adapters import UnsupportedError
+from durable_adapters.adapter import UnsupportedError
 
 
 def _type_path(cls: type) -> str:

@@ -17,8 +17,7 @@ from typing import Any
 from agents import RunConfig
 from agents.run import AgentRunner, get_default_agent_runner, set_default_agent_runner
 
-from durable_adapters import UnsupportedError
-from durable_adapters._determinism import run_thread_context
+from durable_adapters.adapter import UnsupportedError, run_thread_context
 
 from ._agent_graph import DurableAgents
 from ._refusal import Refusal

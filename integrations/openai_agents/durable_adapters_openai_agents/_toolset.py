@@ -21,7 +21,7 @@ from agents.tool import FunctionTool
 from agents.tool_context import ToolContext
 from pydantic_core import to_jsonable_python
 
-from durable_adapters import DurableCalls
+from durable_adapters.adapter import DurableCalls
 
 from ._run_context import apply_context, decode_context, encode_context
 
