@@ -31,7 +31,10 @@ def print_table(times: dict[str, list[float]], calls: int, latency: float, repea
     """Median, spread, ratio to plain and added milliseconds per call (model + tool) of each mode."""
     base = statistics.median(times["plain"])
     per_call = calls + (calls - 1)
-    print(f"{calls}-call agent ({calls} model + {calls - 1} tool calls), model latency {latency * 1000:.0f} ms, {repeats} repeats")
+    print(
+        f"{calls}-call agent ({calls} model + {calls - 1} tool calls), "
+        f"model latency {latency * 1000:.0f} ms, {repeats} repeats"
+    )
     print(f"{'mode':<9} {'median s':>9} {'min':>7} {'max':>7} {'÷ plain':>8} {'added ms/call':>14}")
     for mode, values in times.items():
         median = statistics.median(values)

@@ -37,8 +37,14 @@ def build_looper():
         """The current weather in a city."""
         return f"{city}: sunny, 21C"
 
-    agent = Agent(role="Looper", goal="Check the weather of every city", backstory="Thorough.",
-                  llm=LLM(model="gpt-4o-mini"), tools=[get_weather], max_iter=1000)
+    agent = Agent(
+        role="Looper",
+        goal="Check the weather of every city",
+        backstory="Thorough.",
+        llm=LLM(model="gpt-4o-mini"),
+        tools=[get_weather],
+        max_iter=1000,
+    )
     task = Task(description="Check the weather of every city.", expected_output="done", agent=agent)
     return Crew(name="looper", agents=[agent], tasks=[task])
 
@@ -55,7 +61,11 @@ async def main(calls: int, latency: float, repeats: int, turns: int) -> None:
         DevServer(port=free_port(), ui_port=None, db_filename=work / "t.db") as server,
         ScriptedModelServer(script(calls - 1), latency=latency) as timed_model,
     ):
-        os.environ |= {"TEMPORAL_ADDRESS": server.address, "OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": timed_model.base_url}
+        os.environ |= {
+            "TEMPORAL_ADDRESS": server.address,
+            "OPENAI_API_KEY": "sk-bench",
+            "OPENAI_BASE_URL": timed_model.base_url,
+        }
 
         async def plain(n: int) -> float:
             crew = build_looper()

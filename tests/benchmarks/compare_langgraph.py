@@ -68,7 +68,11 @@ async def main(calls: int, latency: float, repeats: int, turns: int) -> None:
         DevServer(port=free_port(), ui_port=None, db_filename=work / "t.db") as server,
         ScriptedModelServer(script(calls - 1), latency=latency) as timed_model,
     ):
-        os.environ |= {"TEMPORAL_ADDRESS": server.address, "OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": timed_model.base_url}
+        os.environ |= {
+            "TEMPORAL_ADDRESS": server.address,
+            "OPENAI_API_KEY": "sk-bench",
+            "OPENAI_BASE_URL": timed_model.base_url,
+        }
         client = await Client.connect(server.address)
         plugin = LangGraphPlugin(graphs={GRAPH: build_official_graph()})
         async with Worker(client, task_queue="official", workflows=[OfficialLangGraphLooper], plugins=[plugin]):
@@ -91,7 +95,10 @@ async def main(calls: int, latency: float, repeats: int, turns: int) -> None:
             async def official(n: int, limit: timedelta | None = None) -> tuple[float, int]:
                 started = time.perf_counter()
                 handle = await client.start_workflow(
-                    OfficialLangGraphLooper.run, n, id=f"official-{uuid.uuid4().hex[:6]}", task_queue="official",
+                    OfficialLangGraphLooper.run,
+                    n,
+                    id=f"official-{uuid.uuid4().hex[:6]}",
+                    task_queue="official",
                     execution_timeout=limit,
                 )
                 answer = await handle.result()
@@ -99,15 +106,19 @@ async def main(calls: int, latency: float, repeats: int, turns: int) -> None:
                 assert answer == "done", answer
                 return elapsed, await history_bytes(handle)
 
-            times = await time_modes({"plain": plain, "durable": ours, "official": official}, timed_model, calls, repeats)
+            times = await time_modes(
+                {"plain": plain, "durable": ours, "official": official}, timed_model, calls, repeats
+            )
 
             sizes: dict[str, int | str] = {}
             timed_model.latency = 0.0
             timed_model.script = script(turns - 1)
             # A failing activity or workflow task is retried, not raised: bound the long runs.
             limit = timedelta(seconds=60 + 2 * turns)
-            long_runs = (("durable", lambda n: asyncio.wait_for(ours(n), limit.total_seconds())),
-                         ("official", lambda n: official(n, limit)))
+            long_runs = (
+                ("durable", lambda n: asyncio.wait_for(ours(n), limit.total_seconds())),
+                ("official", lambda n: official(n, limit)),
+            )
             for mode, run in long_runs:
                 timed_model.reset()  # forget cached replies of the shorter runs
                 try:
@@ -115,12 +126,17 @@ async def main(calls: int, latency: float, repeats: int, turns: int) -> None:
                     assert len(timed_model.served) == turns, f"{mode} made {len(timed_model.served)} calls, not {turns}"
                 except Exception as exc:  # report a mode that cannot run this long, do not hide the others
                     cause = exc.__cause__ or exc
-                    sizes[mode] = f"failed ({type(exc).__name__}: {exc}; cause {type(cause).__name__}: {str(cause)[:200]})"
+                    sizes[mode] = (
+                        f"failed ({type(exc).__name__}: {exc}; cause {type(cause).__name__}: {str(cause)[:200]})"
+                    )
 
     print_table(times, calls, latency, repeats)
     shown = {mode: f"{size:,} bytes" if isinstance(size, int) else size for mode, size in sizes.items()}
-    ratio = (f", ratio {sizes['durable'] / sizes['official']:.2f}"
-             if all(isinstance(size, int) for size in sizes.values()) else "")
+    ratio = (
+        f", ratio {sizes['durable'] / sizes['official']:.2f}"
+        if all(isinstance(size, int) for size in sizes.values())
+        else ""
+    )
     print(f"history of a {turns}-turn conversation: durable {shown['durable']}, official {shown['official']}{ratio}")
     print(f"peak RSS of this process (all modes and workers): {peak_rss_mb():,.0f} MB")
 

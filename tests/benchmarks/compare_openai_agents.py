@@ -7,8 +7,8 @@ The same agent (one tool, the model asks for it every turn) against the scripted
 * durable: ``durable(agent).run`` (embedded worker);
 * official: ``temporalio.openai_agents`` (plugin, hand-written workflow, ``activity_as_tool``).
 Prints wall-time medians and spreads for a ``calls``-call run with ``latency`` model latency,
-the ratio to plain, the median added milliseconds per call, and the history bytes (as the server counts them against its limits) of a
-``turns``-turn conversation for both durable modes.
+the ratio to plain, the median added milliseconds per call, and the history bytes (as the server
+counts them against its limits) of a ``turns``-turn conversation for both durable modes.
 """
 
 from __future__ import annotations
@@ -44,7 +44,11 @@ async def main(calls: int, latency: float, repeats: int, turns: int) -> None:
         DevServer(port=free_port(), ui_port=None, db_filename=work / "t.db") as server,
         ScriptedModelServer(script(calls - 1), latency=latency) as timed_model,
     ):
-        os.environ |= {"TEMPORAL_ADDRESS": server.address, "OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": timed_model.base_url}
+        os.environ |= {
+            "TEMPORAL_ADDRESS": server.address,
+            "OPENAI_API_KEY": "sk-bench",
+            "OPENAI_BASE_URL": timed_model.base_url,
+        }
         plugin = OpenAIAgentsPlugin(model_provider=OpenAIProvider(use_responses=False))
         official_client = await Client.connect(server.address, plugins=[plugin])
         async with Worker(official_client, task_queue="official", workflows=[OfficialLooper], activities=[get_weather]):
@@ -70,7 +74,9 @@ async def main(calls: int, latency: float, repeats: int, turns: int) -> None:
                 elapsed = time.perf_counter() - started
                 return elapsed, await history_bytes(handle)
 
-            times = await time_modes({"plain": plain, "durable": ours, "official": official}, timed_model, calls, repeats)
+            times = await time_modes(
+                {"plain": plain, "durable": ours, "official": official}, timed_model, calls, repeats
+            )
 
             sizes = {}
             timed_model.latency = 0.0
@@ -81,8 +87,10 @@ async def main(calls: int, latency: float, repeats: int, turns: int) -> None:
                 assert len(timed_model.served) == turns, f"{mode} made {len(timed_model.served)} calls, not {turns}"
 
     print_table(times, calls, latency, repeats)
-    print(f"history of a {turns}-turn conversation: durable {sizes['durable']:,} bytes, "
-          f"official {sizes['official']:,} bytes, ratio {sizes['durable'] / sizes['official']:.2f}")
+    print(
+        f"history of a {turns}-turn conversation: durable {sizes['durable']:,} bytes, "
+        f"official {sizes['official']:,} bytes, ratio {sizes['durable'] / sizes['official']:.2f}"
+    )
 
 
 if __name__ == "__main__":

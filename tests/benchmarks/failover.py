@@ -18,7 +18,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 
 from temporalio.api.enums.v1 import EventType
@@ -42,7 +42,9 @@ async def start_openai_agents(name: str, run_id: str):
     from durable_adapters import durable
     from tests.benchmarks.failover_app import build_openai_agents
 
-    return await durable(build_openai_agents(), name=name, worker=False).start("Check every city.", run_id=run_id, max_turns=100)
+    return await durable(build_openai_agents(), name=name, worker=False).start(
+        "Check every city.", run_id=run_id, max_turns=100
+    )
 
 
 async def start_langgraph(name: str, run_id: str):
@@ -81,7 +83,7 @@ async def completions_after(handle, moment: float) -> list[float]:
     times = []
     async for event in handle.workflow_handle.fetch_history_events():
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
-            at = event.event_time.ToDatetime().replace(tzinfo=timezone.utc).timestamp()
+            at = event.event_time.ToDatetime().replace(tzinfo=UTC).timestamp()
             if at > moment:
                 times.append(at)
     return times
@@ -96,9 +98,21 @@ async def main(framework: str, kills: int) -> list[float]:
     work = Path(tempfile.mkdtemp(prefix="failover-"))
     log, hold = work / "tools.log", work / "hold"
     log.touch()
-    with DevServer(port=free_port(), ui_port=None, db_filename=work / "temporal.db") as server, ScriptedModelServer(script) as model:
-        os.environ |= {"TEMPORAL_ADDRESS": server.address, "OPENAI_BASE_URL": model.base_url, "OPENAI_API_KEY": "sk-bench"}
-        env = {"OPENAI_BASE_URL": model.base_url, "TOOL_LOG": str(log), "TOOL_HOLD": str(hold), "OPENAI_API_KEY": "sk-bench"}
+    with (
+        DevServer(port=free_port(), ui_port=None, db_filename=work / "temporal.db") as server,
+        ScriptedModelServer(script) as model,
+    ):
+        os.environ |= {
+            "TEMPORAL_ADDRESS": server.address,
+            "OPENAI_BASE_URL": model.base_url,
+            "OPENAI_API_KEY": "sk-bench",
+        }
+        env = {
+            "OPENAI_BASE_URL": model.base_url,
+            "TOOL_LOG": str(log),
+            "TOOL_HOLD": str(hold),
+            "OPENAI_API_KEY": "sk-bench",
+        }
         name = f"failover-{uuid.uuid4().hex[:6]}"
         target = f"{name}={target_factory}"
 
@@ -110,7 +124,11 @@ async def main(framework: str, kills: int) -> list[float]:
         handle = await start(name, name)
         figures = []
         for i, city in enumerate(cities):
-            await wait_for(lambda: any(line.startswith(f"{city} ") for line in log.read_text().splitlines()), what=city)
+            # The condition is awaited within this iteration, so it sees this iteration's city.
+            await wait_for(
+                lambda: any(line.startswith(f"{city} ") for line in log.read_text().splitlines()),  # noqa: B023
+                what=city,
+            )
             pid = int(next(line for line in log.read_text().splitlines() if line.startswith(f"{city} ")).split()[1])
             killed_at = time.time()
             workers.pop(pid).kill()
@@ -127,7 +145,9 @@ async def main(framework: str, kills: int) -> list[float]:
         assert not model.repeats, "a finished model call was sent again"
         for w in workers.values():
             w.stop()
-    print(f"{framework}: median {statistics.median(figures):.2f} s, worst {max(figures):.2f} s over {len(figures)} kills")
+    print(
+        f"{framework}: median {statistics.median(figures):.2f} s, worst {max(figures):.2f} s over {len(figures)} kills"
+    )
     return figures
 
 

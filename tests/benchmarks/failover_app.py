@@ -69,7 +69,13 @@ def build_crewai():
         """The current weather in a city."""
         return check_city(city)
 
-    agent = Agent(role="Checker", goal="Check every city", backstory="Thorough.",
-                  llm=LLM(model="gpt-4o-mini"), tools=[get_weather_tool], max_iter=200)
+    agent = Agent(
+        role="Checker",
+        goal="Check every city",
+        backstory="Thorough.",
+        llm=LLM(model="gpt-4o-mini"),
+        tools=[get_weather_tool],
+        max_iter=200,
+    )
     task = Task(description="Check every city.", expected_output="done", agent=agent)
     return Crew(name="failover", agents=[agent], tasks=[task])

@@ -26,7 +26,10 @@ async def main(turns: int) -> int:
     set_tracing_disabled(True)
     script = [Reply.tool_call("get_weather", {"city": f"city-{i}"}) for i in range(turns - 1)] + [Reply.text("done")]
     work = Path(tempfile.mkdtemp(prefix="history-"))
-    with DevServer(port=free_port(), ui_port=None, db_filename=work / "t.db") as server, ScriptedModelServer(script) as model:
+    with (
+        DevServer(port=free_port(), ui_port=None, db_filename=work / "t.db") as server,
+        ScriptedModelServer(script) as model,
+    ):
         os.environ |= {"TEMPORAL_ADDRESS": server.address, "OPENAI_BASE_URL": model.base_url}
         handle = await durable(build_looper(), name=f"history-{uuid.uuid4().hex[:6]}").start("go", max_turns=turns + 1)
         result = await handle.result()

@@ -48,10 +48,13 @@ async def main(calls: int, latency: float, repeats: int) -> None:
                 plain.append(p)
                 durable_times.append(d)
     durable_calls = calls + (calls - 1)  # model calls + tool calls
-    added = [(d - p) / durable_calls * 1000 for p, d in zip(plain, durable_times)]
+    added = [(d - p) / durable_calls * 1000 for p, d in zip(plain, durable_times, strict=True)]
     print(f"{calls} model calls, {calls - 1} tool calls, model latency {latency * 1000:.0f} ms, {repeats} repeats")
     print(f"plain   median {statistics.median(plain):.3f} s  (min {min(plain):.3f}, max {max(plain):.3f})")
-    print(f"durable median {statistics.median(durable_times):.3f} s  (min {min(durable_times):.3f}, max {max(durable_times):.3f})")
+    print(
+        f"durable median {statistics.median(durable_times):.3f} s  "
+        f"(min {min(durable_times):.3f}, max {max(durable_times):.3f})"
+    )
     print(f"durable / plain: {statistics.median(durable_times) / statistics.median(plain):.2f}")
     print(f"added per call: median {statistics.median(added):.1f} ms")
 

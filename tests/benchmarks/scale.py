@@ -52,8 +52,12 @@ async def main(runs: int, latency: float) -> None:
     ):
         os.environ |= {"TEMPORAL_ADDRESS": server.address, "OPENAI_BASE_URL": model.base_url}
         name = f"scale-{uuid.uuid4().hex[:6]}"
-        worker = WorkerProcess([f"{name}=tests.apps.openai_weather:build_looper"], temporal_address=server.address,
-                               env={"OPENAI_BASE_URL": model.base_url}, cwd=str(ROOT)).start()
+        worker = WorkerProcess(
+            [f"{name}=tests.apps.openai_weather:build_looper"],
+            temporal_address=server.address,
+            env={"OPENAI_BASE_URL": model.base_url},
+            cwd=str(ROOT),
+        ).start()
         peak = [rss_mb(worker.pid)]
         idle_mb = peak[0]
         sampling = True
@@ -77,7 +81,10 @@ async def main(runs: int, latency: float) -> None:
         task_timeouts: dict[str, int] = {}
         for handle in handles[:: max(1, runs // 50)]:  # a sample of histories
             async for event in handle.workflow_handle.fetch_history_events():
-                if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED and event.activity_task_started_event_attributes.attempt > 1:
+                if (
+                    event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED
+                    and event.activity_task_started_event_attributes.attempt > 1
+                ):
                     retried += 1
                 elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
                     # schedule-to-start: the sticky queue was not polled within its 1 s (the task
@@ -86,12 +93,18 @@ async def main(runs: int, latency: float) -> None:
                     task_timeouts[kind] = task_timeouts.get(kind, 0) + 1
         worker.stop()
     calls = runs * (TOOL_TURNS * 2 + 1)
-    print(f"{runs} concurrent runs of {TOOL_TURNS + 1} model + {TOOL_TURNS} tool calls, model latency {latency * 1000:.0f} ms")
+    print(
+        f"{runs} concurrent runs of {TOOL_TURNS + 1} model + {TOOL_TURNS} tool calls, "
+        f"model latency {latency * 1000:.0f} ms"
+    )
     print(f"wall {elapsed:.1f} s, {runs / elapsed:.1f} runs/s, {calls / elapsed:.0f} calls/s")
     print(f"worker RSS: idle {idle_mb:.0f} MB, peak {max(peak):.0f} MB")
     print(f"model requests {len(model.served)} (expected {runs * (TOOL_TURNS + 1)}), sent twice: {len(model.repeats)}")
     sampled = len(handles[:: max(1, runs // 50)])
-    print(f"calls needing a second attempt in {sampled} sampled runs: {retried}; workflow tasks timed out: {task_timeouts or 0}")
+    print(
+        f"calls needing a second attempt in {sampled} sampled runs: {retried}; "
+        f"workflow tasks timed out: {task_timeouts or 0}"
+    )
 
 
 if __name__ == "__main__":

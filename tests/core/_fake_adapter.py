@@ -58,10 +58,10 @@ from temporalio import workflow
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 
-from durable_adapters.adapter import REGISTRY, Adapter, DurableCalls, DurableCore, Hosted
 from durable_adapters._payloads import RunInput, RunOptions, RunOutput
 from durable_adapters._worker import create_worker
 from durable_adapters._workflow import AgentLoopWorkflow
+from durable_adapters.adapter import REGISTRY, Adapter, DurableCalls, DurableCore, Hosted
 
 FRAMEWORK = "core-test"
 
