@@ -44,6 +44,9 @@ INTEGRATIONS: dict[str, dict[str, Any]] = {
 
 TYPECHECK_ADAPTERS = False
 
+# The checkers are pinned: a new release's new rules must not turn an unchanged main red.
+RUFF, MYPY = "ruff==0.17.6", "mypy==2.4.1"
+
 # Newest releases on the newest Python every framework supports (crewai: <3.14); oldest releases,
 # and the core, on the oldest Python the project claims. docs/support.md states the same (a test
 # in tests/core keeps it so).
@@ -97,7 +100,7 @@ def lint(session: nox.Session) -> None:
     """ruff (lint and format) over everything, mypy --strict over the core. Runs before the tests.
 
     Each adapter is type-checked in its own environments, where its framework is installed."""
-    session.install("ruff", "mypy", "-e", f"{ROOT}[test]", env=INSTALL_ENV)
+    session.install(RUFF, MYPY, "-e", f"{ROOT}[test]", env=INSTALL_ENV)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "durable_adapters")
@@ -125,7 +128,7 @@ def integration_session(integration: str):
         # Type-checked where its framework is installed (mypy --strict, as the core).
         # TYPECHECK_ADAPTERS: switched on once every adapter passes (issue 12).
         if TYPECHECK_ADAPTERS:
-            session.install("mypy")
+            session.install(MYPY)
             session.run("mypy", f"integrations/{integration}")
         session.run("python", "-m", "pytest", *pytest_arguments(session, INTEGRATIONS[integration]["tests"]))
 
