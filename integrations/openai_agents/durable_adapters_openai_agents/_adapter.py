@@ -14,6 +14,7 @@ from typing import Any
 
 from agents import Agent, RunConfig, Runner
 from agents.run import DEFAULT_MAX_TURNS
+from agents.tool import FunctionTool
 
 from durable_adapters.adapter import Adapter, DurableCalls, DurableCore, Hosted, scoped
 
@@ -40,7 +41,7 @@ class OpenAIAgentsAdapter(Adapter):
         for name, agent in agents.items():
             hosted.models[name] = agent
             for tool in agent.tools:
-                if isinstance(tool, _toolset.FunctionTool) and not _toolset.is_agent_tool(tool):
+                if isinstance(tool, FunctionTool) and not _toolset.is_agent_tool(tool):
                     hosted.tools[_toolset.tool_key(name, tool.name)] = tool
         install_runner()
 
@@ -51,6 +52,7 @@ class OpenAIAgentsAdapter(Adapter):
         return _result.decode_result(payload, hosted.state["agents"])
 
     async def run(self, hosted: Hosted, payload: dict[str, Any], calls: DurableCalls) -> dict[str, Any]:
+        # The stand-ins' models and tools carry every call out of the workflow (see _interception).
         durable_agents = DurableAgents(hosted.state["agents"], calls)
         with scoped(CURRENT_RUN, durable_agents):
             try:

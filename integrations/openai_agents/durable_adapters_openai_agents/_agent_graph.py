@@ -69,8 +69,11 @@ def collect_agents(root: Agent[Any]) -> dict[str, Agent[Any]]:
                     "which durable runs do not support yet: the run would stop at the approval with no "
                     "way to resume it. Remove needs_approval, or run this agent without durable()"
                 )
-            if is_agent_tool(tool) and isinstance(getattr(tool, "_agent_instance", None), Agent):
-                pending.append(tool._agent_instance)
+            # An agent tool keeps its agent only in a private attribute (see _internals), which
+            # the SDK's tool union does not declare; read it untyped and check what it holds.
+            inner = getattr(tool, "_agent_instance", None) if is_agent_tool(tool) else None
+            if isinstance(inner, Agent):
+                pending.append(inner)
         for entry in agent.handoffs:
             target = _handoff_target(entry)
             if target is not None:

@@ -86,7 +86,9 @@ class ActivityModel(Model):
 
 def _encode_settings(settings: ModelSettings) -> dict[str, Any]:
     plain = dataclasses.replace(settings, **{name: None for name in _WORKFLOW_ONLY_SETTINGS})
-    return _SETTINGS.dump_python(plain, mode="json", exclude_none=True)
+    # A dataclass dumped in JSON mode is a dict; pydantic types the dump as Any.
+    dumped: dict[str, Any] = _SETTINGS.dump_python(plain, mode="json", exclude_none=True)
+    return dumped
 
 
 def _encode_tool(agent_name: str, tool: Tool) -> dict[str, Any]:
