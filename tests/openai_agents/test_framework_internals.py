@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from durable_adapters_openai_agents import _internals
+from durable_adapters_openai_agents._interception import EXTENSION_POINTS, PATCHES, ExtensionPoint
 from durable_adapters_openai_agents._internals import INTERNALS, Internal
 
 _FIELD_WITHOUT_DEFAULT = object()
@@ -101,3 +102,38 @@ def test_the_check_names_a_missing_point():
     assert problem(renamed) == "Handoff._agent_reference is missing"
     assert "tool_call_ident" in (problem(changed) or "")
     assert "cannot be imported" in (problem(gone) or "")
+
+
+# -- where a call leaves the workflow (_interception) ---------------------------------------
+
+ARCHITECTURE = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"
+
+
+def test_the_adapter_replaces_no_sdk_point_process_wide():
+    """The calls are carried by the SDK's extension points; a patch added later must be declared."""
+    assert PATCHES.table() == ()
+
+
+@pytest.mark.parametrize("point", EXTENSION_POINTS, ids=[p.point for p in EXTENSION_POINTS])
+def test_every_extension_point_carrying_a_call_is_in_the_installed_sdk(point: ExtensionPoint):
+    from agents.version import __version__
+
+    module, path = point.point.split(":")
+    why = problem(Internal(module, path, "read", "workflow", "extension point"))
+    assert why is None, f"openai-agents {__version__}: {point.point}: {why}"
+    assert point.side in ("workflow", "activity", "worker") and point.why
+
+
+def test_docs_architecture_lists_every_point_of_the_table_and_every_extension_point():
+    text = ARCHITECTURE.read_text()
+    missing = [
+        name
+        for name in [p.dotted for p in PATCHES.table()] + [p.point for p in EXTENSION_POINTS]
+        if f"`{name}`" not in text
+    ]
+    assert missing == [], f"docs/architecture.md does not list {missing}"
+    # The docs' rows are the table's, word for word, so the two cannot drift apart.
+    rows = [f"| `{p.dotted}` | {p.side} | {p.why} |" for p in PATCHES.table()]
+    rows += [f"| `{p.point}` | {p.side} | {p.why} |" for p in EXTENSION_POINTS]
+    absent = [row for row in rows if row not in text.splitlines()]
+    assert absent == [], "docs/architecture.md rows differ from _interception:\n" + "\n".join(absent)
