@@ -42,8 +42,6 @@ INTEGRATIONS: dict[str, dict[str, Any]] = {
     "crewai": {"tests": "tests/crewai", "demo": "examples/crewai_demo.py", "extras": [], "test_needs": []},
 }
 
-TYPECHECK_ADAPTERS = False
-
 # The checkers are pinned: a new release's new rules must not turn an unchanged main red.
 RUFF, MYPY = "ruff==0.17.6", "mypy==2.4.1"
 
@@ -126,10 +124,8 @@ def integration_session(integration: str):
     def run(session: nox.Session, end: str) -> None:
         install_integration(session, integration, end)
         # Type-checked where its framework is installed (mypy --strict, as the core).
-        # TYPECHECK_ADAPTERS: switched on once every adapter passes (issue 12).
-        if TYPECHECK_ADAPTERS:
-            session.install(MYPY)
-            session.run("mypy", f"integrations/{integration}")
+        session.install(MYPY)
+        session.run("mypy", f"integrations/{integration}")
         session.run("python", "-m", "pytest", *pytest_arguments(session, INTEGRATIONS[integration]["tests"]))
 
     run.__name__ = integration
