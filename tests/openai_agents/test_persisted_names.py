@@ -21,3 +21,89 @@ def test_openai_agents_hosted_model_and_tool_keys(unique):
     assert hosted.adapter.framework == "openai-agents"
     assert set(hosted.models) == {"triage", "translator", "reporter"}
     assert set(hosted.tools) == {"triage/get_weather", "triage/get_local_time"}
+
+
+def test_openai_agents_history_payload_field_names():
+    """What the adapter writes into history, field by field (renaming one breaks recorded runs)."""
+    from durable_adapters_openai_agents import _payloads as p
+
+    def names(model: type) -> list[str]:
+        return list(model.model_fields)
+
+    assert names(p.RunPayload) == ["input", "context", "max_turns"]
+    assert names(p.RunResultData) == [
+        "input",
+        "final_output",
+        "last_agent",
+        "new_items",
+        "raw_responses",
+        "usage",
+        "context",
+    ]
+    assert names(p.ModelRequest) == [
+        "system_instructions",
+        "input",
+        "model_settings",
+        "tools",
+        "output_schema",
+        "handoffs",
+    ]
+    assert p.ModelRequest.model_config["extra"] == "allow"  # previous_response_id, conversation_id, prompt...
+    assert names(p.FunctionToolSpec) == ["kind", "name", "description", "params_json_schema", "strict_json_schema"]
+    assert names(p.HostedToolSpec) == ["kind", "agent", "name"]
+    assert names(p.OutputSchemaSpec) == ["plain_text", "name", "json_schema", "strict"]
+    assert names(p.HandoffSpec) == [
+        "tool_name",
+        "tool_description",
+        "input_json_schema",
+        "agent_name",
+        "strict_json_schema",
+    ]
+    assert names(p.ModelResponseData) == ["output", "usage", "response_id", "request_id"]
+    assert names(p.ToolRequest) == ["arguments", "call_id", "tool_name", "context"]
+    assert names(p.ToolResponse) == ["output", "context"]
+
+
+def test_openai_agents_payloads_dump_to_the_json_written_before_them():
+    """Built through the models, payloads are the literal dicts earlier releases wrote."""
+    from durable_adapters_openai_agents import _payloads as p
+
+    request = p.ModelRequest(
+        system_instructions="be brief",
+        input="hi",
+        model_settings={},
+        tools=[
+            p.FunctionToolSpec(
+                kind="function", name="t", description="d", params_json_schema={}, strict_json_schema=True
+            ),
+            p.HostedToolSpec(kind="hosted", agent="a", name="web_search"),
+        ],
+        output_schema=None,
+        handoffs=[],
+        previous_response_id="resp_1",
+    )
+    assert request.data() == {
+        "system_instructions": "be brief",
+        "input": "hi",
+        "model_settings": {},
+        "tools": [
+            {"kind": "function", "name": "t", "description": "d", "params_json_schema": {}, "strict_json_schema": True},
+            {"kind": "hosted", "agent": "a", "name": "web_search"},
+        ],
+        "output_schema": None,
+        "handoffs": [],
+        "previous_response_id": "resp_1",
+    }
+    assert p.ModelRequest.model_validate(request.data()).data() == request.data()
+    assert p.RunPayload(input="x", context=None, max_turns=10).data() == {
+        "input": "x",
+        "context": None,
+        "max_turns": 10,
+    }
+    assert p.ToolResponse(output="ok", context=None).data() == {"output": "ok", "context": None}
+    assert p.ToolRequest(arguments="{}", call_id="c", tool_name="t", context=None).data() == {
+        "arguments": "{}",
+        "call_id": "c",
+        "tool_name": "t",
+        "context": None,
+    }

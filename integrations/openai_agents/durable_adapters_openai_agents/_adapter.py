@@ -20,10 +20,16 @@ from durable_adapters.adapter import Adapter, DurableCalls, DurableCore, Hosted,
 
 from . import _model, _result, _toolset
 from ._agent import DurableAgent
-from ._agent_graph import DurableAgents, collect_agents
+from ._agent_graph import DurableAgents, HostedAgents, collect_agents
+from ._payloads import ModelRequest, RunPayload, RunResultData, ToolRequest
 from ._refusal import Refusal
 from ._run_context import decode_context
 from ._runner import CURRENT_RUN, install_runner
+
+
+def _agents(hosted: Hosted) -> dict[str, Agent[Any]]:
+    state: HostedAgents = hosted.state  # set by OpenAIAgentsAdapter.host
+    return state.by_name
 
 
 class OpenAIAgentsAdapter(Adapter):
@@ -37,7 +43,7 @@ class OpenAIAgentsAdapter(Adapter):
 
     def host(self, hosted: Hosted) -> None:
         agents = collect_agents(hosted.obj)
-        hosted.state["agents"] = agents
+        hosted.state = HostedAgents(agents)
         for name, agent in agents.items():
             hosted.models[name] = agent
             for tool in agent.tools:
@@ -49,32 +55,34 @@ class OpenAIAgentsAdapter(Adapter):
         return DurableAgent(core)
 
     def decode_result(self, hosted: Hosted, payload: dict[str, Any]) -> Any:
-        return _result.decode_result(payload, hosted.state["agents"])
+        return _result.decode_result(RunResultData.model_validate(payload), _agents(hosted))
 
     async def run(self, hosted: Hosted, payload: dict[str, Any], calls: DurableCalls) -> dict[str, Any]:
+        run = RunPayload.model_validate(payload)
         # The stand-ins' models and tools carry every call out of the workflow (see _interception).
-        durable_agents = DurableAgents(hosted.state["agents"], calls)
+        durable_agents = DurableAgents(_agents(hosted), calls)
         with scoped(CURRENT_RUN, durable_agents):
             try:
                 result = await Runner.run(
                     durable_agents.stand_in(hosted.obj),
-                    payload["input"],
-                    context=decode_context(payload.get("context")),
-                    max_turns=payload["max_turns"],
+                    run.input,
+                    context=decode_context(run.context),
+                    max_turns=run.max_turns,
                     run_config=RunConfig(tracing_disabled=True),
                 )
             except Refusal as refusal:
                 raise refusal.error from None
-        return _result.encode_result(result)
+        return _result.encode_result(result).data()
 
     async def call_model(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
-        return await _model.call_model(hosted.model(key), hosted.state["agents"], request)
+        response = await _model.call_model(hosted.model(key), _agents(hosted), ModelRequest.model_validate(request))
+        return response.data()
 
     async def call_tool(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
-        return await _toolset.call_tool(hosted.tool(key), request)
+        return (await _toolset.call_tool(hosted.tool(key), ToolRequest.model_validate(request))).data()
 
     def payload_from_text(self, hosted: Hosted, text: str) -> dict[str, Any]:
-        return {"input": text, "context": None, "max_turns": DEFAULT_MAX_TURNS}
+        return RunPayload(input=text, context=None, max_turns=DEFAULT_MAX_TURNS).data()
 
     def result_text(self, result: Any) -> str:
         return str(result.final_output)

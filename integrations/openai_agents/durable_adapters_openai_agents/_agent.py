@@ -10,6 +10,7 @@ from pydantic_core import to_jsonable_python
 
 from durable_adapters.adapter import DurableCore, RunHandle, UnsupportedError, run_sync
 
+from ._payloads import RunPayload
 from ._run_context import encode_context
 
 
@@ -56,8 +57,8 @@ class DurableAgent:
                 f"the run input cannot be written as JSON ({exc}); pass a string or a list of "
                 "input items (dicts), as Runner.run accepts"
             ) from exc
-        payload = {"input": encoded_input, "context": encode_context(context), "max_turns": max_turns}
-        return await self.__durable_core__.start(payload, run_id=run_id)
+        payload = RunPayload(input=encoded_input, context=encode_context(context), max_turns=max_turns)
+        return await self.__durable_core__.start(payload.data(), run_id=run_id)
 
     async def run(self, input: str | list[Any], **kwargs: Any) -> RunResult:
         """Run the agent durably and return the SDK's ``RunResult`` (``final_output``, ``new_items``...)."""

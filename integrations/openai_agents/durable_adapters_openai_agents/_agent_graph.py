@@ -39,6 +39,14 @@ def _handoff_target(entry: Agent[Any] | Handoff[Any, Any]) -> Agent[Any] | None:
     return target if isinstance(target, Agent) else None
 
 
+@dataclasses.dataclass(frozen=True)
+class HostedAgents:
+    """What ``host()`` keeps of a durable agent (``Hosted.state``): its agent graph, by name."""
+
+    by_name: dict[str, Agent[Any]]
+    """Every agent reachable from the root (see :func:`collect_agents`)."""
+
+
 def collect_agents(root: Agent[Any]) -> dict[str, Agent[Any]]:
     """Every agent reachable from ``root``, by name; refuses what cannot run durably."""
     found: dict[str, Agent[Any]] = {}
@@ -129,7 +137,3 @@ class DurableAgents:
         if target is not None:
             mapped._agent_ref = weakref.ref(self.stand_in(target))
         return mapped
-
-    def original(self, agent: Agent[Any]) -> Agent[Any]:
-        """The user's agent behind a stand-in (for results the client decodes by agent name)."""
-        return self._agents.get(agent.name, agent)

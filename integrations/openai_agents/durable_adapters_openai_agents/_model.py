@@ -29,6 +29,14 @@ from pydantic_core import to_jsonable_python
 
 from durable_adapters.adapter import DurableCalls, UnsupportedError
 
+from ._payloads import (
+    FunctionToolSpec,
+    HandoffSpec,
+    HostedToolSpec,
+    ModelRequest,
+    ModelResponseData,
+    OutputSchemaSpec,
+)
 from ._refusal import Refusal
 
 _OUTPUT_ITEMS = TypeAdapter(list[TResponseOutputItem])
@@ -61,19 +69,19 @@ class ActivityModel(Model):
         tracing: ModelTracing,
         **kwargs: Any,
     ) -> ModelResponse:
-        request = {
-            "system_instructions": system_instructions,
-            "input": to_jsonable_python(input),
-            "model_settings": _encode_settings(model_settings),
-            "tools": [_encode_tool(self.agent_name, tool) for tool in tools],
-            "output_schema": _encode_output_schema(output_schema),
-            "handoffs": [_encode_handoff(handoff) for handoff in handoffs],
+        request = ModelRequest(
+            system_instructions=system_instructions,
+            input=to_jsonable_python(input),
+            model_settings=_encode_settings(model_settings),
+            tools=[_encode_tool(self.agent_name, tool) for tool in tools],
+            output_schema=_encode_output_schema(output_schema),
+            handoffs=[_encode_handoff(handoff) for handoff in handoffs],
             **{name: to_jsonable_python(value) for name, value in kwargs.items() if value is not None},
-        }
-        response = await self._calls.model(
-            self.agent_name, request, summary=f"model · {self.agent_name}", conversation="input"
         )
-        return decode_response(response)
+        response = await self._calls.model(
+            self.agent_name, request.data(), summary=f"model · {self.agent_name}", conversation="input"
+        )
+        return decode_response(ModelResponseData.model_validate(response))
 
     def stream_response(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
         raise Refusal(
@@ -91,59 +99,59 @@ def _encode_settings(settings: ModelSettings) -> dict[str, Any]:
     return dumped
 
 
-def _encode_tool(agent_name: str, tool: Tool) -> dict[str, Any]:
+def _encode_tool(agent_name: str, tool: Tool) -> FunctionToolSpec | HostedToolSpec:
     if isinstance(tool, FunctionTool):
-        return {
-            "kind": "function",
-            "name": tool.name,
-            "description": tool.description,
-            "params_json_schema": tool.params_json_schema,
-            "strict_json_schema": tool.strict_json_schema,
-        }
+        return FunctionToolSpec(
+            kind="function",
+            name=tool.name,
+            description=tool.description,
+            params_json_schema=tool.params_json_schema,
+            strict_json_schema=tool.strict_json_schema,
+        )
     # Hosted tools (web search, file search, ...) run at the provider during the model call;
     # the activity takes the live tool from the agent by name.
-    return {"kind": "hosted", "agent": agent_name, "name": tool.name}
+    return HostedToolSpec(kind="hosted", agent=agent_name, name=tool.name)
 
 
-def _encode_output_schema(schema: AgentOutputSchemaBase | None) -> dict[str, Any] | None:
+def _encode_output_schema(schema: AgentOutputSchemaBase | None) -> OutputSchemaSpec | None:
     if schema is None:
         return None
     plain = schema.is_plain_text()
-    return {
-        "plain_text": plain,
-        "name": schema.name(),
-        "json_schema": None if plain else schema.json_schema(),
-        "strict": schema.is_strict_json_schema(),
-    }
+    return OutputSchemaSpec(
+        plain_text=plain,
+        name=schema.name(),
+        json_schema=None if plain else schema.json_schema(),
+        strict=schema.is_strict_json_schema(),
+    )
 
 
-def _encode_handoff(handoff: Handoff) -> dict[str, Any]:
-    return {
-        "tool_name": handoff.tool_name,
-        "tool_description": handoff.tool_description,
-        "input_json_schema": handoff.input_json_schema,
-        "agent_name": handoff.agent_name,
-        "strict_json_schema": handoff.strict_json_schema,
-    }
+def _encode_handoff(handoff: Handoff) -> HandoffSpec:
+    return HandoffSpec(
+        tool_name=handoff.tool_name,
+        tool_description=handoff.tool_description,
+        input_json_schema=handoff.input_json_schema,
+        agent_name=handoff.agent_name,
+        strict_json_schema=handoff.strict_json_schema,
+    )
 
 
-def encode_response(response: ModelResponse) -> dict[str, Any]:
-    return {
+def encode_response(response: ModelResponse) -> ModelResponseData:
+    return ModelResponseData(
         # exclude_unset: fields the provider did not send stay unset after the round trip, so
         # the items the SDK builds the next request from are the same as in a plain run.
-        "output": _OUTPUT_ITEMS.dump_python(response.output, mode="json", exclude_unset=True),
-        "usage": _USAGE.dump_python(response.usage, mode="json"),
-        "response_id": response.response_id,
-        "request_id": getattr(response, "request_id", None),
-    }
+        output=_OUTPUT_ITEMS.dump_python(response.output, mode="json", exclude_unset=True),
+        usage=_USAGE.dump_python(response.usage, mode="json"),
+        response_id=response.response_id,
+        request_id=getattr(response, "request_id", None),
+    )
 
 
-def decode_response(data: dict[str, Any]) -> ModelResponse:
+def decode_response(data: ModelResponseData) -> ModelResponse:
     return ModelResponse(
-        output=_OUTPUT_ITEMS.validate_python(data["output"]),
-        usage=_USAGE.validate_python(data["usage"]),
-        response_id=data.get("response_id"),
-        request_id=data.get("request_id"),
+        output=_OUTPUT_ITEMS.validate_python(data.output),
+        usage=_USAGE.validate_python(data.usage),
+        response_id=data.response_id,
+        request_id=data.request_id,
     )
 
 
@@ -153,20 +161,20 @@ def decode_response(data: dict[str, Any]) -> ModelResponse:
 class _SchemaOnlyOutput(AgentOutputSchemaBase):
     """The output type as the model sees it: a schema. Validation stays in the workflow."""
 
-    def __init__(self, spec: dict[str, Any]) -> None:
+    def __init__(self, spec: OutputSchemaSpec) -> None:
         self._spec = spec
 
     def is_plain_text(self) -> bool:
-        return bool(self._spec["plain_text"])
+        return self._spec.plain_text
 
     def name(self) -> str:
-        return str(self._spec["name"])
+        return self._spec.name
 
     def json_schema(self) -> dict[str, Any]:
-        return dict(self._spec["json_schema"] or {})
+        return dict(self._spec.json_schema or {})
 
     def is_strict_json_schema(self) -> bool:
-        return bool(self._spec["strict"])
+        return self._spec.strict
 
     def validate_json(self, json_str: str) -> Any:
         raise AssertionError("output is validated in the workflow, not in the model activity")
@@ -176,30 +184,30 @@ async def _never_invoked(*_: Any) -> Any:
     raise AssertionError("a schema-only stand-in was invoked inside a model activity")
 
 
-def _decode_tool(spec: dict[str, Any], agents_by_name: dict[str, Agent[Any]]) -> Tool:
-    if spec["kind"] == "function":
+def _decode_tool(spec: FunctionToolSpec | HostedToolSpec, agents_by_name: dict[str, Agent[Any]]) -> Tool:
+    if isinstance(spec, FunctionToolSpec):
         return FunctionTool(
-            name=spec["name"],
-            description=spec["description"],
-            params_json_schema=spec["params_json_schema"],
+            name=spec.name,
+            description=spec.description,
+            params_json_schema=spec.params_json_schema,
             on_invoke_tool=_never_invoked,
-            strict_json_schema=spec["strict_json_schema"],
+            strict_json_schema=spec.strict_json_schema,
         )
-    agent = agents_by_name[spec["agent"]]
+    agent = agents_by_name[spec.agent]
     for tool in agent.tools:
-        if getattr(tool, "name", None) == spec["name"]:
+        if getattr(tool, "name", None) == spec.name:
             return tool
-    raise UnsupportedError(f"agent {spec['agent']!r} has no hosted tool {spec['name']!r} in this worker")
+    raise UnsupportedError(f"agent {spec.agent!r} has no hosted tool {spec.name!r} in this worker")
 
 
-def _decode_handoff(spec: dict[str, Any]) -> Handoff[Any, Any]:
+def _decode_handoff(spec: HandoffSpec) -> Handoff[Any, Any]:
     return Handoff(
-        tool_name=spec["tool_name"],
-        tool_description=spec["tool_description"],
-        input_json_schema=spec["input_json_schema"],
+        tool_name=spec.tool_name,
+        tool_description=spec.tool_description,
+        input_json_schema=spec.input_json_schema,
         on_invoke_handoff=_never_invoked,
-        agent_name=spec["agent_name"],
-        strict_json_schema=spec["strict_json_schema"],
+        agent_name=spec.agent_name,
+        strict_json_schema=spec.strict_json_schema,
     )
 
 
@@ -228,20 +236,20 @@ def describe(agent: Agent[Any]) -> str:
 
 
 async def call_model(
-    agent: Agent[Any], agents_by_name: dict[str, Agent[Any]], request: dict[str, Any]
-) -> dict[str, Any]:
+    agent: Agent[Any], agents_by_name: dict[str, Agent[Any]], request: ModelRequest
+) -> ModelResponseData:
     """Send one recorded request to ``agent``'s real model; the activity side of :class:`ActivityModel`."""
     response = await live_model(agent).get_response(
-        system_instructions=request["system_instructions"],
-        input=request["input"],
-        model_settings=_SETTINGS.validate_python(request["model_settings"]),
-        tools=[_decode_tool(spec, agents_by_name) for spec in request["tools"]],
-        output_schema=_SchemaOnlyOutput(request["output_schema"]) if request["output_schema"] else None,
-        handoffs=[_decode_handoff(spec) for spec in request["handoffs"]],
+        system_instructions=request.system_instructions,
+        input=request.input,
+        model_settings=_SETTINGS.validate_python(request.model_settings),
+        tools=[_decode_tool(spec, agents_by_name) for spec in request.tools],
+        output_schema=_SchemaOnlyOutput(request.output_schema) if request.output_schema else None,
+        handoffs=[_decode_handoff(spec) for spec in request.handoffs],
         # Tracing would start the SDK's exporter in the worker; the Temporal UI shows the call.
         tracing=ModelTracing.DISABLED,
-        previous_response_id=request.get("previous_response_id"),
-        conversation_id=request.get("conversation_id"),
-        prompt=request.get("prompt"),
+        previous_response_id=request.extra("previous_response_id"),
+        conversation_id=request.extra("conversation_id"),
+        prompt=request.extra("prompt"),
     )
     return encode_response(response)

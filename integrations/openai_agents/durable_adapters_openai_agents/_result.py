@@ -19,6 +19,7 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic_core import to_jsonable_python
 
 from ._model import decode_response, encode_response
+from ._payloads import RunResultData
 from ._run_context import decode_context, encode_context
 
 _OUTPUT_ITEM = TypeAdapter(TResponseOutputItem)
@@ -66,37 +67,35 @@ def _decode_item(data: dict[str, Any], agents: dict[str, Agent[Any]], responses:
     return cls(**fields)  # type: ignore[no-any-return]
 
 
-def encode_result(result: RunResult) -> dict[str, Any]:
+def encode_result(result: RunResult) -> RunResultData:
     in_responses = {
         id(item): [r, o] for r, response in enumerate(result.raw_responses) for o, item in enumerate(response.output)
     }
-    return {
-        "input": to_jsonable_python(result.input),
-        "final_output": to_jsonable_python(result.final_output),
-        "last_agent": result.last_agent.name,
-        "new_items": [_encode_item(item, in_responses) for item in result.new_items],
-        "raw_responses": [encode_response(response) for response in result.raw_responses],
-        "usage": _USAGE.dump_python(result.context_wrapper.usage, mode="json"),
-        "context": encode_context(result.context_wrapper.context),
-    }
+    return RunResultData(
+        input=to_jsonable_python(result.input),
+        final_output=to_jsonable_python(result.final_output),
+        last_agent=result.last_agent.name,
+        new_items=[_encode_item(item, in_responses) for item in result.new_items],
+        raw_responses=[encode_response(response) for response in result.raw_responses],
+        usage=_USAGE.dump_python(result.context_wrapper.usage, mode="json"),
+        context=encode_context(result.context_wrapper.context),
+    )
 
 
-def decode_result(data: dict[str, Any], agents: dict[str, Agent[Any]]) -> RunResult:
-    last_agent = agents[data["last_agent"]]
-    final_output = data["final_output"]
+def decode_result(data: RunResultData, agents: dict[str, Agent[Any]]) -> RunResult:
+    last_agent = agents[data.last_agent]
+    final_output = data.final_output
     output_type = last_agent.output_type
     if isinstance(output_type, AgentOutputSchemaBase):
         if not output_type.is_plain_text() and final_output is not None:
             final_output = output_type.validate_json(json.dumps(final_output))
     elif output_type not in (None, str) and final_output is not None:
         final_output = TypeAdapter(output_type).validate_python(final_output)
-    responses = [decode_response(response) for response in data["raw_responses"]]
-    context_wrapper = RunContextWrapper(
-        context=decode_context(data["context"]), usage=_USAGE.validate_python(data["usage"])
-    )
+    responses = [decode_response(response) for response in data.raw_responses]
+    context_wrapper = RunContextWrapper(context=decode_context(data.context), usage=_USAGE.validate_python(data.usage))
     return RunResult(
-        input=data["input"],
-        new_items=[_decode_item(item, agents, responses) for item in data["new_items"]],
+        input=data.input,
+        new_items=[_decode_item(item, agents, responses) for item in data.new_items],
         raw_responses=responses,
         final_output=final_output,
         input_guardrail_results=[],

@@ -23,6 +23,7 @@ from pydantic_core import to_jsonable_python
 
 from durable_adapters.adapter import DurableCalls
 
+from ._payloads import ToolRequest, ToolResponse
 from ._run_context import apply_context, decode_context, encode_context
 
 
@@ -40,15 +41,15 @@ def durable_tool(agent_name: str, tool: FunctionTool, calls: DurableCalls) -> Fu
     key = tool_key(agent_name, tool.name)
 
     async def invoke_as_activity(ctx: ToolContext[Any], arguments: str) -> Any:
-        request = {
-            "arguments": arguments,
-            "call_id": ctx.tool_call_id,
-            "tool_name": ctx.tool_name,
-            "context": encode_context(ctx.context),
-        }
-        response = await calls.tool(key, request, summary=f"tool · {tool.name}")
-        apply_context(ctx.context, response.get("context"))
-        return response["output"]
+        request = ToolRequest(
+            arguments=arguments,
+            call_id=ctx.tool_call_id,
+            tool_name=ctx.tool_name,
+            context=encode_context(ctx.context),
+        )
+        response = ToolResponse.model_validate(await calls.tool(key, request.data(), summary=f"tool · {tool.name}"))
+        apply_context(ctx.context, response.context)
+        return response.output
 
     return dataclasses.replace(tool, on_invoke_tool=invoke_as_activity)
 
@@ -70,18 +71,18 @@ def _portable_output(tool: FunctionTool, output: Any) -> Any:
     return str(output)
 
 
-async def call_tool(tool: FunctionTool, request: dict[str, Any]) -> dict[str, Any]:
+async def call_tool(tool: FunctionTool, request: ToolRequest) -> ToolResponse:
     """Run the original ``tool`` for one recorded call; the activity side of :func:`durable_tool`."""
-    context = decode_context(request["context"])
+    context = decode_context(request.context)
     ctx = ToolContext(
         context=context,
-        tool_name=request["tool_name"],
-        tool_call_id=request["call_id"],
-        tool_arguments=request["arguments"],
+        tool_name=request.tool_name,
+        tool_call_id=request.call_id,
+        tool_arguments=request.arguments,
     )
-    output = await tool.on_invoke_tool(ctx, request["arguments"])
+    output = await tool.on_invoke_tool(ctx, request.arguments)
     after = encode_context(ctx.context)
-    return {
-        "output": _portable_output(tool, output),
-        "context": after if after != request["context"] else None,
-    }
+    return ToolResponse(
+        output=_portable_output(tool, output),
+        context=after if after != request.context else None,
+    )

@@ -1,0 +1,155 @@
+"""Everything this adapter writes into Temporal history, as declared types.
+
+History is compatibility data: a run recorded by one release is replayed, continued or read by
+the next. Each payload is built and read through its model here, never as a literal dict, and
+dumped to exactly the JSON earlier releases wrote (field names, nesting, which keys are present);
+``tests/openai_agents/test_persisted_names.py`` pins the names and the committed history in
+``tests/histories/openai_agents/`` replays on them.
+
+Values from the SDK (input items, output items, usage, model settings, JSON schemas) are ``Any``
+or plain dicts here: they are the SDK's own JSON forms, written and read by ``_model``,
+``_result`` and ``_run_context`` through the SDK's pydantic types.
+
+* the run: :class:`RunPayload` in (the workflow input), :class:`RunResultData` out;
+* a model call: :class:`ModelRequest` (with :class:`FunctionToolSpec`, :class:`HostedToolSpec`,
+  :class:`OutputSchemaSpec`, :class:`HandoffSpec`), :class:`ModelResponseData`;
+* a tool call: :class:`ToolRequest`, :class:`ToolResponse`.
+
+A run context, wherever it appears, is ``_run_context``'s ``{"type": ..., "value": ...}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Payload(BaseModel):
+    # Recorded payloads are read as they were written: nothing of theirs is dropped or coerced.
+    model_config = ConfigDict(extra="forbid")
+
+    def data(self) -> dict[str, Any]:
+        """The payload as the JSON-able dict handed to the core (and written into history)."""
+        return self.model_dump()
+
+
+# -- the run ---------------------------------------------------------------------------------
+
+
+class RunPayload(_Payload):
+    """The workflow input of an agent run (``durable(agent).run(...)``)."""
+
+    input: Any
+    """The run input: a string, or a list of Responses-API input items (JSON)."""
+    context: dict[str, Any] | None = None
+    """The run context, encoded by ``_run_context.encode_context``; None for no context (always
+    written; read as None when absent, as the adapter always has)."""
+    max_turns: int
+
+
+class ModelResponseData(_Payload):
+    """One model response (``agents.items.ModelResponse``); also inside :class:`RunResultData`."""
+
+    output: list[Any]
+    """Output items as the provider set them (``exclude_unset``)."""
+    usage: dict[str, Any]
+    response_id: str | None
+    request_id: str | None = None
+    """Always written; absent only from histories of releases that did not write it."""
+
+
+class RunResultData(_Payload):
+    """The workflow result: an ``agents.RunResult`` as data, rebuilt by ``_result.decode_result``."""
+
+    input: Any
+    final_output: Any
+    last_agent: str
+    """The name of the agent that produced the final output."""
+    new_items: list[dict[str, Any]]
+    """Run items as ``{"class": <agents.items class name>, "fields": {...}}`` (see ``_result``)."""
+    raw_responses: list[ModelResponseData]
+    usage: dict[str, Any]
+    context: dict[str, Any] | None
+
+
+# -- a model call ----------------------------------------------------------------------------
+
+
+class FunctionToolSpec(_Payload):
+    """A function tool as the model sees it: its schema (the tool runs in a ``tool_call`` activity)."""
+
+    kind: Literal["function"]
+    name: str
+    description: str
+    params_json_schema: dict[str, Any]
+    strict_json_schema: bool
+
+
+class HostedToolSpec(_Payload):
+    """A hosted tool (web search, file search...), taken live from the named agent in the activity."""
+
+    kind: Literal["hosted"]
+    agent: str
+    name: str
+
+
+class OutputSchemaSpec(_Payload):
+    """The agent's output type as the model sees it (validation stays in the workflow)."""
+
+    plain_text: bool
+    name: str
+    json_schema: dict[str, Any] | None
+    strict: bool
+
+
+class HandoffSpec(_Payload):
+    """A handoff as the model sees it: a tool (its target is chosen in the workflow)."""
+
+    tool_name: str
+    tool_description: str
+    input_json_schema: dict[str, Any]
+    agent_name: str
+    strict_json_schema: bool
+
+
+class ModelRequest(_Payload):
+    """The input of a ``model_call`` activity: what ``Model.get_response`` was called with."""
+
+    # The SDK's further keyword arguments that are not None (previous_response_id,
+    # conversation_id, prompt...) follow the declared fields under their own names.
+    model_config = ConfigDict(extra="allow")
+
+    system_instructions: str | None
+    input: Any
+    model_settings: dict[str, Any]
+    """``ModelSettings`` as JSON, without None values and without the workflow-only ``retry``."""
+    tools: list[FunctionToolSpec | HostedToolSpec]
+    output_schema: OutputSchemaSpec | None
+    handoffs: list[HandoffSpec]
+
+    def extra(self, name: str) -> Any:
+        """A further keyword argument of the request, or None if it was not given."""
+        return (self.model_extra or {}).get(name)
+
+
+# -- a tool call -----------------------------------------------------------------------------
+
+
+class ToolRequest(_Payload):
+    """The input of a ``tool_call`` activity."""
+
+    arguments: str
+    """The arguments as the model wrote them (a JSON string)."""
+    call_id: str
+    tool_name: str
+    context: dict[str, Any] | None
+
+
+class ToolResponse(_Payload):
+    """The result of a ``tool_call`` activity."""
+
+    output: Any
+    """The tool's output in a JSON form the SDK turns into the same tool-output item."""
+    context: dict[str, Any] | None
+    """The changed run context, or None when the tool did not change it."""
