@@ -11,24 +11,17 @@ a plain run.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 from pydantic_core import to_jsonable_python
 
-from durable_adapters.adapter import UnsupportedError
+from durable_adapters.adapter import UnsupportedError, reference, resolve
 
 
-def _type_path(cls: type) -> str:
-    return f"{cls.__module__}:{cls.__qualname__}"
-
-
-def _resolve(path: str) -> type:
-    module_name, _, qualname = path.partition(":")
-    target: Any = importlib.import_module(module_name)
-    for part in qualname.split("."):
-        target = getattr(target, part)
+def _context_type(path: str) -> type:
+    # ``module:qualname``, the core's reference format, which this adapter has always written.
+    target = resolve(path)
     if not isinstance(target, type) or not (issubclass(target, BaseModel) or dataclasses.is_dataclass(target)):
         raise UnsupportedError(f"run context type {path} is neither a pydantic model nor a dataclass")
     return target
@@ -46,7 +39,7 @@ def encode_context(context: Any) -> dict[str, Any] | None:
         )
     try:
         # A model or dataclass with a field holding a live object fails here too, with the advice.
-        return {"type": _type_path(type(context)) if typed else None, "value": to_jsonable_python(context)}
+        return {"type": reference(type(context)) if typed else None, "value": to_jsonable_python(context)}
     except Exception as exc:
         raise UnsupportedError(
             f"the run context ({type(context).__qualname__}) cannot be written as JSON: {exc}. "
@@ -60,7 +53,7 @@ def decode_context(encoded: dict[str, Any] | None) -> Any:
         return None
     if encoded.get("type") is None:
         return encoded["value"]
-    return TypeAdapter(_resolve(encoded["type"])).validate_python(encoded["value"])
+    return TypeAdapter(_context_type(encoded["type"])).validate_python(encoded["value"])
 
 
 def apply_context(target: Any, encoded: dict[str, Any] | None) -> None:
