@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from durable_adapters.adapter import DurableCore, RunHandle, UnsupportedError, run_sync
 
 from ._llm import class_ref
+from ._payloads import AgentRunPayload, CrewRunPayload
 from ._run import HostedCrew
 
 
@@ -66,7 +67,7 @@ class DurableCrew:
     ) -> RunHandle[CrewOutput]:
         """Start a run and return its handle at once (``await handle.result()`` for the ``CrewOutput``)."""
         _refuse_extras({"input_files": input_files, "from_checkpoint": from_checkpoint})
-        return await self.__durable_core__.start({"kind": "crew", "inputs": _json_inputs(inputs)}, run_id=run_id)
+        return await self.__durable_core__.start(CrewRunPayload(inputs=_json_inputs(inputs)).data(), run_id=run_id)
 
     async def akickoff(
         self, inputs: dict[str, Any] | None = None, *, run_id: str | None = None, **extras: Any
@@ -127,11 +128,10 @@ class DurableCrewAgent:
         if response_format is not None:
             hosted: HostedCrew = self.__durable_core__.hosted.state
             hosted.classes[class_ref(response_format)] = response_format
-        payload = {
-            "kind": "agent",
-            "messages": messages,
-            "response_format": class_ref(response_format) if response_format is not None else None,
-        }
+        payload = AgentRunPayload(
+            messages=messages,
+            response_format=class_ref(response_format) if response_format is not None else None,
+        ).data()
         return await self.__durable_core__.start(payload, run_id=run_id)
 
     async def akickoff(

@@ -22,6 +22,7 @@ from typing import Any
 
 from durable_adapters.adapter import UnsupportedError, in_bridge, scoped
 
+from ._payloads import HumanPrompt
 from ._run import CrewRun, current
 
 MESSAGE = (
@@ -40,13 +41,12 @@ def _prompt() -> dict[str, Any]:
         output = output.model_dump_json() if hasattr(output, "model_dump_json") else str(output)
     task = getattr(executor, "task", None)
     agent = getattr(executor, "agent", None)
-    return {
-        "kind": "crewai.human_feedback",
-        "agent": getattr(agent, "role", None),
-        "task": getattr(task, "description", None),
-        "output": output,
-        "message": MESSAGE,
-    }
+    return HumanPrompt(
+        agent=getattr(agent, "role", None),
+        task=getattr(task, "description", None),
+        output=output,
+        message=MESSAGE,
+    ).data()
 
 
 def _answer_text(value: Any) -> str:

@@ -38,6 +38,7 @@ from typing import Any
 
 from crewai.events.event_bus import CrewAIEventsBus
 
+from ._payloads import ProgressEvent
 from ._run import current
 
 _PROGRESS = ("crew_kickoff_started", "task_started", "task_completed", "task_failed", "crew_kickoff_completed")
@@ -56,13 +57,13 @@ def progress_event(event: Any) -> dict[str, Any] | None:
     task = getattr(event, "task", None)
     output = getattr(event, "output", None)
     agent = getattr(task, "agent", None)
-    return {
-        "kind": f"crewai.{kind}",
-        "task": getattr(task, "description", None),
-        "agent": getattr(agent, "role", None),
-        "output": getattr(output, "raw", output if isinstance(output, str) else None),
-        "error": getattr(event, "error", None),
-    }
+    return ProgressEvent(
+        kind=f"crewai.{kind}",
+        task=getattr(task, "description", None),
+        agent=getattr(agent, "role", None),
+        output=getattr(output, "raw", output if isinstance(output, str) else None),
+        error=getattr(event, "error", None),
+    ).data()
 
 
 def emit_in_run(bus: CrewAIEventsBus, source: Any, event: Any) -> None:

@@ -27,6 +27,7 @@ from temporalio import workflow
 
 from durable_adapters.adapter import in_bridge, reference, resolve
 
+from ._payloads import ModelRequest, ModelResponse
 from ._run import current
 from ._threads import in_thread
 
@@ -81,21 +82,21 @@ def decode_value(data: Any, known: dict[str, type] | None = None) -> Any:
 
 
 def _request(llm: BaseLLM, messages: Any, tools: Any, response_model: Any) -> dict[str, Any]:
-    return {
-        "messages": to_jsonable_python(messages),
-        "tools": to_jsonable_python(tools) if tools else None,
-        "response_model": class_ref(response_model) if response_model is not None else None,
-        "stop": list(llm.stop_sequences) if llm.stop_sequences else None,
-        "stream": llm._effective_stream(),
-    }
+    return ModelRequest(
+        messages=to_jsonable_python(messages),
+        tools=to_jsonable_python(tools) if tools else None,
+        response_model=class_ref(response_model) if response_model is not None else None,
+        stop=list(llm.stop_sequences) if llm.stop_sequences else None,
+        stream=llm._effective_stream(),
+    ).data()
 
 
-def _result(llm: BaseLLM, response: dict[str, Any], response_model: Any) -> Any:
-    usage = response.get("usage") or {}
+def _result(llm: BaseLLM, data: dict[str, Any], response_model: Any) -> Any:
+    response = ModelResponse.model_validate(data)
     for name in _USAGE_KEYS:
-        llm._token_usage[name] = llm._token_usage.get(name, 0) + int(usage.get(name, 0))
+        llm._token_usage[name] = llm._token_usage.get(name, 0) + int(response.usage.get(name, 0))
     known = {class_ref(response_model): response_model} if response_model is not None else None
-    return decode_value(response["result"], known)
+    return decode_value(response.result, known)
 
 
 def fresh_usage(llms: Any) -> None:
@@ -173,22 +174,23 @@ async def acall_durably(llm: BaseLLM, key: str, messages: Any, tools: Any, respo
 # -- activity side ----------------------------------------------------------------------------
 
 
-async def call_model(llm: BaseLLM, request: dict[str, Any], known: dict[str, type]) -> dict[str, Any]:
+async def call_model(llm: BaseLLM, data: dict[str, Any], known: dict[str, type]) -> dict[str, Any]:
     """Send one recorded request through the worker's live ``llm``; the activity side of ``call``."""
+    request = ModelRequest.model_validate(data)
     # A per-call copy shares the provider client but counts its own usage, so concurrent runs
     # on one worker never mix their token counts.
     per_call = llm.model_copy()
     per_call._token_usage = {name: 0 for name in _USAGE_KEYS}
-    response_model = resolve_class(request["response_model"], known) if request.get("response_model") else None
+    response_model = resolve_class(request.response_model, known) if request.response_model else None
 
     def call() -> Any:
         with (
-            call_stop_override(per_call, request.get("stop")),
-            call_stream_override(per_call, bool(request.get("stream"))),
+            call_stop_override(per_call, request.stop),
+            call_stream_override(per_call, bool(request.stream)),
         ):
             return per_call.call(
-                request["messages"],
-                tools=request.get("tools"),
+                request.messages,
+                tools=request.tools,
                 callbacks=None,
                 available_functions=None,
                 response_model=response_model,
@@ -198,7 +200,7 @@ async def call_model(llm: BaseLLM, request: dict[str, Any], known: dict[str, typ
     # CrewAI's bookkeeping around it (first-use imports, token counting, event emission) must
     # never hold the activity's event loop past the heartbeat timeout.
     result = await in_thread(call)
-    return {"result": encode_value(result), "usage": dict(per_call._token_usage)}
+    return ModelResponse(result=encode_value(result), usage=dict(per_call._token_usage)).data()
 
 
 def describe(llm: BaseLLM, key: str) -> str:

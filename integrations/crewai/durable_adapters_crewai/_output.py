@@ -14,18 +14,21 @@ from crewai.types.usage_metrics import UsageMetrics
 from pydantic import BaseModel
 
 from ._llm import class_ref, resolve_class
+from ._payloads import AgentRunResult, CrewRunResult, EncodedModel
 
 
 def encode_model(value: BaseModel | None) -> dict[str, Any] | None:
     if value is None:
         return None
-    return {"class": class_ref(type(value)), "data": value.model_dump(mode="json")}
+    encoded = EncodedModel.model_validate({"class": class_ref(type(value)), "data": value.model_dump(mode="json")})
+    return encoded.dumped()
 
 
 def decode_model(data: dict[str, Any] | None, known: dict[str, type]) -> BaseModel | None:
     if data is None:
         return None
-    return resolve_class(data["class"], known).model_validate(data["data"])  # type: ignore[no-any-return]
+    encoded = EncodedModel.model_validate(data)
+    return resolve_class(encoded.class_, known).model_validate(encoded.data)  # type: ignore[no-any-return]
 
 
 def _encode_task_output(output: TaskOutput) -> dict[str, Any]:
@@ -39,34 +42,34 @@ def _decode_task_output(data: dict[str, Any], known: dict[str, type]) -> TaskOut
 
 
 def encode_crew_output(output: CrewOutput) -> dict[str, Any]:
-    return {
-        "kind": "crew",
-        "raw": output.raw,
-        "pydantic": encode_model(output.pydantic),
-        "json_dict": output.json_dict,
-        "tasks_output": [_encode_task_output(task) for task in output.tasks_output],
-        "token_usage": output.token_usage.model_dump(mode="json"),
-    }
+    return CrewRunResult(
+        raw=output.raw,
+        pydantic=encode_model(output.pydantic),
+        json_dict=output.json_dict,
+        tasks_output=[_encode_task_output(task) for task in output.tasks_output],
+        token_usage=output.token_usage.model_dump(mode="json"),
+    ).data()
 
 
 def decode_crew_output(data: dict[str, Any], known: dict[str, type]) -> CrewOutput:
+    result = CrewRunResult.model_validate(data)
     return CrewOutput(
-        raw=data["raw"],
-        pydantic=decode_model(data["pydantic"], known),
-        json_dict=data["json_dict"],
-        tasks_output=[_decode_task_output(task, known) for task in data["tasks_output"]],
-        token_usage=UsageMetrics.model_validate(data["token_usage"]),
+        raw=result.raw,
+        pydantic=decode_model(result.pydantic, known),
+        json_dict=result.json_dict,
+        tasks_output=[_decode_task_output(task, known) for task in result.tasks_output],
+        token_usage=UsageMetrics.model_validate(result.token_usage),
     )
 
 
 def encode_agent_output(output: LiteAgentOutput) -> dict[str, Any]:
     data = output.model_dump(mode="json", exclude={"pydantic"})
     data["pydantic"] = encode_model(output.pydantic)
-    return {"kind": "agent", "output": data}
+    return AgentRunResult(output=data).data()
 
 
 def decode_agent_output(data: dict[str, Any], known: dict[str, type]) -> LiteAgentOutput:
-    output = data["output"]
+    output = AgentRunResult.model_validate(data).output
     return LiteAgentOutput.model_validate({**output, "pydantic": decode_model(output.get("pydantic"), known)})
 
 

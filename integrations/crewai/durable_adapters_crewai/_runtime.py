@@ -23,6 +23,7 @@ from durable_adapters.adapter import DurableCalls, DurableCore, Hosted
 from . import _interception, _llm, _output, _tools
 from ._client import DurableCrew, DurableCrewAgent
 from ._keys import collect, normalise, refuse_unsupported
+from ._payloads import AgentRunPayload, CrewRunPayload, run_payload
 from ._run import CrewRun, HostedCrew
 
 
@@ -76,11 +77,12 @@ class CrewAIRuntime:
             crew_run.add(models, tools)
             # A refusal CrewAI swallowed, or failed with in its own way, still fails the run: it is
             # recorded on ``calls`` (see CrewRun.refuse).
-            if payload["kind"] == "crew":
-                return _output.encode_crew_output(await copy.akickoff(inputs=payload["inputs"]))
-            response_format = payload.get("response_format")
+            run = run_payload(payload)
+            if isinstance(run, CrewRunPayload):
+                return _output.encode_crew_output(await copy.akickoff(inputs=run.inputs))
+            response_format = run.response_format
             result = await copy.akickoff(
-                payload["messages"],
+                run.messages,
                 response_format=_llm.resolve_class(response_format, _state(hosted).classes)
                 if response_format
                 else None,
@@ -95,8 +97,8 @@ class CrewAIRuntime:
 
     def payload_from_text(self, hosted: Hosted, text: str) -> dict[str, Any]:
         if isinstance(hosted.obj, Crew):
-            return {"kind": "crew", "inputs": {"input": text}}
-        return {"kind": "agent", "messages": text, "response_format": None}
+            return CrewRunPayload(inputs={"input": text}).data()
+        return AgentRunPayload(messages=text, response_format=None).data()
 
     def describe_model(self, hosted: Hosted, key: str) -> str:
         llm = hosted.models.get(key)

@@ -33,6 +33,7 @@ from pydantic_core import to_jsonable_python
 from durable_adapters.adapter import in_bridge, reference
 
 from ._llm import decode_value, encode_value, resolve_class
+from ._payloads import ToolFailure, ToolRequest, ToolResponse
 from ._run import CrewRun
 from ._threads import in_thread
 
@@ -53,10 +54,11 @@ def run_durably(crew_run: CrewRun, tool: BaseTool, key: str, args: tuple[Any, ..
     # run; validated again in the activity, so the tool gets the values its schema builds
     # (datetimes, enums, objects), not their JSON.
     validated = tool._validate_kwargs(kwargs)
-    response = crew_run.calls.tool_sync(key, {"arguments": _crossing(validated, kwargs)}, summary=f"tool · {tool.name}")
-    if "error" in response:
-        raise rebuild_error(response["error"])
-    return decode_value(response["result"])
+    request = ToolRequest(arguments=_crossing(validated, kwargs))
+    response = ToolResponse.model_validate(crew_run.calls.tool_sync(key, request.data(), summary=f"tool · {tool.name}"))
+    if response.error is not None:
+        raise rebuild_error(response.error)
+    return decode_value(response.result)
 
 
 def _crossing(validated: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
@@ -77,26 +79,27 @@ class ToolError(Exception):
         self.type_name = type_name
 
 
-def rebuild_error(error: dict[str, Any]) -> Exception:
+def rebuild_error(error: ToolFailure) -> Exception:
     """The tool's exception again, as its own class when that takes a message, else :class:`ToolError`."""
-    message = error["message"]
+    message = error.message
     try:
-        cls = resolve_class(error["type"])
+        cls = resolve_class(error.type)
         if isinstance(cls, type) and issubclass(cls, Exception):
             rebuilt = cls(message)
             if str(rebuilt) == message:
                 return rebuilt
     except Exception:
         pass
-    return ToolError(message, error["type"])
+    return ToolError(message, error.type)
 
 
-async def call_tool(tool: BaseTool, request: dict[str, Any]) -> dict[str, Any]:
+async def call_tool(tool: BaseTool, data: dict[str, Any]) -> dict[str, Any]:
     """Run the live ``tool`` once with the recorded arguments; the activity side of ``run``."""
+    request = ToolRequest.model_validate(data)
     # What the tool's own run() would call, without its usage counter (see docs/crewai.md).
     function = tool.func if isinstance(tool, Tool) else tool._run
     try:
-        arguments = tool._validate_kwargs(request["arguments"])
+        arguments = tool._validate_kwargs(request.arguments)
         if inspect.iscoroutinefunction(function):
             result = await function(**arguments)
         else:
@@ -108,9 +111,9 @@ async def call_tool(tool: BaseTool, request: dict[str, Any]) -> dict[str, Any]:
         # The tool's own failure is CrewAI's business, as in a plain run: it tells the model
         # "Error executing tool: <message>". It is recorded (never retried) and raised again in
         # the workflow with the same type and message.
-        return {"error": {"type": reference(type(exc)), "message": str(exc)}}
+        return ToolResponse(error=ToolFailure(type=reference(type(exc)), message=str(exc))).data()
     try:
         encoded = encode_value(result)
     except Exception:
         encoded = {"plain": str(result)}
-    return {"result": encoded}
+    return ToolResponse(result=encoded).data()
