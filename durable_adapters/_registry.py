@@ -33,7 +33,7 @@ class Hosted:
     models: dict[str, Any] = field(default_factory=dict)
     tools: dict[str, Any] = field(default_factory=dict)
     source: dict[str, str] = field(default_factory=dict)
-    state: Any = field(default_factory=dict)  # None once every adapter sets its own type (issue 12)
+    state: Any = None
     """Adapter-private, per-hosted-object data (prepared once in :meth:`Adapter.host`, read by every
     run): an object of the adapter's own declared type, never a dict of magic keys."""
 

@@ -34,7 +34,7 @@ from ._determinism import run_thread_context
 from ._durable import DurableCore, run_sync
 from ._errors import ConfigurationError, UnsupportedError
 from ._handle import RunHandle
-from ._interception import InterceptedPoint, Interceptions
+from ._interception import InterceptedPoint, Interceptions, Side
 from ._names import PENDING_INPUT_QUERY
 from ._payloads import RunOutput
 from ._references import reference, resolve
@@ -55,6 +55,7 @@ __all__ = [
     "Interceptions",
     "RunHandle",
     "RunOutput",
+    "Side",
     "UnsupportedError",
     "adapter_for",
     "await_only",
