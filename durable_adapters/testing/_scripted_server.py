@@ -27,7 +27,9 @@ so a failed call followed by a successful retry gets the reply the failed call w
 Holding calls in flight: :meth:`~ScriptedModelServer.hold_after` ``(n)`` keeps the answer to
 every request after the ``n``-th served one until :meth:`~ScriptedModelServer.release`, and
 :meth:`~ScriptedModelServer.wait_for_held` waits until such a request has arrived. A kill test
-uses it to SIGKILL a worker while a chosen model call is certainly in flight.
+uses it to SIGKILL a worker while a chosen model call is certainly in flight. With
+``after_events=k`` a streamed answer sends its first ``k`` events before it holds: a model that
+is mid-answer. ``stream_interval`` paces a streamed answer's events, like tokens being generated.
 
 Determinism: ids are derived from the ordinal ``n`` of the distinct body being answered
 (``chatcmpl-n``, ``resp_n``, ``msg_n``, ``fc_n_i``, ``call_n_i``) and timestamps are fixed, so
@@ -217,6 +219,9 @@ class _Answer:
     stream: bool = False
     """Server-sent events: sent with ``Connection: close`` instead of a Content-Length."""
     headers: tuple[tuple[str, str], ...] = ()
+    events: tuple[bytes, ...] = ()
+    """A stream's events one by one (``payload`` is their concatenation), written paced by
+    ``stream_interval`` and held mid-stream by ``hold_after(n, after_events=k)``."""
 
 
 def _dumps(obj: Any) -> bytes:
@@ -247,14 +252,13 @@ def _error_answer(status: int, message: str, *, retry_after: float | None = None
     return _json_answer(body, status, headers)
 
 
-def _sse(events: Iterable[tuple[str | None, Any]]) -> bytes:
-    """Server-sent events; a ``None`` name writes a bare ``data:`` line, as Chat does."""
-    out = bytearray()
+def _sse(events: Iterable[tuple[str | None, Any]]) -> _Answer:
+    """A 200 answer of server-sent events; a ``None`` name writes a bare ``data:`` line, as Chat does."""
+    out: list[bytes] = []
     for name, data in events:
-        if name is not None:
-            out += f"event: {name}\n".encode()
-        out += b"data: " + (data if isinstance(data, bytes) else _dumps(data)) + b"\n\n"
-    return bytes(out)
+        head = f"event: {name}\n".encode() if name is not None else b""
+        out.append(head + b"data: " + (data if isinstance(data, bytes) else _dumps(data)) + b"\n\n")
+    return _Answer(200, b"".join(out), stream=True, events=tuple(out))
 
 
 # Chat completions ----------------------------------------------------------------------------
@@ -321,7 +325,7 @@ def _render_chat(reply: Reply, n: int, body: dict[str, Any]) -> _Answer:
     if include_usage:
         events.append((None, {**chunk_base, "choices": [], "usage": _chat_usage(reply)}))
     events.append((None, b"[DONE]"))
-    return _Answer(200, _sse(events), stream=True)
+    return _sse(events)
 
 
 # Responses -----------------------------------------------------------------------------------
@@ -434,7 +438,7 @@ def _render_responses(reply: Reply, n: int, body: dict[str, Any]) -> _Answer:
             emit("response.function_call_arguments.done", **where, **done)
         emit("response.output_item.done", output_index=index, item=item)
     emit("response.completed", response=final)
-    return _Answer(200, _sse((event["type"], event) for event in events), stream=True)
+    return _sse((event["type"], event) for event in events)
 
 
 _RENDERERS: dict[Api, Callable[[Reply, int, dict[str, Any]], _Answer]] = {
@@ -468,6 +472,8 @@ class _State:
     hangs: deque[float] = field(default_factory=deque)
     hold_after: int | None = None
     """Requests served after this many are held (see ``hold_after``); ``None``: none are."""
+    hold_after_events: int = 0
+    """A held streamed answer sends this many of its events before it holds the rest."""
     gate: threading.Event = field(default_factory=threading.Event)
     """Set by ``release``: held requests wait on it."""
     held: list[ModelRequest] = field(default_factory=list)
@@ -488,6 +494,7 @@ class ScriptedModelServer:
         script: Sequence[Reply] | Callable[[ModelRequest], Reply],
         *,
         latency: float = 0.0,
+        stream_interval: float = 0.0,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -496,6 +503,9 @@ class ScriptedModelServer:
         self.latency = latency
         """Seconds every request waits before its answer is written; may be changed while
         running (benchmarks)."""
+        self.stream_interval = stream_interval
+        """Seconds between the events of a streamed answer (a model producing tokens one by one);
+        0 writes them at once. May be changed while running."""
         self._address = (host, port)
         self._lock = threading.Lock()
         # Wakes wait_for_held() when a request is held; shares the lock.
@@ -620,10 +630,13 @@ class ScriptedModelServer:
         with self._lock:
             self._state.hangs.extend([seconds] * times)
 
-    def hold_after(self, n: int) -> None:
+    def hold_after(self, n: int, *, after_events: int = 0) -> None:
         """Hold the answer to every model request served after the first ``n`` until
         :meth:`release`; ``n`` counts every request in :attr:`served`, also those served before
         this call (since the start or the last :meth:`reset`).
+
+        A streamed answer first sends its first ``after_events`` server-sent events, then holds
+        the rest: a model that has started answering (tokens on their way) and not finished.
 
         Like :meth:`hang_next`, the answer is decided on arrival: a held request counts as
         served (a provider that has started billing), and an identical request sent again --
@@ -631,10 +644,11 @@ class ScriptedModelServer:
         Only requests answered with a 2xx are held. Held requests are listed in :attr:`held`;
         :meth:`wait_for_held` waits for them. Calling it again replaces ``n``.
         """
-        if n < 0:
-            raise ValueError(f"hold_after needs n >= 0, got {n}")
+        if n < 0 or after_events < 0:
+            raise ValueError(f"hold_after needs n >= 0 and after_events >= 0, got {n}, {after_events}")
         with self._lock:
             self._state.hold_after = n
+            self._state.hold_after_events = after_events
 
     def release(self) -> None:
         """Answer every held request now and hold no more (until the next :meth:`hold_after`).
@@ -662,9 +676,9 @@ class ScriptedModelServer:
 
     def _answer(
         self, path: str, api: Api, raw: bytes, headers: dict[str, str]
-    ) -> tuple[_Answer, float, threading.Event | None]:
-        """Decide the answer to one model request, the delay before sending it, and the gate
-        to wait on first if it is held (else ``None``).
+    ) -> tuple[_Answer, float, threading.Event | None, int]:
+        """Decide the answer to one model request, the delay before sending it, the gate to
+        wait on if it is held (else ``None``), and how many stream events go out before that wait.
 
         The whole decision happens under the lock, so arrival order, reply order and ids agree
         even when requests come in concurrently.
@@ -694,13 +708,15 @@ class ScriptedModelServer:
                 answer = self._reply(request, state)
             request.status = answer.status
             gate = None
+            gate_after = 0
             if 200 <= answer.status < 300:
                 if state.hold_after is not None and len(state.served) >= state.hold_after:
                     gate = state.gate
+                    gate_after = state.hold_after_events if answer.stream else 0
                     state.held.append(request)
                     self._held_changed.notify_all()
                 state.served.append(request)
-        return answer, delay, gate
+        return answer, delay, gate, gate_after
 
     def _reply(self, request: ModelRequest, state: _State) -> _Answer:
         """The scripted answer: cached for a repeated body, else rendered from the next reply."""
@@ -766,11 +782,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(_error_answer(404, f"Invalid URL (POST {path})"))
             return
         headers = {name.lower(): value for name, value in self.headers.items()}
-        answer, delay, gate = self.server.scripted._answer(path, api, raw, headers)
-        if gate is not None:
-            self.server.scripted._wait_for_release(gate)
-        self.server.scripted._wait(delay)
-        self._send(answer)
+        scripted = self.server.scripted
+        answer, delay, gate, gate_after = scripted._answer(path, api, raw, headers)
+        if gate is not None and not gate_after:
+            scripted._wait_for_release(gate)
+            gate = None
+        scripted._wait(delay)
+        self._send(answer, gate, gate_after)
 
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
@@ -781,7 +799,7 @@ class _Handler(BaseHTTPRequestHandler):
         models = [{"id": model_id, **model} for model_id in MODEL_IDS]
         self._send(_json_answer({"object": "list", "data": models}))
 
-    def _send(self, answer: _Answer) -> None:
+    def _send(self, answer: _Answer, gate: threading.Event | None = None, gate_after: int = 0) -> None:
         try:
             self.send_response(answer.status)
             for name, value in answer.headers:
@@ -795,8 +813,18 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(answer.payload)))
             self.end_headers()
-            self.wfile.write(answer.payload)
-            self.wfile.flush()
+            scripted = self.server.scripted
+            if not answer.stream or (gate is None and not scripted.stream_interval):
+                self.wfile.write(answer.payload)
+                self.wfile.flush()
+                return
+            for i, event in enumerate(answer.events):
+                if gate is not None and i == gate_after:
+                    scripted._wait_for_release(gate)
+                elif i:
+                    scripted._wait(scripted.stream_interval)
+                self.wfile.write(event)
+                self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             # The client gave up (e.g. timed out during hang_next); there is no one to answer.
             self.close_connection = True
