@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any
 _LAZY: dict[str, str] = {
     "durable": "._durable",
     "host": "._durable",
+    "attach": "._durable",
     "RunHandle": "._handle",
+    "StreamEvent": "._stream",
     "CallPolicy": "._payloads",
     "DurableSettings": "._settings",
     "DurableCallError": "._calls",
@@ -49,11 +51,12 @@ _MOVED_TO_ADAPTER_API = {
 
 if TYPE_CHECKING:
     from ._calls import DurableCallError
-    from ._durable import durable, host
+    from ._durable import attach, durable, host
     from ._errors import ConfigurationError, DeterminismError, DurableError, RunFailedError, UnsupportedError
     from ._handle import RunHandle
     from ._payloads import CallPolicy
     from ._settings import DurableSettings
+    from ._stream import StreamEvent
 
 
 def __getattr__(name: str) -> Any:
@@ -81,7 +84,9 @@ __all__ = [
     "DurableSettings",
     "RunFailedError",
     "RunHandle",
+    "StreamEvent",
     "UnsupportedError",
+    "attach",
     "durable",
     "host",
 ]

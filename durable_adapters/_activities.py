@@ -22,25 +22,31 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from . import _conversation
+from . import _conversation, _live, _live_server
 from ._errors import ConfigurationError, model_call_error, qualified_name
 from ._names import FAST_FORWARD_SLICE_ACTIVITY, MODEL_CALL_ACTIVITY, TOOL_CALL_ACTIVITY
-from ._payloads import CallInput, CallOutput
+from ._payloads import CallInput, CallOutput, StreamLocation
 from ._registry import REGISTRY, Hosted
 
 
 @asynccontextmanager
-async def _heartbeating() -> AsyncIterator[None]:
-    """Heartbeat several times per heartbeat timeout while the block runs."""
+async def _heartbeating(*details: Any) -> AsyncIterator[None]:
+    """Heartbeat several times per heartbeat timeout while the block runs, with ``details``.
+
+    Heartbeat details are not history events; ``DescribeWorkflowExecution`` shows the latest for
+    a pending activity, which is how a consumer finds a streamed call's live stream.
+    """
     timeout = activity.info().heartbeat_timeout
     if not timeout:
+        if details:
+            activity.heartbeat(*details)
         yield
         return
     interval = max(timeout.total_seconds() / 4, 0.05)
 
     async def beat() -> None:
         while True:
-            activity.heartbeat()
+            activity.heartbeat(*details)
             await asyncio.sleep(interval)
 
     task = asyncio.create_task(beat())
@@ -82,6 +88,8 @@ def _hosted(call: CallInput) -> Hosted:
 # joins the call already in flight, or takes its result, instead of paying for it again.
 _model_calls: dict[tuple[str, str], asyncio.Task[dict[str, Any]]] = {}
 _KEEP_FINISHED_SECONDS = 120.0
+# The live stream of each streamed call in _model_calls (None for an unstreamed one).
+_streams: dict[tuple[str, str], _live.LiveCall | None] = {}
 
 
 @activity.defn(name=MODEL_CALL_ACTIVITY)
@@ -96,11 +104,20 @@ async def model_call(call: CallInput) -> CallOutput:
     info = activity.info()
     key = (info.workflow_run_id or info.workflow_id or "", info.activity_id)
     task = _model_calls.get(key)
+    details: list[Any] = []
     if task is None:
-        task = asyncio.create_task(_send_model_call(hosted, call))
+        live = None
+        if call.stream:
+            live = _live.open_call(info.workflow_id or "", info.activity_id, info.attempt)
+        task = asyncio.create_task(_send_model_call(hosted, call, live))
         _model_calls[key] = task
         task.add_done_callback(lambda done: _forget_later(key, done))
-    async with _heartbeating():
+        _streams[key] = live
+    live = _streams.get(key)
+    if live is not None:
+        address, token = await _live_server.ensure_started()
+        details.append(StreamLocation(address=address, token=token, stream=live.stream_id, attempt=live.attempt))
+    async with _heartbeating(*details):
         # shield: a cancelled attempt (timed out, or Temporal gave up on it) leaves the request
         # running for the retry to join.
         response = await asyncio.shield(task)
@@ -110,11 +127,27 @@ async def model_call(call: CallInput) -> CallOutput:
 def _forget_later(key: tuple[str, str], done: asyncio.Task[dict[str, Any]]) -> None:
     if done.cancelled() or done.exception() is not None:
         _model_calls.pop(key, None)  # a failed call is retried for real: nothing to join
+        _streams.pop(key, None)
     else:
-        asyncio.get_running_loop().call_later(_KEEP_FINISHED_SECONDS, _model_calls.pop, key, None)
+        loop = asyncio.get_running_loop()
+        loop.call_later(_KEEP_FINISHED_SECONDS, _model_calls.pop, key, None)
+        loop.call_later(_KEEP_FINISHED_SECONDS, _streams.pop, key, None)
 
 
-async def _send_model_call(hosted: Hosted, call: CallInput) -> dict[str, Any]:
+async def _send_model_call(hosted: Hosted, call: CallInput, live: _live.LiveCall | None) -> dict[str, Any]:
+    if live is None:
+        return await _model_response(hosted, call)
+    failed = True
+    try:
+        with _live.publishing(live):
+            response = await _model_response(hosted, call)
+        failed = False
+        return response
+    finally:
+        live.end("failed" if failed else "finished")
+
+
+async def _model_response(hosted: Hosted, call: CallInput) -> dict[str, Any]:
     request = call.request
     if call.conversation is not None:
         request = {**request, call.conversation.field: await _conversation.resolve(call.conversation)}

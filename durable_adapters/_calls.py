@@ -48,25 +48,45 @@ class DurableCalls:
         return error
 
     async def model(
-        self, key: str, request: dict[str, Any], *, summary: str, conversation: str | None = None
+        self,
+        key: str,
+        request: dict[str, Any],
+        *,
+        summary: str,
+        conversation: str | None = None,
+        stream: bool = False,
     ) -> dict[str, Any]:
         """Make one model call as an activity; ``summary`` labels it in the Temporal UI.
 
         ``conversation`` names the field of ``request`` that holds the conversation (a list that
         grows from call to call): history then records only its new items (see ``_conversation``),
         and the activity still receives the whole list.
+
+        ``stream=True``: the activity publishes the response's chunks live while it runs (the
+        adapter's ``call_model`` finds them a :func:`~durable_adapters.adapter.live_stream`), and
+        the run's stream marks where the call starts and ends, for ``RunHandle.stream()``. The
+        result is the complete response either way; a call that comes back from history (replay,
+        continue-as-new) streams nothing.
         """
-        return await self._call(model_call, "model", self._run.options.model, key, request, summary, conversation)
+        return await self._call(
+            model_call, "model", self._run.options.model, key, request, summary, conversation, stream
+        )
 
     async def tool(self, key: str, request: dict[str, Any], *, summary: str) -> dict[str, Any]:
         """Make one tool call as an activity; ``summary`` labels it in the Temporal UI."""
         return await self._call(tool_call, "tool", self._run.options.tool, key, request, summary)
 
     def model_sync(
-        self, key: str, request: dict[str, Any], *, summary: str, conversation: str | None = None
+        self,
+        key: str,
+        request: dict[str, Any],
+        *,
+        summary: str,
+        conversation: str | None = None,
+        stream: bool = False,
     ) -> dict[str, Any]:
         """:meth:`model` for sync code running under the sync bridge."""
-        return await_only(self.model(key, request, summary=summary, conversation=conversation))
+        return await_only(self.model(key, request, summary=summary, conversation=conversation, stream=stream))
 
     def tool_sync(self, key: str, request: dict[str, Any], *, summary: str) -> dict[str, Any]:
         """:meth:`tool` for sync code running under the sync bridge."""
@@ -103,6 +123,31 @@ class DurableCalls:
         request: dict[str, Any],
         summary: str,
         conversation: str | None = None,
+        stream: bool = False,
+    ) -> dict[str, Any]:
+        if not stream:
+            return await self._scheduled(activity, kind, policy, key, request, summary, conversation, stream)
+        # The stream marks where the call's live chunks belong, and where they end.
+        call = f"{self._sequence + 1} {kind} {key}"
+        self._channel.call_started(call)
+        failed = True
+        try:
+            response = await self._scheduled(activity, kind, policy, key, request, summary, conversation, stream)
+            failed = False
+            return response
+        finally:
+            self._channel.call_ended(call, failed=failed)
+
+    async def _scheduled(
+        self,
+        activity: Any,
+        kind: str,
+        policy: CallPolicy,
+        key: str,
+        request: dict[str, Any],
+        summary: str,
+        conversation: str | None,
+        stream: bool,
     ) -> dict[str, Any]:
         # The activity id names the call ("3 model triage"). Temporal compares ids on replay, so
         # code that now makes a different call at this point (another tool, another agent) is
@@ -126,7 +171,7 @@ class DurableCalls:
         try:
             output: CallOutput = await workflow.execute_activity(
                 activity,
-                CallInput(hosted=self._run.hosted, key=key, request=request, conversation=delta),
+                CallInput(hosted=self._run.hosted, key=key, request=request, conversation=delta, stream=stream),
                 start_to_close_timeout=timedelta(seconds=policy.start_to_close_seconds),
                 heartbeat_timeout=timedelta(seconds=policy.heartbeat_timeout_seconds),
                 retry_policy=policy.retry_policy(),

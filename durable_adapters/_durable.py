@@ -174,6 +174,28 @@ class DurableCore:
         return await handle.result()
 
 
+async def attach(run_id: str) -> RunHandle[dict[str, Any]]:
+    """The existing run ``run_id``, from any process, with no framework object at hand.
+
+    Follow it with ``handle.stream()`` / ``handle.events()``, answer it with ``resume``, cancel
+    it, or wait for its result, which comes as the adapter's JSON (the framework wrapper's own
+    ``start(..., run_id=...)`` gives the framework's types). Reading a run's stream is a query:
+    some worker of its task queue must be running, also after the run finished.
+    Raises :class:`ConfigurationError` when there is no such run.
+    """
+    target = await asyncio.to_thread(_connection.resolve_target)
+    client = await _connection.connect(target)
+    handle = client.get_workflow_handle(run_id, result_type=RunOutput)
+    try:
+        await handle.describe()
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise ConfigurationError(f"there is no run {run_id!r}") from None
+        raise
+    ui = f"{target.ui_url}/namespaces/{target.namespace}/workflows/{run_id}" if target.ui_url else None
+    return RunHandle(handle, ui_url=ui, decode=lambda payload: payload)
+
+
 def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run ``coroutine`` to completion from sync code, as the frameworks' own ``*_sync`` calls do."""
     try:

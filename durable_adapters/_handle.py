@@ -13,6 +13,7 @@ from ._channel import EventsPage
 from ._errors import RunFailedError
 from ._names import EVENTS_QUERY, PENDING_INPUT_QUERY, RESUME_UPDATE
 from ._payloads import RunOutput
+from ._stream import RunStream, StreamEvent
 
 ResultT = TypeVar("ResultT")
 
@@ -103,6 +104,18 @@ class RunHandle(Generic[ResultT]):
                 finished.exception()  # retrieved here; result() reports it
             else:
                 finished.cancel()
+
+    def stream(self, after: int = -1, *, poll_interval: float = 0.05) -> AsyncIterator[StreamEvent]:
+        """Everything the run streams, in order, live: its events, and each streamed model call's
+        chunks while the call runs (see :class:`StreamEvent`); ends when the run ends.
+
+        Works from any process, while the run goes on or after it finished: ``after`` skips the
+        items up to that index (``after=-1``: from the start). Calls that finished before the
+        consumer reached them come with ``streamed=False`` and no chunks; their content is in the
+        run's events. Chunks are read from the worker making the call, never from history. The
+        run's result (or failure) is still read with :meth:`result`.
+        """
+        return RunStream(self._handle, after, poll_interval).events()
 
     async def _done(self) -> None:
         on_done, self._on_done = self._on_done, None

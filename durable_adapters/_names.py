@@ -33,6 +33,9 @@ PENDING_INPUT_QUERY = "pending_input"
 EVENTS_QUERY = "events"
 """Query: the progress events a run has emitted after a given index (for streaming)."""
 
+STREAM_QUERY = "durable-adapters.stream"
+"""Query: a run's stream (events and streamed calls' markers) after a given index."""
+
 MEMO_SOURCE = "durable-adapters.source"
 """Memo key: where the hosted object was defined, so ``replay`` can import it."""
 

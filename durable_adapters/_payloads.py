@@ -113,6 +113,25 @@ class CallInput(BaseModel):
     """The call's arguments, as the adapter encoded them."""
     conversation: ConversationDelta | None = None
     """``request[conversation.field]``, written as a delta against an earlier call (see ``_conversation``)."""
+    stream: bool = False
+    """A model call whose chunks are published live while it runs (see ``_live``); its result is
+    still the complete response."""
+
+
+class StreamLocation(BaseModel):
+    """Where a streamed call's live chunks are read: the heartbeat details of its activity.
+
+    Not history while the call runs: Temporal keeps a pending activity's latest heartbeat
+    details, and ``DescribeWorkflowExecution`` shows them (a timed-out attempt's details do go
+    into its failure). ``stream`` names one attempt's stream; ``token`` lets a consumer read it
+    from the worker's stream server, and grants nothing but the chunks of calls whose complete
+    responses the same reader finds in history.
+    """
+
+    address: str
+    token: str
+    stream: str
+    attempt: int
 
 
 class CallOutput(BaseModel):

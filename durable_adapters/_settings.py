@@ -34,3 +34,13 @@ class DurableSettings(BaseSettings):
 
     ui_url: str | None = None
     """Base URL of the Temporal UI, for run links; derived for local servers when unset."""
+
+    stream_host: str = "127.0.0.1"
+    """Where a worker listens for consumers of live streams (``0.0.0.0`` for consumers on other
+    machines); see ``docs/architecture.md``, Streaming."""
+
+    stream_port: int = 0
+    """The port of that listener; 0 takes a free one."""
+
+    stream_advertise: str | None = None
+    """The host consumers connect to, when it is not ``stream_host`` (behind NAT, in a container)."""

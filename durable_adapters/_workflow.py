@@ -17,9 +17,9 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 
 from . import _determinism, _sync_bridge
 from ._calls import DurableCallError, DurableCalls
-from ._channel import EventsPage, RunChannel
+from ._channel import EventsPage, RunChannel, StreamPage
 from ._errors import ConfigurationError, qualified_name
-from ._names import EVENTS_QUERY, PENDING_INPUT_QUERY, RESUME_UPDATE, WORKFLOW_TYPE
+from ._names import EVENTS_QUERY, PENDING_INPUT_QUERY, RESUME_UPDATE, STREAM_QUERY, WORKFLOW_TYPE
 from ._payloads import RunInput, RunOutput
 from ._registry import REGISTRY
 
@@ -52,6 +52,11 @@ class AgentLoopWorkflow:
     def events(self, after: int) -> EventsPage:
         """Progress events emitted after index ``after``."""
         return self._channel.page(after)
+
+    @workflow.query(name=STREAM_QUERY)
+    def stream(self, after: int) -> StreamPage:
+        """The run's stream (events, and where streamed calls start and end) from index ``after``."""
+        return self._channel.stream_page(after)
 
     @workflow.run
     async def run(self, run: RunInput) -> RunOutput:

@@ -22,6 +22,9 @@ core imports a private one.
   started inside a run must run in.
 * :func:`reference` / :func:`resolve` — a class or function named as ``module:qualname`` in
   history, and back.
+* :func:`live_stream` / :class:`LiveStream` — in a model call made with ``stream=True``, where
+  the adapter publishes the response's chunks while it arrives; :class:`StreamEvent` — what
+  ``RunHandle.stream()`` yields, from which a wrapper builds its framework's streaming API.
 * :data:`PENDING_INPUT_QUERY`, :class:`RunOutput` — the persisted names and payloads an
   adapter's own client reads.
 """
@@ -35,11 +38,13 @@ from ._durable import DurableCore, run_sync
 from ._errors import ConfigurationError, UnsupportedError
 from ._handle import RunHandle
 from ._interception import InterceptedPoint, Interceptions, Side
+from ._live import LiveStream, live_stream
 from ._names import PENDING_INPUT_QUERY
 from ._payloads import RunOutput
 from ._references import reference, resolve
 from ._registry import REGISTRY, Hosted
 from ._scoped import scoped
+from ._stream import StreamEvent
 from ._sync_bridge import await_only, in_bridge
 
 __all__ = [
@@ -53,14 +58,17 @@ __all__ = [
     "Hosted",
     "InterceptedPoint",
     "Interceptions",
+    "LiveStream",
     "RunHandle",
     "RunOutput",
     "Side",
+    "StreamEvent",
     "UnsupportedError",
     "adapter_for",
     "await_only",
     "in_bridge",
     "installed_adapters",
+    "live_stream",
     "reference",
     "resolve",
     "run_sync",

@@ -33,6 +33,11 @@ exercises one thing the core promises a framework:
 ``{"op": "stop_if", "edit": NAME}``
     ends the program when the test has set ``EDITS[NAME]`` (an edit that makes fewer calls), else
     a no-op step.
+``{"op": "stream_model", "key": K, "request": {"chunks": [...], "gate": NAME, "gate_after": N, "fail_attempt": A}}``
+    one model call made with ``stream=True``: the activity publishes each chunk ``{"text": c}``
+    and answers ``{"key", "text"}`` (the chunks joined). With ``gate``, it waits at the gate
+    after ``gate_after`` chunks; with ``fail_attempt``, that attempt fails (a retried, transient
+    error) after publishing its chunks up to the gate point.
 ``{"op": "raise", "message": M}``
     ``raise ValueError(M)``: the framework's own error.
 
@@ -54,14 +59,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from temporalio import workflow
+from temporalio import activity, workflow
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 
 from durable_adapters._payloads import RunInput, RunOptions, RunOutput
 from durable_adapters._worker import create_worker
 from durable_adapters._workflow import AgentLoopWorkflow
-from durable_adapters.adapter import REGISTRY, Adapter, DurableCalls, DurableCore, Hosted
+from durable_adapters.adapter import REGISTRY, Adapter, DurableCalls, DurableCore, Hosted, LiveStream, live_stream
 
 FRAMEWORK = "core-test"
 
@@ -141,12 +146,19 @@ class FakeAdapter(Adapter):
         if op == "emit":
             calls.emit(step["event"])
             return None
+        if op == "stream_model":
+            return await calls.model(
+                step["key"], step.get("request", {}), summary=f"stream · {step['key']}", stream=True
+            )
         if op == "raise":
             raise ValueError(step["message"])
         raise AssertionError(f"unknown op {op!r}")
 
     # -- inside activities -------------------------------------------------------------------------
     async def call_model(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
+        stream = live_stream()
+        if "chunks" in request:
+            return await _streamed_reply(key, request, stream)
         if "gate" in request:
             held = gate(request["gate"])
             held.entered.set()
@@ -155,6 +167,23 @@ class FakeAdapter(Adapter):
 
     async def call_tool(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
         return {"key": key, "sum": sum(request.get("numbers", []))}
+
+
+async def _streamed_reply(key: str, request: dict[str, Any], stream: LiveStream | None) -> dict[str, Any]:
+    """A model answering chunk by chunk; only a call made with ``stream=True`` has a stream to publish to."""
+    chunks: list[str] = request["chunks"]
+    attempt = activity.info().attempt
+    for i, text in enumerate(chunks):
+        if i == request.get("gate_after") and "gate" in request:
+            held = gate(f"{request['gate']}/{attempt}")
+            held.entered.set()
+            if attempt == request.get("fail_attempt"):
+                raise ConnectionError("the model connection dropped mid-answer")
+            await held.release.wait()
+        if stream is not None:
+            stream.publish({"text": text})
+        await asyncio.sleep(0)
+    return {"key": key, "text": "".join(chunks)}
 
 
 async def _maybe_sync(step: dict[str, Any], fn: Any, *args: Any) -> Any:

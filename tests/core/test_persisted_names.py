@@ -30,6 +30,7 @@ def test_workflow_activity_update_and_memo_names():
     assert _names.RESUME_UPDATE == "resume"
     assert _names.PENDING_INPUT_QUERY == "pending_input"
     assert _names.EVENTS_QUERY == "events"
+    assert _names.STREAM_QUERY == "durable-adapters.stream"
     assert _names.MEMO_SOURCE == "durable-adapters.source"
     assert _names.MEMO_FRAMEWORK == "durable-adapters.framework"
 
@@ -111,7 +112,14 @@ def test_payload_field_names():
         "max_attempts",
     }
     assert set(RunOutput.model_fields) == {"payload", "compressed"}
-    assert set(CallInput.model_fields) == {"hosted", "key", "request", "conversation"}
+    assert set(CallInput.model_fields) == {"hosted", "key", "request", "conversation", "stream"}
+    from durable_adapters._channel import StreamItem, StreamPage
+    from durable_adapters._payloads import StreamLocation
+
+    # Not history, but read across processes and releases (queries, heartbeat details).
+    assert set(StreamItem.model_fields) == {"kind", "event", "call", "failed"}
+    assert set(StreamPage.model_fields) == {"items", "next"}
+    assert set(StreamLocation.model_fields) == {"address", "token", "stream", "attempt"}
     from durable_adapters._conversation import ConversationDelta
 
     assert set(ConversationDelta.model_fields) == {"field", "base", "keep", "append", "base_run"}
@@ -130,6 +138,7 @@ def test_payload_field_names():
         "key",
         "request",
         "conversation",
+        "stream",
     }
     assert set(CallOutput(response={}).model_dump(mode="json")) == {"response"}
     assert set(RunOutput(payload={}).model_dump(mode="json")) == {"payload", "compressed"}
@@ -152,4 +161,4 @@ def test_update_and_query_names_are_registered_on_the_workflow():
 
     definition = wf._Definition.from_class(AgentLoopWorkflow)
     assert set(definition.updates) == {"resume"}
-    assert {"pending_input", "events"} <= set(definition.queries)
+    assert {"pending_input", "events", "durable-adapters.stream"} <= set(definition.queries)
