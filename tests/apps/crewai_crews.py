@@ -102,6 +102,16 @@ def build_looper_crew() -> Crew:
     return Crew(name="looper", agents=[agent], tasks=[task])
 
 
+def build_streaming_crew() -> Crew:
+    """The looper crew with CrewAI's own streaming on: ``crew.kickoff()`` returns a
+    ``CrewStreamingOutput`` whose chunks are the LLM's tokens and tool-call deltas."""
+    agent = Agent(
+        role="Looper", goal="Check the weather of every city", backstory="Thorough.", llm=llm(), tools=[get_weather]
+    )
+    task = Task(description="Weather in {cities}?", expected_output="All of it.", agent=agent)
+    return Crew(name="streaming", agents=[agent], tasks=[task], stream=True)
+
+
 def build_human_crew() -> Crew:
     agent = Agent(role="Drafter", goal="Draft answers", backstory="Careful.", llm=llm())
     task = Task(description="Draft a slogan for {city}.", expected_output="A slogan.", agent=agent, human_input=True)

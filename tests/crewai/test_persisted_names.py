@@ -56,3 +56,9 @@ def test_events_of_a_running_run_keep_their_names():
     assert prompt == {"kind": "crewai.human_feedback", "agent": "Drafter", "task": "t", "output": "o", "message": "m"}
     event = p.ProgressEvent(kind="crewai.task_completed", task="t", agent="a", output="o", error=None).data()
     assert list(event) == ["kind", "task", "agent", "output", "error"]
+    # Around a streamed LLM call (in the run's stream, read by clients of other releases).
+    started = p.StreamCallStarted(agent_role="Looper", agent_id="id", agent="agents[0]").data()
+    assert list(started) == ["kind", "agent_role", "agent_id", "agent"]
+    assert started["kind"] == "crewai.llm_stream_started"
+    completed = p.StreamCallCompleted(chunks=[{"chunk": "hi"}]).data()
+    assert completed == {"kind": "crewai.llm_stream_completed", "chunks": [{"chunk": "hi"}]}

@@ -92,7 +92,7 @@ def llm_call(
     key = _llm.key_for(self)
     if key is None:
         return original(self, messages, tools, callbacks, available_functions, from_task, from_agent, response_model)
-    return _llm.call_durably(self, key, messages, tools, response_model)
+    return _llm.call_durably(self, key, messages, tools, response_model, from_agent)
 
 
 @PATCHES.point(
@@ -118,7 +118,7 @@ async def llm_acall(
         return await original(
             self, messages, tools, callbacks, available_functions, from_task, from_agent, response_model
         )
-    return await _llm.acall_durably(self, key, messages, tools, response_model)
+    return await _llm.acall_durably(self, key, messages, tools, response_model, from_agent)
 
 
 _LLM_REPLACEMENTS: dict[str, Callable[..., Any]] = {"call": llm_call, "acall": llm_acall}

@@ -306,6 +306,97 @@ INTERNALS: tuple[Internal, ...] = (
         "workflow",
         "the agent role in the human-input prompt",
     ),
+    # -- streaming: Crew(stream=True) (_stream, _stream_output) ----------------------------------
+    Internal(
+        "crewai.crew",
+        "Crew.stream",
+        "read",
+        "workflow",
+        "a streamed crew's copy runs unstreamed with its agents' LLMs streaming (as CrewAI's streamed "
+        "kickoff does); its client's kickoff returns a CrewStreamingOutput",
+    ),
+    Internal(
+        "crewai.crews.utils",
+        "enable_agent_streaming",
+        "called",
+        "workflow",
+        "what CrewAI's streamed kickoff does to the crew's agents before it runs the crew unstreamed",
+        ("agents",),
+    ),
+    Internal(
+        "crewai.events.stream_context",
+        "add_stream_sink",
+        "called",
+        "activity",
+        "a sink in the activity thread's context receives every event CrewAI prepares there "
+        "(CrewAIEventsBus._prepare_event calls publish_stream_event), in order: the live LLM's chunk "
+        "events are published to the call's live stream",
+        ("sink",),
+    ),
+    Internal(
+        "crewai.events.stream_context",
+        "reset_stream_sinks",
+        "called",
+        "activity",
+        "removes that sink when the call ends",
+        ("token",),
+    ),
+    Internal(
+        "crewai.events.stream_context",
+        "publish_stream_event",
+        "read",
+        "activity",
+        "how a prepared event reaches the sinks of its context (called by CrewAIEventsBus._prepare_event)",
+        ("source", "event"),
+    ),
+    Internal(
+        "crewai.events.types.llm_events",
+        "LLMStreamChunkEvent.chunk",
+        "read",
+        "activity",
+        "a chunk event's chunk, tool_call, call_type, response_id and call_id are published (JSON) and "
+        "rebuilt into the event on the client",
+    ),
+    Internal(
+        "crewai.events.types.llm_events",
+        "LLMStreamChunkEvent.tool_call",
+        "read",
+        "activity",
+        "published with the chunk: a tool-call chunk's id, name and arguments so far",
+    ),
+    Internal(
+        "crewai.utilities.streaming",
+        "_create_stream_chunk",
+        "called",
+        "wrap",
+        "the client makes each StreamChunk from the rebuilt chunk event as CrewAI's stream handler "
+        "does, with CrewAI's initial TaskInfo (which no supported release updates)",
+        ("event", "current_task_info"),
+    ),
+    Internal(
+        "crewai.types.streaming",
+        "CrewStreamingOutput._set_result",
+        "called",
+        "wrap",
+        "the client's CrewStreamingOutput gets the run's CrewOutput when its iteration ends, as "
+        "CrewAI's _finalize_streaming sets it",
+        ("result",),
+    ),
+    Internal(
+        "crewai.types.streaming",
+        "CrewStreamingOutput._set_results",
+        "called",
+        "wrap",
+        "akickoff_for_each of a streamed crew: the outputs of every run, as CrewAI's run_for_each_async sets them",
+        ("results",),
+    ),
+    Internal(
+        "crewai.types.streaming",
+        "StreamChunk",
+        "read",
+        "wrap",
+        "CallRestarted (a call restarted after its worker died) is a StreamChunk with empty content",
+    ),
     # -- keys, copies and refusals (_keys, _run) -------------------------------------------------
     Internal(
         "crewai.crew",

@@ -69,6 +69,14 @@ def collect(obj: Crew | Agent) -> tuple[dict[str, Any], dict[str, Any]]:
     return models, tools
 
 
+def agent_places(crew: Crew) -> dict[int, str]:
+    """Where each agent of ``crew`` is (``agents[0]``, ``manager_agent``), by ``id()``."""
+    places = {id(agent): f"agents[{i}]" for i, agent in enumerate(crew.agents)}
+    if crew.manager_agent is not None:
+        places.setdefault(id(crew.manager_agent), "manager_agent")
+    return places
+
+
 def normalise(copy: Crew | Agent) -> None:
     """Build, on a run's crew copy, the LLM objects CrewAI would build inside the run.
 
@@ -142,11 +150,6 @@ def refuse_unsupported(obj: Crew | Agent) -> None:
             )
         if obj.planning:
             raise _refuse("Crew(planning=True)", "not tested durably yet; remove it")
-        if obj.stream:
-            raise _refuse(
-                "Crew(stream=True)",
-                "streaming is not supported in durable runs; each call appears in the Temporal UI as it completes",
-            )
         if obj.manager_llm is not None and not isinstance(obj.manager_llm, (BaseLLM, str)):
             raise _refuse(f"manager_llm={obj.manager_llm!r}", "pass an LLM object, e.g. manager_llm=LLM(model=...)")
         for i, agent in enumerate(obj.agents):

@@ -18,6 +18,7 @@ workflow adds to the run's LLM exactly as CrewAI would have.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 from crewai.llms.base_llm import BaseLLM, call_stop_override, call_stream_override
@@ -25,8 +26,9 @@ from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 from temporalio import workflow
 
-from durable_adapters.adapter import in_bridge, reference, resolve
+from durable_adapters.adapter import in_bridge, live_stream, reference, resolve
 
+from . import _stream
 from ._payloads import ModelRequest, ModelResponse
 from ._run import current
 from ._threads import in_thread
@@ -141,18 +143,26 @@ def _summary(key: str, llm: BaseLLM) -> str:
     return f"llm · {key} · {getattr(llm, 'model', '')}"
 
 
-def call_durably(llm: BaseLLM, key: str, messages: Any, tools: Any, response_model: Any) -> Any:
+def call_durably(llm: BaseLLM, key: str, messages: Any, tools: Any, response_model: Any, from_agent: Any = None) -> Any:
     """A sync ``llm.call`` of the current run, as a ``model_call`` activity (the sync bridge waits)."""
     run = current()
     assert run is not None
     if not in_bridge():
         raise run.refuse(_FROM_THREAD.format(what=" (a synchronous LLM.call)"))
     request = _request(llm, messages, tools, response_model)
-    response = run.calls.model_sync(key, request, summary=_summary(key, llm), conversation="messages")
-    return _result(llm, response, response_model)
+    streamed = bool(request["stream"])
+    if streamed:
+        run.calls.emit(_stream.started_event(run, from_agent))
+    response = run.calls.model_sync(key, request, summary=_summary(key, llm), conversation="messages", stream=streamed)
+    result = _result(llm, response, response_model)
+    if streamed:
+        run.calls.emit(_stream.completed_event(result))
+    return result
 
 
-async def acall_durably(llm: BaseLLM, key: str, messages: Any, tools: Any, response_model: Any) -> Any:
+async def acall_durably(
+    llm: BaseLLM, key: str, messages: Any, tools: Any, response_model: Any, from_agent: Any = None
+) -> Any:
     """An ``llm.acall`` of the current run, as a ``model_call`` activity: where a model call leaves
     the workflow (``DurableCalls.model``)."""
     run = current()
@@ -167,8 +177,14 @@ async def acall_durably(llm: BaseLLM, key: str, messages: Any, tools: Any, respo
             )
         )
     request = _request(llm, messages, tools, response_model)
-    response = await run.calls.model(key, request, summary=_summary(key, llm), conversation="messages")
-    return _result(llm, response, response_model)
+    streamed = bool(request["stream"])
+    if streamed:
+        run.calls.emit(_stream.started_event(run, from_agent))
+    response = await run.calls.model(key, request, summary=_summary(key, llm), conversation="messages", stream=streamed)
+    result = _result(llm, response, response_model)
+    if streamed:
+        run.calls.emit(_stream.completed_event(result))
+    return result
 
 
 # -- activity side ----------------------------------------------------------------------------
@@ -183,10 +199,13 @@ async def call_model(llm: BaseLLM, data: dict[str, Any], known: dict[str, type])
     per_call._token_usage = {name: 0 for name in _USAGE_KEYS}
     response_model = resolve_class(request.response_model, known) if request.response_model else None
 
+    live = live_stream()
+
     def call() -> Any:
         with (
             call_stop_override(per_call, request.stop),
             call_stream_override(per_call, bool(request.stream)),
+            _stream.publishing(per_call, live) if live is not None else nullcontext(),
         ):
             return per_call.call(
                 request.messages,

@@ -15,7 +15,9 @@ result is the tagged form of ``_llm.encode_value`` (``{"plain": ...}``, ``{"mode
   :class:`CrewRunResult` / :class:`AgentRunResult` out;
 * a model call: :class:`ModelRequest`, :class:`ModelResponse`;
 * a tool call: :class:`ToolRequest`, :class:`ToolResponse` (with :class:`ToolFailure`);
-* events of a running run: :class:`HumanPrompt` (the pending input), :class:`ProgressEvent`.
+* events of a running run: :class:`HumanPrompt` (the pending input), :class:`ProgressEvent`,
+  and around each streamed LLM call :class:`StreamCallStarted` / :class:`StreamCallCompleted`
+  (emitted into the run's stream, workflow memory only: never in history).
 """
 
 from __future__ import annotations
@@ -182,3 +184,28 @@ class ProgressEvent(_Payload):
     output: Any
     """The raw output, where the event has one."""
     error: Any
+
+
+class StreamCallStarted(_Payload):
+    """Emitted just before a streamed LLM call: who makes it, for the chunks that follow.
+
+    CrewAI fills a ``StreamChunk``'s agent fields from the call's ``from_agent``, which only the
+    workflow knows; the activity that streams the answer has the LLM alone."""
+
+    kind: Literal["crewai.llm_stream_started"] = "crewai.llm_stream_started"
+    agent_role: str | None
+    agent_id: str | None
+    """The id of the agent in the run's crew copy."""
+    agent: str | None
+    """Where the agent is in the crew (``agents[0]``, ``manager_agent``), or None (e.g. the
+    manager CrewAI builds at kickoff): a client shows the id of the agent at that place in its own
+    crew, as a plain run of that crew would."""
+
+
+class StreamCallCompleted(_Payload):
+    """Emitted just after a streamed LLM call returned: its answer as the chunks it streamed,
+    for a consumer that reaches the call only after it finished (no live stream left to read)."""
+
+    kind: Literal["crewai.llm_stream_completed"] = "crewai.llm_stream_completed"
+    chunks: list[dict[str, Any]]
+    """In the form the activity publishes each chunk (see ``_stream.chunk_data``)."""

@@ -26,6 +26,9 @@ class CrewRun:
     tool_keys: dict[int, str] = field(default_factory=dict)
     keep_alive: list[Any] = field(default_factory=list)
     """The keyed objects themselves, so no id in the maps is reused by a new object mid-run."""
+    agent_places: dict[int, str] = field(default_factory=dict)
+    """Where each agent of the crew copy is (``agents[0]``, ``manager_agent``), by id: streamed
+    chunks name the agent at that place in the client's own crew (see ``_stream``)."""
 
     def refuse(self, message: str) -> UnsupportedError:
         """Record that the run reached something it cannot do durably, and return the error to raise.

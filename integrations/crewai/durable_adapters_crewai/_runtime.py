@@ -17,12 +17,13 @@ from __future__ import annotations
 from typing import Any
 
 from crewai import Agent, Crew
+from crewai.crews.utils import enable_agent_streaming
 
 from durable_adapters.adapter import DurableCalls, DurableCore, Hosted
 
 from . import _interception, _llm, _output, _tools
 from ._client import DurableCrew, DurableCrewAgent
-from ._keys import collect, normalise, refuse_unsupported
+from ._keys import agent_places, collect, normalise, refuse_unsupported
 from ._payloads import AgentRunPayload, CrewRunPayload, run_payload
 from ._run import CrewRun, HostedCrew
 
@@ -75,6 +76,13 @@ class CrewAIRuntime:
                 _interception.intercept_llm_class(type(llm))
             _llm.fresh_usage(models.values())
             crew_run.add(models, tools)
+            if isinstance(copy, Crew):
+                crew_run.agent_places.update(agent_places(copy))
+                if copy.stream:
+                    # What a plain streamed kickoff does before it runs the crew unstreamed: every
+                    # agent's LLM streams; the workflow then marks those calls for live streaming.
+                    copy.stream = False
+                    enable_agent_streaming(copy.agents)
             # A refusal CrewAI swallowed, or failed with in its own way, still fails the run: it is
             # recorded on ``calls`` (see CrewRun.refuse).
             run = run_payload(payload)

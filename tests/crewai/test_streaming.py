@@ -1,0 +1,140 @@
+"""CrewAI's own streaming (``Crew(stream=True)``) through durable runs: the plain run's chunks, live.
+
+The crew is model (tool call) → tool → model (text), streamed. A plain ``crew.kickoff()`` returns
+a ``CrewStreamingOutput``; so does ``durable(crew).kickoff()``, with the same chunks in the same
+order, the same request bodies (``"stream": true``) and the same ``.result``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from crewai.types.streaming import CrewStreamingOutput, StreamChunkType
+
+from durable_adapters import durable
+from durable_adapters.testing import Reply
+from durable_adapters_crewai._stream import CallRestarted
+from tests.apps.crewai_crews import build_streaming_crew
+
+ANSWER = "Paris is sunny at 21C today."
+SCRIPT = [Reply.tool_call("get_weather", {"city": "Paris"}), Reply.text(ANSWER)]
+INPUTS = {"cities": "Paris"}
+TARGET = "tests.apps.crewai_crews:build_streaming_crew"
+
+
+def shape(chunks):
+    """What a consumer of the chunks sees, but the agent id (each crew object has its own)."""
+    return [(type(c), c.chunk_type, c.content, c.agent_role, c.task_index, c.task_name, c.tool_call) for c in chunks]
+
+
+async def plain_stream(scripted_model, monkeypatch):
+    server = scripted_model(SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    crew = build_streaming_crew()
+    streaming = await crew.akickoff(inputs=INPUTS)
+    chunks = [chunk async for chunk in streaming]
+    assert {c.agent_id for c in chunks} == {str(crew.agents[0].id)}
+    return chunks, streaming.result, server
+
+
+async def iterate(streaming, sync):
+    if sync:  # a sync consumer, as after crew.kickoff(): its own thread, like CrewAI's
+        return await asyncio.to_thread(list, streaming)
+    return [chunk async for chunk in streaming]
+
+
+@pytest.mark.parametrize("sync", [False, True], ids=["akickoff", "kickoff"])
+async def test_streamed_run_yields_the_plain_runs_chunks(scripted_model, monkeypatch, unique, sync):
+    plain_chunks, plain_result, plain_server = await plain_stream(scripted_model, monkeypatch)
+    kinds = [c.chunk_type for c in plain_chunks]
+    assert kinds[:2] == [StreamChunkType.TOOL_CALL] * 2 and set(kinds[2:]) == {StreamChunkType.TEXT}
+
+    server = scripted_model(SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    dcrew = durable(build_streaming_crew(), name=f"streaming-{unique}")
+    streaming = dcrew.kickoff(inputs=INPUTS) if sync else await dcrew.akickoff(inputs=INPUTS)
+    assert isinstance(streaming, CrewStreamingOutput)
+    chunks = await asyncio.wait_for(iterate(streaming, sync), timeout=60)
+
+    assert shape(chunks) == shape(plain_chunks)
+    assert "".join(c.content for c in chunks) == "".join(c.content for c in plain_chunks)
+    assert {c.agent_id for c in chunks} == {str(dcrew.crew.agents[0].id)}  # the client's crew, as plainly
+    assert streaming.get_full_text() == ANSWER
+    assert streaming.result.raw == plain_result.raw == ANSWER
+    assert streaming.result.token_usage == plain_result.token_usage
+    assert [r.body for r in server.served] == [r.body for r in plain_server.served]
+    assert all(r.body["stream"] is True for r in server.served)
+
+
+async def test_tokens_reach_a_remote_consumer_before_the_call_completes_and_a_late_one_gets_the_answers(
+    scripted_model, worker_process, monkeypatch, unique
+):
+    plain_chunks, _, _ = await plain_stream(scripted_model, monkeypatch)
+    server = scripted_model(SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    server.hold_after(1, after_events=3)  # the answer: its role, "Paris ", "is ", then held
+    name = f"streaming-remote-{unique}"
+    worker_process(f"{name}={TARGET}", env={"OPENAI_BASE_URL": server.base_url})
+
+    dcrew = durable(build_streaming_crew(), name=name, worker=False)
+    streaming = await dcrew.akickoff(inputs=INPUTS, run_id=name)
+    chunks = []
+    async for chunk in streaming:
+        chunks.append(chunk)
+        if [c.content for c in chunks if c.chunk_type == StreamChunkType.TEXT] == ["Paris ", "is "]:
+            # Two tokens arrived while the model server still holds the rest of the answer.
+            assert [r.body for r in server.held] == [server.served[1].body]
+            server.release()
+
+    assert shape(chunks) == shape(plain_chunks)
+    assert streaming.result.raw == ANSWER
+    assert server.repeats == []
+
+    # A consumer that comes late (the run finished, its calls' live streams are gone) gets each
+    # call's answer whole, from what the run recorded: a chunk per tool call, one of text.
+    late = await dcrew.akickoff(inputs=INPUTS, run_id=name)
+    late_chunks = [chunk async for chunk in late]
+    assert [(c.chunk_type, c.content) for c in late_chunks] == [
+        (StreamChunkType.TOOL_CALL, '{"city": "Paris"}'),
+        (StreamChunkType.TEXT, ANSWER),
+    ]
+    assert late_chunks[0].tool_call == plain_chunks[1].tool_call  # id, name and the arguments
+    assert "".join(c.content for c in late_chunks) == "".join(c.content for c in plain_chunks)
+    assert {(c.agent_role, c.agent_id) for c in late_chunks} == {("Looper", str(dcrew.crew.agents[0].id))}
+    assert late.result.raw == ANSWER
+    assert len(server.served) == len(SCRIPT)  # nothing was sent again
+
+
+async def test_worker_killed_mid_stream_restarts_the_call_and_streams_it_again(
+    scripted_model, worker_process, monkeypatch, unique
+):
+    plain_chunks, _, _ = await plain_stream(scripted_model, monkeypatch)
+    server = scripted_model(SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    server.hold_after(1, after_events=3)
+    name = f"streaming-kill-{unique}"
+    env = {"OPENAI_BASE_URL": server.base_url}
+    first = worker_process(f"{name}={TARGET}", env=env)
+
+    streaming = await durable(build_streaming_crew(), name=name, worker=False).akickoff(inputs=INPUTS)
+    chunks = []
+    async for chunk in streaming:
+        chunks.append(chunk)
+        if len(chunks) == 4 and first.running:  # two tool-call chunks, then "Paris ", "is "
+            first.kill()  # SIGKILL while the answer is mid-stream
+            assert first.returncode == -9
+            server.release()  # the killed request is answered into the void
+            server.stream_interval = 0.2  # the retried answer takes a while: its tokens stream live
+            worker_process(f"{name}={TARGET}", env=env)
+
+    restarts = [i for i, c in enumerate(chunks) if isinstance(c, CallRestarted)]
+    assert len(restarts) == 1
+    restart = chunks[restarts[0]]
+    assert restart.attempt >= 2 and restart.retracted == 2 and restart.content == ""
+    assert [c.content for c in chunks[2:4]] == ["Paris ", "is "]  # the interrupted attempt
+    kept = chunks[:2] + chunks[restarts[0] + 1 :]  # the retracted chunks dropped, as the marker says
+    assert shape(kept) == shape(plain_chunks)
+    assert streaming.result.raw == ANSWER
+    # Only the call in flight at the kill was sent again; the finished tool-call request was not.
+    assert server.repeats and all(r.body == server.served[1].body for r in server.repeats)
