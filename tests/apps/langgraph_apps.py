@@ -354,3 +354,25 @@ def build_typed_approval():
     builder.add_edge("draft", "review")
     builder.add_edge("review", END)
     return builder.compile()
+
+
+# -- streaming: a node that reports progress (get_stream_writer) and asks the model ---------------
+
+
+def build_streaming_agent():
+    """model → tool → model, with the model node writing a 'custom' progress chunk before each call."""
+    from langgraph.config import get_stream_writer
+
+    model = llm().bind_tools([get_weather])
+
+    async def agent(state: MessagesState) -> dict:
+        get_stream_writer()({"progress": f"asking the model (turn {len(state['messages'])})"})
+        return {"messages": [await model.ainvoke(state["messages"])]}
+
+    builder = StateGraph(MessagesState)
+    builder.add_node("agent", agent)
+    builder.add_node("tools", ToolNode([get_weather]))
+    builder.add_edge(START, "agent")
+    builder.add_conditional_edges("agent", tools_condition)
+    builder.add_edge("tools", "agent")
+    return builder.compile(name="streaming-agent")

@@ -94,4 +94,24 @@ def test_pending_input_and_stream_event_fields():
         "thread_id": "t",
         "values": {"a": 1},
     }
-    assert StreamEvent(mode="updates", chunk={"n": {}}).model_dump() == {"mode": "updates", "chunk": {"n": {}}}
+    assert StreamEvent(mode="updates", chunk={"n": {}}).data() == {"mode": "updates", "chunk": {"n": {}}}
+    assert StreamEvent(mode="updates", chunk={}, ns=["sub:1"]).data() == {
+        "mode": "updates",
+        "chunk": {},
+        "ns": ["sub:1"],
+    }
+
+
+def test_streaming_payload_fields():
+    """The run payload's subgraphs flag (in history, only when set), and what a streamed model call
+    emits and publishes (not in history, but read by clients of other releases)."""
+    from durable_adapters_langgraph._payloads import ModelChunk, RunPayload, StreamedCall, StreamView
+
+    assert "subgraphs" not in RunPayload(input=None).data()
+    assert RunPayload(input=None, subgraphs=True).data()["subgraphs"] is True
+    view = StreamView(ns=[], metadata={"langgraph_node": "agent"})
+    assert StreamedCall(streamed_call="lc_run--1", views=[view]).data() == {
+        "streamed_call": "lc_run--1",
+        "views": [{"ns": [], "metadata": {"langgraph_node": "agent"}}],
+    }
+    assert ModelChunk(message={"lc": 1}).data() == {"message": {"lc": 1}}

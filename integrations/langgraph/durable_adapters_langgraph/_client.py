@@ -10,7 +10,7 @@ invocation. Each call is one durable run.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 from langgraph.checkpoint.memory import InMemorySaver
@@ -18,8 +18,9 @@ from langgraph.types import Command, Interrupt, StateSnapshot
 
 from durable_adapters.adapter import DurableCore, RunHandle, UnsupportedError, run_sync
 
-from . import _thread
-from ._payloads import PendingInput, PendingInterrupt, RunPayload, StreamEvent
+from . import _streaming, _thread
+from ._payloads import PendingInput, PendingInterrupt, RunPayload
+from ._sync_stream import iterate_sync
 from ._toolset import plain_config
 from ._values import decode, encode
 
@@ -120,6 +121,7 @@ class DurableGraph:
         *,
         context: Any = None,
         stream_mode: str | Sequence[str] | None = None,
+        subgraphs: bool = False,
         run_id: str | None = None,
         **unsupported: Any,
     ) -> RunHandle[Any]:
@@ -127,7 +129,7 @@ class DurableGraph:
         if unsupported:
             raise UnsupportedError(
                 f"durable graph runs do not take {sorted(unsupported)}; supported: input, config "
-                "(configurable values, tags, metadata, recursion_limit), context, stream_mode, run_id. "
+                "(configurable values, tags, metadata, recursion_limit), context, stream_mode, subgraphs, run_id. "
                 "interrupt_before/after: use interrupt() in a node; checkpointers: the run is durable "
                 "on Temporal and threads are kept by thread_id"
             )
@@ -142,6 +144,7 @@ class DurableGraph:
             config=run_config,
             stream_mode=_stream_modes(stream_mode),
             context=_crossing("context", encode, context) if context is not None else None,
+            subgraphs=bool(subgraphs),
         )
         thread_id = (config.get("configurable") or {}).get("thread_id")
         if thread_id is not None:
@@ -200,33 +203,48 @@ class DurableGraph:
         config: dict[str, Any] | None = None,
         *,
         stream_mode: str | Sequence[str] = "updates",
+        subgraphs: bool = False,
         **kwargs: Any,
     ) -> AsyncIterator[Any]:
-        """Yield the run's chunks node by node while it runs, as ``graph.astream`` does.
+        """Yield the run's chunks while it runs, as ``graph.astream`` does.
 
-        One mode yields chunks; several yield ``(mode, chunk)`` pairs. ``messages`` mode yields
-        each model answer whole (a model call is one activity with one result).
+        One mode yields chunks, several yield ``(mode, chunk)`` pairs, ``subgraphs=True`` puts the
+        namespace first. 'messages' yields each model call's tokens live, ``(AIMessageChunk,
+        metadata)`` as in a plain run; a call restarted mid-stream first yields
+        ``(RemoveMessage(id=...), metadata)`` (see ``_streaming``). A failed run raises after the
+        chunks it produced.
         """
         modes = _stream_modes(stream_mode)
-        handle = await self.start(input, config, stream_mode=modes, **kwargs)
-        async for mode, chunk in self.chunks(handle):
-            yield chunk if isinstance(stream_mode, str) else (mode, chunk)
-        await handle.result()  # a failed run raises here, after the chunks it produced
+        handle = await self.start(input, config, stream_mode=modes, subgraphs=subgraphs, **kwargs)
+        own_thread = ((config or {}).get("configurable") or {}).get("thread_id") is None
+        async for ns, mode, chunk in _streaming.items(handle, own_thread=own_thread):
+            item = (chunk,) if isinstance(stream_mode, str) else (mode, chunk)
+            if subgraphs:
+                yield (ns, *item)
+            else:
+                yield item[0] if len(item) == 1 else item
+        await handle.result()
 
     async def chunks(self, handle: RunHandle[Any]) -> AsyncIterator[tuple[str, Any]]:
         """``(mode, chunk)`` of a run started with ``start(..., stream_mode=...)``, as LangGraph objects.
 
         For streaming a run you also answer (``handle.resume``) while it goes on; ends with the run.
         """
-        async for data in handle.events():
-            event = StreamEvent.model_validate(data)
-            chunk = decode(event.chunk)
-            if event.mode == "messages" and isinstance(chunk, list):
-                chunk = tuple(chunk)  # (message, metadata), a tuple in LangGraph; JSON made it a list
-            yield event.mode, chunk
+        async for _, mode, chunk in _streaming.items(handle):
+            yield mode, chunk
 
-    def stream(self, *args: Any, **kwargs: Any) -> Any:
-        raise UnsupportedError("use `async for chunk in dgraph.astream(...)`; sync streaming is not supported")
+    def stream(self, input: Any, config: dict[str, Any] | None = None, **kwargs: Any) -> Iterator[Any]:
+        """:meth:`astream` from sync code: the run is followed on an event loop of its own, in a
+        thread (which also runs the embedded worker), and its chunks are handed over as they come."""
+        return iterate_sync(lambda: self.astream(input, config, **kwargs))
+
+    def astream_events(self, *args: Any, **kwargs: Any) -> Any:
+        raise UnsupportedError(
+            "astream_events is not supported on durable graphs: its events describe every runnable "
+            "inside the run (run ids, inputs, callbacks) as the workflow executes it, not what a "
+            "client can see. Use astream(..., stream_mode=['updates', 'messages', 'custom']): model "
+            "tokens stream live in 'messages' mode"
+        )
 
     async def aget_state(self, config: dict[str, Any]) -> StateSnapshot:
         """The thread's state after its last completed invocation, as ``graph.aget_state`` shows it."""

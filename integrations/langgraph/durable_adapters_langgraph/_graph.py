@@ -12,8 +12,11 @@ if any, is not used inside durable runs: Temporal's history is what makes the ru
   ``handle.resume(value)`` (``DurableCalls.wait_for_input``), then continues with
   ``Command(resume=value)`` — as LangGraph would after a later ``invoke``; the interrupted node
   starts again from its beginning, also as in LangGraph.
-* **Streaming.** Chunks of the requested stream modes are emitted as progress events while the
-  run goes on (``DurableCalls.emit``), read by the client's ``astream``.
+* **Streaming.** Chunks of the requested stream modes (of subgraphs too, with their namespace,
+  for ``subgraphs=True``) are emitted into the run's stream while the run goes on
+  (``DurableCalls.emit``), read by the client's ``astream``. A model call whose tokens stream
+  live is announced in that order (``_model.Flush``, ``StreamedCall``); its tokens come from the
+  activity, never through the workflow.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from temporalio import workflow
 
 from durable_adapters.adapter import DurableCalls, UnsupportedError
 
+from ._model import Flush
 from ._payloads import CarriedCheckpoint, PendingInput, PendingInterrupt, RunPayload, RunResult, StreamEvent
 from ._values import decode, decode_opaque, encode, encode_opaque
 
@@ -85,13 +89,19 @@ async def run_graph(graph: Any, payload: RunPayload, calls: DurableCalls) -> Run
     while True:
         latest: Any = None
         interrupts: list[Interrupt] = []
-        async for mode, chunk in runnable.astream(graph_input, config, stream_mode=modes, **options):
-            if mode == "updates" and isinstance(chunk, dict) and chunk.get(INTERRUPT_KEY) is not None:
+        async for item in runnable.astream(
+            graph_input, config, stream_mode=modes, subgraphs=payload.subgraphs, **options
+        ):
+            ns, mode, chunk = item if payload.subgraphs else ((), *item)
+            if mode == "messages" and isinstance(chunk, tuple) and isinstance(chunk[0], Flush):
+                chunk[0].reached()  # a streamed model call starts: everything before it is out
+                continue
+            if not ns and mode == "updates" and isinstance(chunk, dict) and chunk.get(INTERRUPT_KEY) is not None:
                 interrupts.extend(chunk[INTERRUPT_KEY])
-            elif mode == "values":
+            elif not ns and mode == "values":
                 latest = chunk
             if mode in requested:
-                calls.emit(StreamEvent(mode=mode, chunk=encode(chunk)).data())
+                calls.emit(StreamEvent(mode=mode, chunk=encode(chunk), ns=list(ns)).data())
         if not interrupts:
             break
         waits += 1

@@ -129,8 +129,14 @@ async def chat_model_astream(
         async for chunk in original(self, input, config, stop=stop, **kwargs):
             yield chunk
         return
-    # One model call is one activity with one recorded answer: stream it as a single chunk.
-    yield _model.as_chunk(await self.ainvoke(input, config, stop=stop, **kwargs))
+    # One model call is one activity with one recorded answer: the graph gets it as a single
+    # chunk. The request streams as the plain astream's does, and so do its tokens to the client.
+    token = _model.FORCED_STREAM.set(_model.would_stream(self, kwargs, async_api=True))
+    try:
+        answer = await self.ainvoke(input, config, stop=stop, **kwargs)
+    finally:
+        _model.FORCED_STREAM.reset(token)
+    yield _model.as_chunk(answer)
 
 
 @PATCHES.point(
@@ -151,7 +157,12 @@ def chat_model_stream(
     if _run.entered(f"a call of the chat model {_model.model_key(self)}") is None:
         yield from original(self, input, config, stop=stop, **kwargs)
         return
-    yield _model.as_chunk(self.invoke(input, config, stop=stop, **kwargs))
+    token = _model.FORCED_STREAM.set(_model.would_stream(self, kwargs, async_api=False))
+    try:
+        answer = self.invoke(input, config, stop=stop, **kwargs)
+    finally:
+        _model.FORCED_STREAM.reset(token)
+    yield _model.as_chunk(answer)
 
 
 # -- tools -----------------------------------------------------------------------------------

@@ -127,6 +127,84 @@ INTERNALS: tuple[Internal, ...] = (
         params=("allowed_objects", "secrets_from_env"),
         where="_values",
     ),
+    # -- live streaming of model calls (_model, _graph, _streaming) -----------------------------
+    Internal(
+        _CHAT,
+        "BaseChatModel._should_stream",
+        "called",
+        "workflow",
+        "LangChain's own test whether a generation hits the provider's streaming API (a streaming "
+        "callback handler such as LangGraph's 'messages' handler, stream=True, streaming=True, "
+        "disable_streaming): the workflow makes the model call streamed exactly when a plain run would, "
+        "so the request bodies match",
+        params=("async_api", "run_manager"),
+        source=("_StreamingCallbackHandler", "_streaming_disabled(", 'kwargs.get("stream")'),
+        where="_model",
+    ),
+    Internal(
+        _CHAT,
+        "BaseChatModel._agenerate_with_cache",
+        "called",
+        "activity",
+        "the activity calls LangChain's own generation; with a streaming handler attached, it streams "
+        "(_astream) and hands each chunk to "
+        "on_llm_new_token(chunk=...), ids lc_run-<run id> (no index), then merges them into the answer: "
+        "the activity publishes each chunk from its handler (_model._Publisher) and the workflow names "
+        "the answer lc_run-<workflow run id>",
+        params=("messages", "stop", "run_manager"),
+        source=("await run_manager.on_llm_new_token(", "chunk.message.id = run_id", "generate_from_stream("),
+        where="_model",
+    ),
+    Internal(
+        "langchain_core.tracers._streaming",
+        "_StreamingCallbackHandler",
+        "relied on",
+        "activity",
+        "a runtime-checkable protocol: any handler with tap_output_aiter / tap_output_iter counts as a "
+        "streaming handler (the activity's _Publisher defines both instead of importing the private class)",
+        source=("runtime_checkable", "def tap_output_aiter", "def tap_output_iter"),
+        where="_model",
+    ),
+    Internal(
+        "langchain_core.callbacks.manager",
+        "AsyncCallbackManagerForLLMRun",
+        "constructed",
+        "activity",
+        "the run manager that carries the activity's streaming handler into _agenerate_with_cache",
+        params=(
+            "run_id",
+            "handlers",
+            "inheritable_handlers",
+            "parent_run_id",
+            "tags",
+            "inheritable_tags",
+            "metadata",
+            "inheritable_metadata",
+        ),
+        where="_model",
+    ),
+    Internal(
+        "langgraph.pregel._messages",
+        "StreamMessagesHandler",
+        "relied on",
+        "workflow",
+        "'messages' mode: on_chat_model_start keeps (namespace, metadata) per run id in .metadata (read "
+        "to announce a streamed call's metadata), .parent_ns is empty for the graph the workflow "
+        "streams, and .stream puts (ns, 'messages', (message, metadata)) into that graph's stream in "
+        "order (a flush marker goes the same way, so tokens come after what the graph streamed before)",
+        source=("self.metadata[run_id] = (ns, metadata)", "self.parent_ns", "self.stream((meta[0], "),
+        where="_model",
+    ),
+    Internal(
+        "langchain_core.messages",
+        "RemoveMessage",
+        "constructed",
+        "client",
+        "a model call restarted mid-stream: 'messages' mode first yields RemoveMessage(id=<the call's "
+        "message id>) for the tokens already shown",
+        params=("id",),
+        where="_streaming",
+    ),
     # -- tools (_toolset) ----------------------------------------------------------------------
     Internal(
         "langchain_core.tools.structured",

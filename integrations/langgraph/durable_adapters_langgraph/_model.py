@@ -24,29 +24,50 @@ otherwise rebuilds it with ``load(..., secrets_from_env=True)`` from the worker'
 then it calls LangChain's own ``_agenerate_with_cache`` (kept by the table) — so LangChain's own cache, rate limiter
 and ``output_version`` handling apply — and returns the ``ChatResult`` as data.
 
-Streaming: inside a durable run ``astream``/``stream`` yield the whole answer as one chunk,
-because a model call is one activity with one recorded result.
+Streaming (see :func:`streams`): a generation that would hit the provider's streaming API in
+a plain run (LangGraph's 'messages' mode attaches a streaming callback handler; ``astream`` /
+``stream``; ``streaming=True``) is made with ``DurableCalls.model(..., stream=True)``. In the
+activity the real model then streams — LangChain's own streaming branch, driven by a streaming
+handler of ours (:class:`_Publisher`), so the request says ``"stream": true`` as the plain run's
+does — and each chunk is published live (:class:`ModelChunk`); the recorded result is still the
+whole answer. Before such a call the workflow emits a :class:`StreamedCall`: the id and the
+'messages' metadata LangGraph would give the call's chunks, from which the client turns the live
+chunks into LangGraph's ``(AIMessageChunk, metadata)`` items. Inside the graph, ``astream`` /
+``stream`` still yield the answer as one chunk (the graph in the workflow sees only the result).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import json
 import threading
+import uuid
 from collections import OrderedDict
 from typing import Any
 
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, BaseCallbackHandler
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.load import dumpd
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.tool import tool_call_chunk
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.utils.utils import LC_ID_PREFIX
+from langgraph.pregel._messages import StreamMessagesHandler
 
-from durable_adapters.adapter import Hosted, UnsupportedError
+from durable_adapters.adapter import Hosted, LiveStream, UnsupportedError, await_only, live_stream
 
 from . import _run
-from ._payloads import Generation, HostedModel, ModelRequest, ModelResponse
-from ._values import decode, encode, not_serialisable
+from ._payloads import (
+    Generation,
+    HostedModel,
+    ModelChunk,
+    ModelRequest,
+    ModelResponse,
+    StreamedCall,
+    StreamView,
+)
+from ._values import decode, encode, encode_tree, not_serialisable
 
 _LIVE_LIMIT = 256
 _live: OrderedDict[str, BaseChatModel] = OrderedDict()
@@ -138,21 +159,93 @@ def build_request(
     return request.data()
 
 
-def decode_result(data: dict[str, Any], run_manager: Any) -> ChatResult:
+def decode_result(data: dict[str, Any], run_manager: Any, *, streamed: bool = False) -> ChatResult:
     response = ModelResponse.model_validate(data)
     generations = []
     for idx, item in enumerate(response.generations):
         message = decode(item.message)
-        # What _agenerate_with_cache does after generating, with the workflow's run id (which
-        # _ids makes the same on replay); the activity ran without a run manager.
+        # What _agenerate_with_cache does, with the workflow's run id (which _ids makes the same
+        # on replay): a streamed answer is named by its chunks' id, lc_run-<run id>; another one
+        # lc_run-<run id>-<index>. The activity ran without the workflow's run manager.
         if run_manager is not None and message.id is None:
-            message.id = f"{LC_ID_PREFIX}-{run_manager.run_id}-{idx}"
+            message.id = message_id(run_manager) if streamed else f"{LC_ID_PREFIX}-{run_manager.run_id}-{idx}"
         generations.append(ChatGeneration(message=message, generation_info=decode(item.generation_info)))
     return ChatResult(generations=generations, llm_output=decode(response.llm_output))
 
 
 def _summary(model: BaseChatModel) -> str:
     return f"model · {model_key(model)}"
+
+
+def message_id(run_manager: Any) -> str:
+    """The id LangChain gives a streamed generation's chunks and answer."""
+    return f"{LC_ID_PREFIX}-{run_manager.run_id}"
+
+
+FORCED_STREAM: contextvars.ContextVar[bool] = contextvars.ContextVar("durable_langgraph_forced_stream", default=False)
+"""Set by the astream/stream points around the generation they make: a plain ``astream`` always
+hits the streaming API (unless the model disables streaming)."""
+
+
+def streams(model: BaseChatModel, run_manager: Any, kwargs: dict[str, Any], *, async_api: bool) -> bool:
+    """Whether the plain run would stream this generation: LangChain's own test (a streaming
+    callback handler such as LangGraph's 'messages' handler, ``stream=True``, ``streaming=True``,
+    not ``disable_streaming``), or an ``astream``/``stream`` call."""
+    if FORCED_STREAM.get():
+        return True
+    return bool(model._should_stream(async_api=async_api, run_manager=run_manager, **kwargs))
+
+
+def would_stream(model: BaseChatModel, kwargs: dict[str, Any], *, async_api: bool) -> bool:
+    """Whether ``model.astream``/``stream`` would reach the streaming API (as they test it)."""
+    return bool(model._should_stream(async_api=async_api, **{**kwargs, "stream": True}))
+
+
+class Flush:
+    """Put through the graph's own stream before a call's tokens stream: once ``_graph.run_graph``
+    reads it, everything the graph streamed before the call (a node's ``get_stream_writer()``
+    output, the previous step's chunks) has been emitted, so the tokens come after it, in the
+    plain run's order."""
+
+    def __init__(self) -> None:
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def reached(self) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+
+
+def _views(run_manager: Any) -> list[tuple[StreamMessagesHandler, tuple[str, ...], dict[str, Any]]]:
+    """The run's own 'messages' handlers that show this generation, with its namespace and metadata.
+
+    Only the handler of the graph the workflow streams (its ``parent_ns`` is the root); a
+    handler of a graph a node streams itself feeds that node, not the run's stream.
+    """
+    found = []
+    for handler in getattr(run_manager, "handlers", None) or []:
+        if type(handler) is not StreamMessagesHandler or handler.parent_ns:
+            continue
+        meta = handler.metadata.get(run_manager.run_id)
+        if meta is not None:
+            found.append((handler, meta[0], meta[1]))
+    return found
+
+
+def _announce(run: _run.DurableRun, run_manager: Any) -> Flush | None:
+    """Before a streamed call: a flush of the graph's stream to wait for, then the
+    :class:`StreamedCall` the client pairs with the call's start (the core's marker comes next)."""
+    views = _views(run_manager)
+    if not views:
+        return None
+    flush = Flush()
+    handler, ns, _ = views[0]
+    handler.stream((ns, "messages", (flush, {})))
+    return flush
+
+
+def _streamed_call(run_manager: Any) -> dict[str, Any]:
+    views = [StreamView(ns=list(ns), metadata=encode_tree(meta)) for _, ns, meta in _views(run_manager)]
+    return StreamedCall(streamed_call=message_id(run_manager), views=views).data()
 
 
 async def generate(
@@ -167,8 +260,15 @@ async def generate(
     ``model_call`` activity (or comes back from history on replay)."""
     _raise_pending_refusal(run)
     request = build_request(run, model, messages, stop, kwargs)
-    response = await run.calls.model(model_key(model), request, summary=_summary(model), conversation="messages")
-    return decode_result(response, run_manager)
+    stream = streams(model, run_manager, kwargs, async_api=True)
+    flush = _announce(run, run_manager) if stream else None
+    if flush is not None:
+        await flush.done
+        run.calls.emit(_streamed_call(run_manager))
+    response = await run.calls.model(
+        model_key(model), request, summary=_summary(model), conversation="messages", stream=stream
+    )
+    return decode_result(response, run_manager, streamed=stream)
 
 
 def generate_sync(
@@ -184,8 +284,15 @@ def generate_sync(
     raises an UnsupportedError."""
     _raise_pending_refusal(run)
     request = build_request(run, model, messages, stop, kwargs)
-    response = run.calls.model_sync(model_key(model), request, summary=_summary(model), conversation="messages")
-    return decode_result(response, run_manager)
+    stream = streams(model, run_manager, kwargs, async_api=False)
+    flush = _announce(run, run_manager) if stream else None
+    if flush is not None:
+        await_only(flush.done)
+        run.calls.emit(_streamed_call(run_manager))
+    response = run.calls.model_sync(
+        model_key(model), request, summary=_summary(model), conversation="messages", stream=stream
+    )
+    return decode_result(response, run_manager, streamed=stream)
 
 
 def as_chunk(message: BaseMessage) -> BaseMessage:
@@ -246,8 +353,60 @@ def _encode_result(result: ChatResult) -> ModelResponse:
     )
 
 
+_OWN_RUN = uuid.UUID(int=0)
+_OWN_ID = f"{LC_ID_PREFIX}-{_OWN_RUN}"
+"""The activity's run manager exists only to carry :class:`_Publisher`; the ids LangChain derives
+from its run id are left out (the workflow names the answer with its own run id)."""
+
+
+def _without_own_id(message: BaseMessage) -> dict[str, Any]:
+    data: dict[str, Any] = dumpd(message)
+    kwargs = data.get("kwargs")
+    if isinstance(kwargs, dict) and str(kwargs.get("id") or "").startswith(_OWN_ID):
+        kwargs.pop("id")
+    return data
+
+
+class _Publisher(BaseCallbackHandler):
+    """Publishes each chunk LangChain's streaming branch hands to callbacks (``on_llm_new_token``).
+
+    Its ``tap_output_*`` methods make it a LangChain streaming handler (the runtime-checkable
+    ``_StreamingCallbackHandler`` protocol), so ``_agenerate_with_cache`` streams, exactly as for
+    LangGraph's 'messages' handler in a plain run. Runs inline: chunks are published in order.
+    """
+
+    run_inline = True
+
+    def __init__(self, stream: LiveStream) -> None:
+        self._stream = stream
+
+    def on_llm_new_token(self, token: Any, *, chunk: Any = None, run_id: Any = None, **kwargs: Any) -> None:
+        if isinstance(chunk, ChatGenerationChunk):
+            self._stream.publish(ModelChunk(message=_without_own_id(chunk.message)).data())
+
+    def tap_output_aiter(self, run_id: Any, output: Any) -> Any:
+        return output
+
+    def tap_output_iter(self, run_id: Any, output: Any) -> Any:
+        return output
+
+
+def _publishing(stream: LiveStream) -> AsyncCallbackManagerForLLMRun:
+    return AsyncCallbackManagerForLLMRun(
+        run_id=_OWN_RUN,
+        handlers=[_Publisher(stream)],
+        inheritable_handlers=[],
+        parent_run_id=None,
+        tags=[],
+        inheritable_tags=[],
+        metadata={},
+        inheritable_metadata={},
+    )
+
+
 async def call_model(hosted: Hosted, data: dict[str, Any]) -> dict[str, Any]:
-    """Send one recorded request to the real model (the activity side of :func:`generate`)."""
+    """Send one recorded request to the real model (the activity side of :func:`generate`);
+    in a streamed call, publish each chunk while the answer arrives."""
     from ._interception import langchains_own  # the table imports this module
 
     request = ModelRequest.model_validate(data)
@@ -255,5 +414,10 @@ async def call_model(hosted: Hosted, data: dict[str, Any]) -> dict[str, Any]:
     messages = [decode(message) for message in request.messages]
     kwargs = decode(request.kwargs) or {}
     agenerate = langchains_own(BaseChatModel, "_agenerate_with_cache")
-    result = await agenerate(model, messages, stop=request.stop, run_manager=None, **kwargs)
+    stream = live_stream()
+    run_manager = _publishing(stream) if stream is not None else None
+    result = await agenerate(model, messages, stop=request.stop, run_manager=run_manager, **kwargs)
+    for generation in result.generations:
+        if str(generation.message.id or "").startswith(_OWN_ID):
+            generation.message.id = None
     return _encode_result(result).data()

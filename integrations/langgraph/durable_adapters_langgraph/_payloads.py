@@ -14,7 +14,9 @@ written by ``_values.encode`` (LangChain's ``dumpd`` form, or the checkpoint ser
 * a model call: :class:`ModelRequest`, :class:`ModelResponse`;
 * a tool call: :class:`ToolRequest`, :class:`ToolResponse` (with :class:`ToolError`);
 * not in history, but read by clients while a run goes on: :class:`PendingInput` (a run waiting
-  in ``interrupt()``) and :class:`StreamEvent` (a chunk of a requested stream mode).
+  in ``interrupt()``), :class:`StreamEvent` (a chunk of a requested stream mode),
+  :class:`StreamedCall` (a model call whose tokens stream live) and :class:`ModelChunk` (one of
+  those tokens).
 """
 
 from __future__ import annotations
@@ -59,6 +61,12 @@ class RunPayload(_Payload):
     """LangGraph's runtime context (encoded), or None."""
     checkpoint: CarriedCheckpoint | None = None
     """The thread's last checkpoint, taken from the previous run on the thread; None for a first run."""
+    subgraphs: bool = False
+    """``astream(..., subgraphs=True)``: stream the chunks of subgraphs too, with their namespace.
+    Written only when True (payloads before streaming had no such field)."""
+
+    def data(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"subgraphs"} if not self.subgraphs else None)
 
 
 class RunResult(_Payload):
@@ -189,3 +197,33 @@ class StreamEvent(_Payload):
     mode: str
     chunk: Any
     """The chunk (encoded)."""
+    ns: list[str] = Field(default_factory=list)
+    """The namespace of the (sub)graph that produced it (``subgraphs=True``); written only when not the root."""
+
+    def data(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"ns"} if not self.ns else None)
+
+
+class StreamView(_Payload):
+    """How LangGraph's 'messages' mode shows a model call's tokens: under this namespace, with this metadata."""
+
+    ns: list[str]
+    metadata: Any
+    """The metadata dict LangGraph attaches to each of the call's chunks (encoded, tuples kept)."""
+
+
+class StreamedCall(_Payload):
+    """Emitted just before a model call whose tokens the run streams live (the core's marker of
+    the call's start comes next): what its chunks become in 'messages' mode."""
+
+    streamed_call: str
+    """The id LangChain gives the call's chunks and answer (``lc_run-`` + the workflow's run id)."""
+    views: list[StreamView]
+
+
+class ModelChunk(_Payload):
+    """One chunk of a streamed model call, published live by the activity (never in history)."""
+
+    message: dict[str, Any]
+    """The ``AIMessageChunk`` in LangChain's dict form, as LangChain hands it to streaming callbacks
+    (its id left out when LangChain made it: the workflow's run id names the call)."""

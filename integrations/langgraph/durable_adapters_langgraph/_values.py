@@ -70,3 +70,33 @@ def encode_opaque(value: Any) -> list[str]:
 def decode_opaque(data: list[str]) -> Any:
     kind, raw = data
     return _SERDE.loads_typed((kind, base64.b64decode(raw)))
+
+
+_TUPLE = "__tuple__"
+
+
+def encode_tree(value: Any) -> Any:
+    """:func:`encode` for a tree of dicts, lists and tuples whose tuples must come back as tuples
+    (LangGraph's stream metadata: ``langgraph_triggers``, ``langgraph_path``); not for history."""
+    if isinstance(value, tuple):
+        return {_TUPLE: [encode_tree(item) for item in value]}
+    if isinstance(value, list):
+        return [encode_tree(item) for item in value]
+    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+        return {key: encode_tree(item) for key, item in value.items()}
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return encode(value)
+
+
+def decode_tree(data: Any) -> Any:
+    """The value :func:`encode_tree` wrote."""
+    if isinstance(data, list):
+        return [decode_tree(item) for item in data]
+    if isinstance(data, dict):
+        if set(data) == {_TUPLE}:
+            return tuple(decode_tree(item) for item in data[_TUPLE])
+        if set(data) == {_OPAQUE} or (data.get("lc") == 1 and "type" in data):
+            return decode(data)
+        return {key: decode_tree(item) for key, item in data.items()}
+    return data
