@@ -376,3 +376,16 @@ def build_streaming_agent():
     builder.add_conditional_edges("agent", tools_condition)
     builder.add_edge("tools", "agent")
     return builder.compile(name="streaming-agent")
+
+
+def build_astream_node():
+    """A node that streams the model itself (``llm.astream``) and keeps the merged answer."""
+    model = llm()
+
+    async def talk(state: MessagesState) -> dict:
+        answer = None
+        async for chunk in model.astream(state["messages"]):
+            answer = chunk if answer is None else answer + chunk
+        return {"messages": [answer]}
+
+    return StateGraph(MessagesState).add_node("talk", talk).add_edge(START, "talk").compile(name="astream-node")

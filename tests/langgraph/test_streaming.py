@@ -221,3 +221,23 @@ async def test_worker_killed_mid_stream(scripted_model, worker_process, unique):
     assert final.text == ANSWER and final.id == retried[-1][0].id
     # The finished first call was not sent again; only the killed in-flight one was (once).
     assert [r.body for r in server.repeats] == [killed.body]
+
+
+async def test_a_node_streaming_the_model_itself(scripted_model, monkeypatch, unique):
+    """``llm.astream`` in a node: the request streams as in the plain run, and so do its tokens to
+    the client; the node itself gets the answer as one chunk (the workflow sees only the result)."""
+    script = [Reply.text(ANSWER)]
+    server = scripted_model(script)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    plain = [i async for i in langgraph_apps.build_astream_node().astream(QUESTION, stream_mode="messages")]
+    plain_bodies = bodies(server)
+
+    server = scripted_model(script)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    dgraph = durable(langgraph_apps.build_astream_node(), name=f"astream-{unique}")
+    mine = [i async for i in dgraph.astream(QUESTION, stream_mode="messages")]
+
+    assert [view(i, "messages") for i in mine] == [view(i, "messages") for i in plain]
+    assert bodies(server) == plain_bodies and plain_bodies[0]["stream"] is True
+    state = await dgraph.ainvoke(QUESTION)
+    assert state["messages"][-1].text == ANSWER
