@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 
+import openai
 import pytest
 from crewai.types.streaming import CrewStreamingOutput, StreamChunkType
 
-from durable_adapters import durable
+from durable_adapters import RunFailedError, durable
 from durable_adapters.testing import Reply
-from durable_adapters_crewai._stream import CallRestarted
+from durable_adapters_crewai import CallRestarted
 from tests.apps.crewai_crews import build_streaming_crew
 
 ANSWER = "Paris is sunny at 21C today."
@@ -138,3 +139,49 @@ async def test_worker_killed_mid_stream_restarts_the_call_and_streams_it_again(
     assert streaming.result.raw == ANSWER
     # Only the call in flight at the kill was sent again; the finished tool-call request was not.
     assert server.repeats and all(r.body == server.served[1].body for r in server.repeats)
+
+
+async def test_a_failed_streamed_run_raises_from_the_iteration_as_plainly(scripted_model, monkeypatch, unique):
+    server = scripted_model(SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    server.fail_next(401, times=10)
+    plain = await build_streaming_crew().akickoff(inputs=INPUTS)
+    with pytest.raises(openai.AuthenticationError):
+        [chunk async for chunk in plain]
+    with pytest.raises(openai.AuthenticationError):
+        _ = plain.result
+
+    streaming = await durable(build_streaming_crew(), name=f"streaming-fail-{unique}").akickoff(inputs=INPUTS)
+    with pytest.raises(RunFailedError) as failure:
+        [chunk async for chunk in streaming]
+    assert failure.value.type == "openai.AuthenticationError"
+    with pytest.raises(RunFailedError):
+        _ = streaming.result
+
+
+def for_each_reply(request):
+    """A tool call first, the answer once the tool's result is in (runs interleave)."""
+    if any(message.get("role") == "tool" for message in request.body["messages"]):
+        return Reply.text(ANSWER)
+    return Reply.tool_call("get_weather", {"city": "Paris"})
+
+
+async def test_akickoff_for_each_merges_the_runs_chunks_as_plainly(scripted_model, monkeypatch, unique):
+    each = [{"cities": "Paris"}, {"cities": "Rome"}]
+    server = scripted_model(for_each_reply)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    plain = await build_streaming_crew().akickoff_for_each(each)
+    plain_chunks = [chunk async for chunk in plain]
+
+    streaming = await durable(build_streaming_crew(), name=f"streaming-each-{unique}").akickoff_for_each(each)
+    chunks = [chunk async for chunk in streaming]
+
+    # The runs' chunks interleave as they come; each run's own are in order.
+    def contents(chunks):
+        return sorted((c.chunk_type.value, c.content) for c in chunks)
+
+    # CrewAI yields every chunk of a streamed akickoff_for_each twice (its merged stream's handler
+    # and each run's own stream both get it); the durable merged stream yields each once.
+    assert contents(plain_chunks) == sorted(contents(chunks) * 2)
+    assert len(chunks) == 2 * 8  # each run: two tool-call chunks, six text tokens
+    assert [r.raw for r in streaming.results] == [r.raw for r in plain.results] == [ANSWER, ANSWER]
