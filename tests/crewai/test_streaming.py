@@ -16,7 +16,8 @@ from crewai.types.streaming import CrewStreamingOutput, StreamChunkType
 from durable_adapters import RunFailedError, durable
 from durable_adapters.testing import Reply
 from durable_adapters_crewai import CallRestarted
-from tests.apps.crewai_crews import build_streaming_crew
+from tests.apps.crewai_crews import build_hierarchical_crew, build_streaming_crew, build_structured_crew, llm
+from tests.crewai.test_run import HIERARCHICAL_SCRIPT
 
 ANSWER = "Paris is sunny at 21C today."
 SCRIPT = [Reply.tool_call("get_weather", {"city": "Paris"}), Reply.text(ANSWER)]
@@ -66,6 +67,45 @@ async def test_streamed_run_yields_the_plain_runs_chunks(scripted_model, monkeyp
     assert streaming.result.token_usage == plain_result.token_usage
     assert [r.body for r in server.served] == [r.body for r in plain_server.served]
     assert all(r.body["stream"] is True for r in server.served)
+
+
+def structured_streaming_crew():
+    crew = build_structured_crew()
+    crew.stream = True
+    return crew
+
+
+def hierarchical_streaming_crew():
+    manager = llm()
+    manager.stream = True  # the manager streams only if made to: CrewAI turns it on for agents only
+    crew = build_hierarchical_crew(manager_llm=manager)
+    crew.stream = True
+    return crew
+
+
+STRUCTURED_SCRIPT = [Reply.tool_call("get_weather", {"city": "Rome"}), Reply.json({"city": "Rome", "summary": "sunny"})]
+
+
+@pytest.mark.parametrize(
+    ("build", "script"),
+    [(structured_streaming_crew, STRUCTURED_SCRIPT), (hierarchical_streaming_crew, HIERARCHICAL_SCRIPT)],
+    ids=["output_pydantic", "hierarchical"],
+)
+async def test_structured_and_hierarchical_crews_stream_as_plainly(scripted_model, monkeypatch, unique, build, script):
+    plain_server = scripted_model(script)
+    monkeypatch.setenv("OPENAI_BASE_URL", plain_server.base_url)
+    plain = await build().akickoff(inputs={"city": "Rome"})
+    plain_chunks = [chunk async for chunk in plain]
+
+    server = scripted_model(script)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    streaming = await durable(build(), name=f"streaming-{build.__name__}-{unique}").akickoff(inputs={"city": "Rome"})
+    chunks = [chunk async for chunk in streaming]
+
+    assert shape(chunks) == shape(plain_chunks)  # the manager's and the coworker's chunks, each by role
+    assert streaming.result.raw == plain.result.raw
+    assert streaming.result.pydantic == plain.result.pydantic
+    assert [r.body for r in server.served] == [r.body for r in plain_server.served]
 
 
 async def test_tokens_reach_a_remote_consumer_before_the_call_completes_and_a_late_one_gets_the_answers(

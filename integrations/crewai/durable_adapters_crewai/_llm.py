@@ -14,6 +14,11 @@ per-call copy of it, so token usage is counted per call and no run sees another'
 CrewAI's sync ``call`` — the path a plain kickoff takes — on a thread, and sends back its
 result — text, tool calls, or the response model's data — and the call's token usage, which the
 workflow adds to the run's LLM exactly as CrewAI would have.
+
+A call whose LLM streams (every agent's LLM in a ``Crew(stream=True)``, as CrewAI sets them) is
+made with ``stream=True``: the activity publishes the live LLM's chunks as it streams, and the
+workflow emits the call's agent before it and its answer after it (:mod:`._stream`). The
+recorded request and response are the same as for any call.
 """
 
 from __future__ import annotations
