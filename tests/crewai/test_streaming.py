@@ -11,11 +11,13 @@ import asyncio
 
 import openai
 import pytest
-from crewai.types.streaming import CrewStreamingOutput, StreamChunkType
+from crewai.types.streaming import CrewStreamingOutput, StreamChunk, StreamChunkType
 
 from durable_adapters import RunFailedError, durable
+from durable_adapters.adapter import StreamEvent
 from durable_adapters.testing import Reply
 from durable_adapters_crewai import CallRestarted
+from durable_adapters_crewai._stream import ChunkReader
 from tests.apps.crewai_crews import build_hierarchical_crew, build_streaming_crew, build_structured_crew, llm
 from tests.crewai.test_run import HIERARCHICAL_SCRIPT
 
@@ -225,3 +227,28 @@ async def test_akickoff_for_each_merges_the_runs_chunks_as_plainly(scripted_mode
     assert contents(plain_chunks) == sorted(contents(chunks) * 2)
     assert len(chunks) == 2 * 8  # each run: two tool-call chunks, six text tokens
     assert [r.raw for r in streaming.results] == [r.raw for r in plain.results] == [ANSWER, ANSWER]
+
+
+def test_a_lost_stream_is_retracted_and_the_answer_given_whole():
+    # What the client makes of the run's stream when a call's live stream broke off and the call
+    # finished before a new attempt could be followed (no call_restarted came): the chunks already
+    # yielded are retracted, then the call's answer comes whole from the run's record.
+    started = {"kind": "crewai.llm_stream_started", "agent_role": "Looper", "agent_id": "wf-id", "agent": "agents[0]"}
+    completed = {"kind": "crewai.llm_stream_completed", "chunks": [{"chunk": ANSWER}]}
+    call = "3 model agents[0].llm"
+    items = [
+        StreamEvent(index=0, kind="event", event=started),
+        StreamEvent(index=1, kind="call_started", call=call),
+        StreamEvent(index=1, kind="chunk", call=call, chunk={"chunk": "Paris ", "call_id": "c"}),
+        StreamEvent(index=2, kind="call_finished", call=call, streamed=False, failed=False),
+        StreamEvent(index=3, kind="event", event=completed),
+    ]
+    reader = ChunkReader({"agents[0]": "client-id"})
+    chunks = [chunk for item in items for chunk in reader.feed(item)]
+
+    assert [(type(c), c.content, c.agent_role, c.agent_id) for c in chunks] == [
+        (StreamChunk, "Paris ", "Looper", "client-id"),
+        (CallRestarted, "", "Looper", "client-id"),
+        (StreamChunk, ANSWER, "Looper", "client-id"),
+    ]
+    assert (chunks[1].call, chunks[1].attempt, chunks[1].retracted) == (call, 0, 1)
