@@ -30,7 +30,7 @@ def test_openai_agents_history_payload_field_names():
     def names(model: type) -> list[str]:
         return list(model.model_fields)
 
-    assert names(p.RunPayload) == ["input", "context", "max_turns"]
+    assert names(p.RunPayload) == ["input", "context", "max_turns", "stream"]
     assert names(p.RunResultData) == [
         "input",
         "final_output",
@@ -62,6 +62,11 @@ def test_openai_agents_history_payload_field_names():
     assert names(p.ModelResponseData) == ["output", "usage", "response_id", "request_id"]
     assert names(p.ToolRequest) == ["arguments", "call_id", "tool_name", "context"]
     assert names(p.ToolResponse) == ["output", "context"]
+    # A streamed run's events (the run's stream, read by clients of other releases).
+    assert names(p.StreamedItem) == ["kind", "name", "item"]
+    assert names(p.StreamedAgent) == ["kind", "agent"]
+    assert names(p.StreamedResponse) == ["kind", "event"]
+    assert names(p.ModelChunk) == ["event"]
 
 
 def test_openai_agents_payloads_dump_to_the_json_written_before_them():
@@ -99,6 +104,13 @@ def test_openai_agents_payloads_dump_to_the_json_written_before_them():
         "input": "x",
         "context": None,
         "max_turns": 10,
+    }
+    # "stream" is written only for a streamed run, so an unstreamed run's input is unchanged.
+    assert p.RunPayload(input="x", context=None, max_turns=10, stream=True).data() == {
+        "input": "x",
+        "context": None,
+        "max_turns": 10,
+        "stream": True,
     }
     assert p.ToolResponse(output="ok", context=None).data() == {"output": "ok", "context": None}
     assert p.ToolRequest(arguments="{}", call_id="c", tool_name="t", context=None).data() == {

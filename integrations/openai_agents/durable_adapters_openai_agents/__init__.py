@@ -6,5 +6,6 @@ nothing from here unless you need the types.
 
 from ._adapter import OpenAIAgentsAdapter
 from ._agent import DurableAgent
+from ._stream_events import ModelCallRestarted
 
-__all__ = ["DurableAgent", "OpenAIAgentsAdapter"]
+__all__ = ["DurableAgent", "ModelCallRestarted", "OpenAIAgentsAdapter"]

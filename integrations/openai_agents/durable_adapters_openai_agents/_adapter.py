@@ -10,21 +10,43 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from agents import Agent, RunConfig, Runner
+from agents import Agent, RunConfig, Runner, RunResultStreaming
+from agents.result import RunResultBase
 from agents.run import DEFAULT_MAX_TURNS
 from agents.tool import FunctionTool
 
-from durable_adapters.adapter import Adapter, DurableCalls, DurableCore, Hosted, scoped
+from durable_adapters.adapter import Adapter, DurableCalls, DurableCore, Hosted, live_stream, scoped
 
-from . import _model, _result, _toolset
+from . import _model, _result, _stream_events, _toolset
 from ._agent import DurableAgent
 from ._agent_graph import DurableAgents, HostedAgents, collect_agents
 from ._payloads import ModelRequest, RunPayload, RunResultData, ToolRequest
 from ._refusal import Refusal
 from ._run_context import decode_context
 from ._runner import CURRENT_RUN, install_runner
+
+
+async def _run_streamed(
+    durable_agents: DurableAgents, root: Agent[Any], run: RunPayload, calls: DurableCalls
+) -> RunResultStreaming:
+    """The SDK's streamed loop, every event it produces put into the run's stream (see ``_stream_events``)."""
+    durable_agents.streamed_root_pending = True
+    streamed = Runner.run_streamed(
+        root,
+        run.input,
+        context=decode_context(run.context),
+        max_turns=run.max_turns,
+        run_config=RunConfig(tracing_disabled=True),
+    )
+    _stream_events.emit_events(streamed, calls)
+    async for _ in streamed.stream_events():
+        pass  # emitted as they were produced; draining lets the loop finish and raises its failure
+    if streamed.run_loop_task is not None and streamed.run_loop_task.cancelled():
+        raise asyncio.CancelledError("the run's streamed loop was cancelled")
+    return streamed
 
 
 def _agents(hosted: Hosted) -> dict[str, Agent[Any]]:
@@ -63,19 +85,24 @@ class OpenAIAgentsAdapter(Adapter):
         durable_agents = DurableAgents(_agents(hosted), calls)
         with scoped(CURRENT_RUN, durable_agents):
             try:
-                result = await Runner.run(
-                    durable_agents.stand_in(hosted.obj),
-                    run.input,
-                    context=decode_context(run.context),
-                    max_turns=run.max_turns,
-                    run_config=RunConfig(tracing_disabled=True),
-                )
+                if run.stream:
+                    result: RunResultBase = await _run_streamed(durable_agents, hosted.obj, run, calls)
+                else:
+                    result = await Runner.run(
+                        durable_agents.stand_in(hosted.obj),
+                        run.input,
+                        context=decode_context(run.context),
+                        max_turns=run.max_turns,
+                        run_config=RunConfig(tracing_disabled=True),
+                    )
             except Refusal as refusal:
                 raise refusal.error from None
         return _result.encode_result(result).data()
 
     async def call_model(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
-        response = await _model.call_model(hosted.model(key), _agents(hosted), ModelRequest.model_validate(request))
+        response = await _model.call_model(
+            hosted.model(key), _agents(hosted), ModelRequest.model_validate(request), stream=live_stream()
+        )
         return response.data()
 
     async def call_tool(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:

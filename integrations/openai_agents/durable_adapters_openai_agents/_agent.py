@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from agents import Agent, RunResult
+from agents import Agent, RunContextWrapper, RunResult, RunResultStreaming
 from agents.run import DEFAULT_MAX_TURNS
 from pydantic_core import to_jsonable_python
 
 from durable_adapters.adapter import DurableCore, RunHandle, UnsupportedError, run_sync
 
+from ._agent_graph import HostedAgents
 from ._payloads import RunPayload
 from ._run_context import encode_context
+from ._stream_events import follow
 
 
 class DurableAgent:
-    """A durable OpenAI Agents ``Agent``: ``run`` / ``run_sync`` like ``Runner``, ``start`` for a handle.
+    """A durable OpenAI Agents ``Agent``: ``run`` / ``run_sync`` / ``run_streamed`` like ``Runner``,
+    ``start`` for a handle.
 
     Each call is one durable run. ``run_id`` names it: calling again with the ``run_id`` of a
     running run attaches to it, with that of a finished run returns its result from history.
@@ -44,20 +48,7 @@ class DurableAgent:
         **unsupported: Any,
     ) -> RunHandle[RunResult]:
         """Start a run and return its handle at once (``await handle.result()`` for the ``RunResult``)."""
-        if unsupported:
-            raise UnsupportedError(
-                f"durable runs do not take {sorted(unsupported)} yet; supported: input, context, "
-                "max_turns, run_id (hooks, sessions and run_config hold live objects that cannot "
-                "cross into a workflow's history)"
-            )
-        try:
-            encoded_input = to_jsonable_python(input)
-        except Exception as exc:
-            raise UnsupportedError(
-                f"the run input cannot be written as JSON ({exc}); pass a string or a list of "
-                "input items (dicts), as Runner.run accepts"
-            ) from exc
-        payload = RunPayload(input=encoded_input, context=encode_context(context), max_turns=max_turns)
+        payload = _payload(input, context, max_turns, unsupported, stream=False)
         return await self.__durable_core__.start(payload.data(), run_id=run_id)
 
     async def run(self, input: str | list[Any], **kwargs: Any) -> RunResult:
@@ -69,5 +60,70 @@ class DurableAgent:
         """:meth:`run` from sync code."""
         return run_sync(self.run(input, **kwargs))
 
+    def run_streamed(
+        self,
+        input: str | list[Any],
+        *,
+        context: Any = None,
+        max_turns: int = DEFAULT_MAX_TURNS,
+        run_id: str | None = None,
+        **unsupported: Any,
+    ) -> RunResultStreaming:
+        """Run the agent durably, streamed, as ``Runner.run_streamed``: a ``RunResultStreaming`` at once.
+
+        ``stream_events()`` yields the SDK's own events in a plain streamed run's order: each raw
+        model event (token deltas...) as the model activity receives it, and the run items and
+        agent changes as the workflow's loop produces them. After the stream, ``final_output``,
+        ``new_items``, ``raw_responses``... are the run's. A run that fails raises
+        ``RunFailedError`` from ``stream_events()``. ``run_id`` of a running run attaches to it:
+        the events so far are replayed (calls already finished as their completed event), then
+        live ones follow. A model call retried after its worker was lost yields a
+        :class:`~durable_adapters_openai_agents.ModelCallRestarted` before its new events.
+        Call it with an event loop running, as ``Runner.run_streamed``.
+        """
+        payload = _payload(input, context, max_turns, unsupported, stream=True)
+        core = self.__durable_core__
+        state: HostedAgents = core.hosted.state
+        agent = self.agent
+        streamed = RunResultStreaming(
+            input=input,
+            new_items=[],
+            raw_responses=[],
+            final_output=None,
+            input_guardrail_results=[],
+            output_guardrail_results=[],
+            tool_input_guardrail_results=[],
+            tool_output_guardrail_results=[],
+            context_wrapper=RunContextWrapper(context=context),
+            current_agent=agent,
+            current_turn=0,
+            max_turns=max_turns,
+            _current_agent_output_schema=None,
+            trace=None,
+        )
+        streamed.run_loop_task = asyncio.get_running_loop().create_task(
+            follow(lambda: core.start(payload.data(), run_id=run_id), streamed, state.by_name)
+        )
+        return streamed
+
     def __repr__(self) -> str:
         return f"durable({self.agent!r}, name={self.name!r})"
+
+
+def _payload(
+    input: str | list[Any], context: Any, max_turns: int, unsupported: dict[str, Any], *, stream: bool
+) -> RunPayload:
+    if unsupported:
+        raise UnsupportedError(
+            f"durable runs do not take {sorted(unsupported)} yet; supported: input, context, "
+            "max_turns, run_id (hooks, sessions and run_config hold live objects that cannot "
+            "cross into a workflow's history)"
+        )
+    try:
+        encoded_input = to_jsonable_python(input)
+    except Exception as exc:
+        raise UnsupportedError(
+            f"the run input cannot be written as JSON ({exc}); pass a string or a list of "
+            "input items (dicts), as Runner.run accepts"
+        ) from exc
+    return RunPayload(input=encoded_input, context=encode_context(context), max_turns=max_turns, stream=stream)

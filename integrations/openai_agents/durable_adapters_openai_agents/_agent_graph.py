@@ -97,6 +97,9 @@ class DurableAgents:
         self._agents = agents
         self.calls = calls
         self._stand_ins: dict[int, Agent[Any]] = {}
+        self.streamed_root_pending = False
+        """Set by the adapter just before it starts a streamed run's own loop; the runner takes it
+        (once), so any other ``Runner.run_streamed`` inside the run is refused."""
 
     def stand_in(self, agent: Agent[Any]) -> Agent[Any]:
         """The stand-in of ``agent``; a stand-in maps to itself."""

@@ -111,9 +111,75 @@ INTERNALS: tuple[Internal, ...] = (
         "AgentRunner.run_streamed",
         "subclassed",
         "workflow",
-        "Refused inside a durable run (streaming is not supported yet).",
+        "A streamed durable run's own loop (started by the adapter) runs the root's stand-in; any other "
+        "streamed run inside a durable run (as_tool(on_stream=...), Runner.run_streamed in the agent's "
+        "code) is refused: its events would reach only code in the workflow.",
         params=("starting_agent", "input"),
         used_in="_runner",
+    ),
+    Internal(
+        "agents.run",
+        "Runner.run_streamed",
+        "called",
+        "workflow",
+        "A streamed durable run (durable(agent).run_streamed) runs the SDK's own streamed loop through it, "
+        'so the model requests ("stream": true) and the events are a plain streamed run\'s.',
+        params=("starting_agent", "input", "context", "max_turns", "run_config"),
+        used_in="_adapter",
+    ),
+    Internal(
+        "agents.result",
+        "RunResultStreaming._event_queue",
+        "written",
+        "workflow",
+        "Replaced, before the streamed loop first runs, by _stream_events.EmittingQueue, which puts each "
+        "event into the run's stream as the loop queues it: in the loop's order relative to the model "
+        "calls, whose start the core marks as the call is made.",
+        used_in="_stream_events",
+    ),
+    Internal(
+        "agents.result",
+        "RunResultStreaming",
+        "called",
+        "client",
+        "durable(agent).run_streamed returns the SDK's own RunResultStreaming; its stream_events() "
+        "yields what the client puts into its queue and raises the follow task's exception.",
+        params=(
+            "input",
+            "new_items",
+            "raw_responses",
+            "final_output",
+            "input_guardrail_results",
+            "output_guardrail_results",
+            "tool_input_guardrail_results",
+            "tool_output_guardrail_results",
+            "context_wrapper",
+            "current_agent",
+            "current_turn",
+            "max_turns",
+            "_current_agent_output_schema",
+            "trace",
+            "run_loop_task",
+            "is_complete",
+        ),
+        used_in="_agent",
+    ),
+    Internal(
+        "agents.result",
+        "RunResultStreaming._event_queue",
+        "read",
+        "client",
+        "The client puts the run's events into it (and, at the end, QueueCompleteSentinel), as the "
+        "SDK's background loop does in a plain streamed run.",
+        used_in="_stream_events",
+    ),
+    Internal(
+        "agents.run_internal.run_steps",
+        "QueueCompleteSentinel",
+        "called",
+        "client",
+        "Ends stream_events() once the durable run has ended.",
+        used_in="_stream_events",
     ),
     Internal(
         "agents.run",
@@ -188,7 +254,63 @@ INTERNALS: tuple[Internal, ...] = (
         "Model.stream_response",
         "subclassed",
         "workflow",
-        "ActivityModel refuses streaming (as_tool(on_stream=...) reaches it).",
+        "ActivityModel.stream_response (the streamed loop's call) makes a model_call activity with "
+        "stream=True and yields one ResponseCompletedEvent rebuilt from the recorded response; the "
+        "loop takes the turn's output, id, _request_id and usage from it.",
+        params=(
+            "system_instructions",
+            "input",
+            "model_settings",
+            "tools",
+            "output_schema",
+            "handoffs",
+            "tracing",
+            "previous_response_id",
+            "conversation_id",
+            "prompt",
+        ),
+        used_in="_model",
+    ),
+    Internal(
+        "agents.models.interface",
+        "Model.stream_response",
+        "called",
+        "activity",
+        "A streamed call's activity calls the real model's stream_response with the recorded request "
+        "and publishes every raw event live.",
+        params=(
+            "system_instructions",
+            "input",
+            "model_settings",
+            "tools",
+            "output_schema",
+            "handoffs",
+            "tracing",
+            "previous_response_id",
+            "conversation_id",
+            "prompt",
+        ),
+        used_in="_model",
+    ),
+    Internal(
+        "agents.usage",
+        "_response_usage_to_usage",
+        "called",
+        "activity",
+        "A streamed call's usage is converted as the SDK's streamed loop converts the completed "
+        "response's. In the workflow the loop converts the rebuilt ResponseUsage back, reading the "
+        "request count and per-request entries from the attributes _agents_sdk_request_count and "
+        "_agents_sdk_request_usages, which completed_event sets (test_streaming checks the round trip).",
+        params=("response_usage",),
+        used_in="_model",
+    ),
+    Internal(
+        "agents.usage",
+        "_requests_for_response_without_usage",
+        "called",
+        "activity",
+        "The usage of a streamed response without usage, as the SDK's streamed loop counts it.",
+        params=("response",),
         used_in="_model",
     ),
     Internal(

@@ -9,6 +9,13 @@ Activity side, :func:`call_model` rebuilds schema-only stand-ins of those object
 agent's real model: the model object the user gave the agent, or, for a model name (or none),
 the SDK's default provider in the worker (``OPENAI_API_KEY`` / ``OPENAI_BASE_URL`` of the worker).
 The response's output items and usage travel back as JSON.
+
+Streamed runs: the SDK's streamed loop calls ``stream_response`` instead. The workflow side makes
+the same activity with ``stream=True`` and yields the SDK one ``response.completed`` event rebuilt
+from the recorded response, from which the loop takes the turn's output exactly as from a live
+stream. The activity calls the real model's ``stream_response`` (so the provider gets the same
+streamed request as in a plain streamed run) and publishes every raw event to the call's live
+stream as it arrives; its recorded result is the complete response, as for an unstreamed call.
 """
 
 from __future__ import annotations
@@ -16,14 +23,17 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Protocol
 
 from agents import Agent, Handoff, ModelSettings, Usage
 from agents.agent_output import AgentOutputSchemaBase
-from agents.items import ModelResponse, TResponseOutputItem
+from agents.exceptions import ModelBehaviorError
+from agents.items import ModelResponse, TResponseOutputItem, TResponseStreamEvent
 from agents.models.interface import Model, ModelTracing
 from agents.models.multi_provider import MultiProvider
 from agents.tool import FunctionTool, Tool
+from agents.usage import _requests_for_response_without_usage, _response_usage_to_usage
+from openai.types.responses import Response, ResponseCompletedEvent, ResponseOutputItemDoneEvent, ResponseUsage
 from pydantic import TypeAdapter
 from pydantic_core import to_jsonable_python
 
@@ -33,11 +43,12 @@ from ._payloads import (
     FunctionToolSpec,
     HandoffSpec,
     HostedToolSpec,
+    ModelChunk,
     ModelRequest,
     ModelResponseData,
     OutputSchemaSpec,
 )
-from ._refusal import Refusal
+from ._raw_events import dump_raw_event
 
 _OUTPUT_ITEMS = TypeAdapter(list[TResponseOutputItem])
 _USAGE = TypeAdapter(Usage)
@@ -69,7 +80,49 @@ class ActivityModel(Model):
         tracing: ModelTracing,
         **kwargs: Any,
     ) -> ModelResponse:
-        request = ModelRequest(
+        request = self._request(system_instructions, input, model_settings, tools, output_schema, handoffs, kwargs)
+        response = await self._calls.model(
+            self.agent_name, request.data(), summary=f"model · {self.agent_name}", conversation="input"
+        )
+        return decode_response(ModelResponseData.model_validate(response))
+
+    async def stream_response(
+        self,
+        system_instructions: str | None,
+        input: Any,
+        model_settings: ModelSettings,
+        tools: list[Tool],
+        output_schema: AgentOutputSchemaBase | None,
+        handoffs: list[Handoff],
+        tracing: ModelTracing,
+        **kwargs: Any,
+    ) -> AsyncIterator[TResponseStreamEvent]:
+        """The call as a streamed activity; yields the ``response.completed`` event of its recorded response.
+
+        The raw events before it (token deltas...) reach the run's consumers live from the
+        activity; the SDK's loop here needs only the completed response.
+        """
+        request = self._request(system_instructions, input, model_settings, tools, output_schema, handoffs, kwargs)
+        response = await self._calls.model(
+            self.agent_name,
+            request.data(),
+            summary=f"model · {self.agent_name}",
+            conversation="input",
+            stream=True,
+        )
+        yield completed_event(ModelResponseData.model_validate(response))
+
+    def _request(
+        self,
+        system_instructions: str | None,
+        input: Any,
+        model_settings: ModelSettings,
+        tools: list[Tool],
+        output_schema: AgentOutputSchemaBase | None,
+        handoffs: list[Handoff],
+        kwargs: dict[str, Any],
+    ) -> ModelRequest:
+        return ModelRequest(
             system_instructions=system_instructions,
             input=to_jsonable_python(input),
             model_settings=_encode_settings(model_settings),
@@ -77,18 +130,6 @@ class ActivityModel(Model):
             output_schema=_encode_output_schema(output_schema),
             handoffs=[_encode_handoff(handoff) for handoff in handoffs],
             **{name: to_jsonable_python(value) for name, value in kwargs.items() if value is not None},
-        )
-        response = await self._calls.model(
-            self.agent_name, request.data(), summary=f"model · {self.agent_name}", conversation="input"
-        )
-        return decode_response(ModelResponseData.model_validate(response))
-
-    def stream_response(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-        raise Refusal(
-            UnsupportedError(
-                "streaming (Runner.run_streamed, or as_tool(on_stream=...)) is not supported in a durable "
-                "run yet; use run() — each model call is visible in the Temporal UI as it completes"
-            )
         )
 
 
@@ -155,7 +196,47 @@ def decode_response(data: ModelResponseData) -> ModelResponse:
     )
 
 
+def completed_event(data: ModelResponseData) -> ResponseCompletedEvent:
+    """A ``response.completed`` event from which the SDK's streamed loop takes back exactly ``data``.
+
+    The loop builds its ``ModelResponse`` from the event's response: the output items, the id,
+    ``_request_id``, and the usage through the SDK's own conversion, which reads the request count
+    (and per-request entries) from attributes the SDK's adapters set on ``ResponseUsage`` too.
+    The model name and creation time are not recorded; the event says ``model=""``, ``created_at=0``.
+    """
+    usage = _USAGE.validate_python(data.usage)
+    response_usage = ResponseUsage(
+        input_tokens=usage.input_tokens,
+        input_tokens_details=usage.input_tokens_details,
+        output_tokens=usage.output_tokens,
+        output_tokens_details=usage.output_tokens_details,
+        total_tokens=usage.total_tokens,
+    )
+    object.__setattr__(response_usage, "_agents_sdk_request_count", usage.requests)
+    if usage.request_usage_entries:
+        object.__setattr__(response_usage, "_agents_sdk_request_usages", usage.request_usage_entries)
+    response = Response(
+        id=data.response_id or "",
+        created_at=0,
+        model="",
+        object="response",
+        output=_OUTPUT_ITEMS.validate_python(data.output),
+        parallel_tool_calls=False,
+        tool_choice="auto",
+        tools=[],
+        usage=response_usage,
+    )
+    object.__setattr__(response, "_request_id", data.request_id)
+    return ResponseCompletedEvent(type="response.completed", response=response, sequence_number=0)
+
+
 # -- activity side ----------------------------------------------------------------------------
+
+
+class Publisher(Protocol):
+    """Where a streamed call's raw events go: the core's ``live_stream()`` in the activity."""
+
+    def publish(self, chunk: dict[str, Any]) -> None: ...
 
 
 class _SchemaOnlyOutput(AgentOutputSchemaBase):
@@ -236,20 +317,61 @@ def describe(agent: Agent[Any]) -> str:
 
 
 async def call_model(
-    agent: Agent[Any], agents_by_name: dict[str, Agent[Any]], request: ModelRequest
+    agent: Agent[Any], agents_by_name: dict[str, Agent[Any]], request: ModelRequest, stream: Publisher | None = None
 ) -> ModelResponseData:
-    """Send one recorded request to ``agent``'s real model; the activity side of :class:`ActivityModel`."""
-    response = await live_model(agent).get_response(
-        system_instructions=request.system_instructions,
-        input=request.input,
-        model_settings=_SETTINGS.validate_python(request.model_settings),
-        tools=[_decode_tool(spec, agents_by_name) for spec in request.tools],
-        output_schema=_SchemaOnlyOutput(request.output_schema) if request.output_schema else None,
-        handoffs=[_decode_handoff(spec) for spec in request.handoffs],
+    """Send one recorded request to ``agent``'s real model; the activity side of :class:`ActivityModel`.
+
+    With ``stream`` (a call made by ``stream_response``) the model's streaming API is used and
+    every raw event is published to ``stream`` as it arrives.
+    """
+    arguments: dict[str, Any] = {
+        "system_instructions": request.system_instructions,
+        "input": request.input,
+        "model_settings": _SETTINGS.validate_python(request.model_settings),
+        "tools": [_decode_tool(spec, agents_by_name) for spec in request.tools],
+        "output_schema": _SchemaOnlyOutput(request.output_schema) if request.output_schema else None,
+        "handoffs": [_decode_handoff(spec) for spec in request.handoffs],
         # Tracing would start the SDK's exporter in the worker; the Temporal UI shows the call.
-        tracing=ModelTracing.DISABLED,
-        previous_response_id=request.extra("previous_response_id"),
-        conversation_id=request.extra("conversation_id"),
-        prompt=request.extra("prompt"),
+        "tracing": ModelTracing.DISABLED,
+        "previous_response_id": request.extra("previous_response_id"),
+        "conversation_id": request.extra("conversation_id"),
+        "prompt": request.extra("prompt"),
+    }
+    model = live_model(agent)
+    if stream is None:
+        return encode_response(await model.get_response(**arguments))
+    return encode_response(await _streamed_response(model, arguments, stream))
+
+
+_FAILED_STREAM_EVENTS = {"response.incomplete", "response.failed", "error", "response.error"}
+
+
+async def _streamed_response(model: Model, arguments: dict[str, Any], stream: Publisher) -> ModelResponse:
+    """The model's streamed answer, each raw event published; the complete response as the SDK's loop builds it."""
+    completed: Response | None = None
+    done_items: list[Any] = []
+    async for event in model.stream_response(**arguments):
+        stream.publish(ModelChunk(event=dump_raw_event(event)).data())
+        if isinstance(event, ResponseCompletedEvent):
+            completed = event.response
+        elif isinstance(event, ResponseOutputItemDoneEvent):
+            done_items.append(event.item)
+        elif getattr(event, "type", None) in _FAILED_STREAM_EVENTS:
+            # The SDK's streamed loop fails the run with this type on such an event.
+            raise ModelBehaviorError(f"the model's stream ended with a {event.type} event")
+    if completed is None:
+        raise ModelBehaviorError("Model did not produce a final response!")
+    # As the SDK's streamed loop (run_single_turn_streamed) turns the completed event into its
+    # ModelResponse: output items sent only as item.done events, usage through its conversion.
+    output = completed.output or done_items
+    usage = (
+        _response_usage_to_usage(completed.usage)
+        if completed.usage
+        else Usage(requests=_requests_for_response_without_usage(completed))
     )
-    return encode_response(response)
+    return ModelResponse(
+        output=output,
+        usage=usage,
+        response_id=completed.id,
+        request_id=getattr(completed, "_request_id", None),
+    )

@@ -15,6 +15,12 @@ or plain dicts here: they are the SDK's own JSON forms, written and read by ``_m
   :class:`OutputSchemaSpec`, :class:`HandoffSpec`), :class:`ModelResponseData`;
 * a tool call: :class:`ToolRequest`, :class:`ToolResponse`.
 
+A streamed run (``durable(agent).run_streamed(...)``) also puts events into the run's stream,
+which lives in workflow memory and in the worker, never in history: the SDK's own stream events
+as :class:`StreamedItem`, :class:`StreamedAgent` and :class:`StreamedResponse` (emitted by the
+workflow), and each raw model event as a :class:`ModelChunk` (published by the model activity).
+They are declared here all the same, since a client of another release may read them.
+
 A run context, wherever it appears, is ``_run_context``'s ``{"type": ..., "value": ...}``.
 """
 
@@ -46,6 +52,12 @@ class RunPayload(_Payload):
     """The run context, encoded by ``_run_context.encode_context``; None for no context (always
     written; read as None when absent, as the adapter always has)."""
     max_turns: int
+    stream: bool = False
+    """True for a streamed run (``run_streamed``): the workflow runs the SDK's streamed loop.
+    Written only when True, so an unstreamed run's input is the JSON earlier releases wrote."""
+
+    def data(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"stream"} if not self.stream else None)
 
 
 class ModelResponseData(_Payload):
@@ -153,3 +165,39 @@ class ToolResponse(_Payload):
     """The tool's output in a JSON form the SDK turns into the same tool-output item."""
     context: dict[str, Any] | None
     """The changed run context, or None when the tool did not change it."""
+
+
+# -- a streamed run's events (the run's stream, not history) ---------------------------------
+
+
+class StreamedItem(_Payload):
+    """A ``RunItemStreamEvent``: the item is written as ``_result`` writes run items."""
+
+    kind: Literal["run_item"]
+    name: str
+    """The event's name (``tool_called``, ``message_output_created``...)."""
+    item: dict[str, Any]
+
+
+class StreamedAgent(_Payload):
+    """An ``AgentUpdatedStreamEvent``; the agent by name."""
+
+    kind: Literal["agent_updated"]
+    agent: str
+
+
+class StreamedResponse(_Payload):
+    """The ``response.completed`` raw event of a model call, rebuilt in the workflow from the
+    recorded response. A client yields it only for a call whose own events it did not receive live."""
+
+    kind: Literal["raw_response"]
+    event: dict[str, Any]
+
+
+StreamedEvent = StreamedItem | StreamedAgent | StreamedResponse
+
+
+class ModelChunk(_Payload):
+    """One raw event of a streamed model call (``TResponseStreamEvent`` as JSON), published live."""
+
+    event: dict[str, Any]

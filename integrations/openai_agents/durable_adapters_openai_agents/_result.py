@@ -15,6 +15,7 @@ import agents.items as sdk_items
 from agents import Agent, RunContextWrapper, RunResult, Usage
 from agents.agent_output import AgentOutputSchemaBase
 from agents.items import RunItem, TResponseOutputItem
+from agents.result import RunResultBase
 from pydantic import BaseModel, TypeAdapter
 from pydantic_core import to_jsonable_python
 
@@ -67,7 +68,17 @@ def _decode_item(data: dict[str, Any], agents: dict[str, Agent[Any]], responses:
     return cls(**fields)  # type: ignore[no-any-return]
 
 
-def encode_result(result: RunResult) -> RunResultData:
+def encode_run_item(item: RunItem) -> dict[str, Any]:
+    """One run item on its own (a streamed run's ``RunItemStreamEvent``), its raw item written out."""
+    return _encode_item(item, {})
+
+
+def decode_run_item(data: dict[str, Any], agents: dict[str, Agent[Any]]) -> RunItem:
+    """The item :func:`encode_run_item` wrote, its agents found by name."""
+    return _decode_item(data, agents, [])
+
+
+def encode_result(result: RunResultBase) -> RunResultData:
     in_responses = {
         id(item): [r, o] for r, response in enumerate(result.raw_responses) for o, item in enumerate(response.output)
     }

@@ -81,11 +81,19 @@ class DurableAgentRunner(AgentRunner):
         return self._fallback.run_sync(starting_agent, input, **kwargs)
 
     def run_streamed(self, starting_agent: Any, input: Any, **kwargs: Any) -> Any:
-        if CURRENT_RUN.get() is not None:
+        durable_agents = CURRENT_RUN.get()
+        if durable_agents is not None and durable_agents.streamed_root_pending:
+            # The durable run's own streamed loop (durable(agent).run_streamed), started by the adapter.
+            durable_agents.streamed_root_pending = False
+            kwargs["run_config"] = _in_workflow_config(kwargs.get("run_config"))
+            return super().run_streamed(durable_agents.stand_in(starting_agent), input, **kwargs)
+        if durable_agents is not None:
             raise Refusal(
                 UnsupportedError(
-                    "streamed runs (Runner.run_streamed, as_tool(on_stream=...)) inside a durable run "
-                    "are not supported yet; use Runner.run / as_tool() without on_stream"
+                    "a streamed run inside a durable run (Runner.run_streamed in the agent's code, or an "
+                    "agent tool with as_tool(on_stream=...)) is not supported: its events would reach only "
+                    "code in the workflow, not the durable run's consumer. Use as_tool() without on_stream "
+                    "(stream the whole run with durable(agent).run_streamed instead), or Runner.run"
                 )
             )
         _refuse_off_workflow("Runner.run_streamed")
