@@ -82,9 +82,15 @@ async def _plain(scripted_model, monkeypatch, factory, **kwargs) -> tuple[list, 
 
 @pytest.mark.parametrize(
     ("factory", "modes"),
-    [("build_react_agent", "messages"), ("build_streaming_agent", ["updates", "messages", "custom"])],
+    [
+        ("build_react_agent", "messages"),
+        ("build_create_agent", ["updates", "messages"]),
+        ("build_streaming_agent", ["updates", "messages", "custom"]),
+    ],
 )
 async def test_a_streamed_run_yields_what_the_plain_graph_yields(factory, modes, scripted_model, monkeypatch, unique):
+    if factory == "build_create_agent":
+        pytest.importorskip("langchain.agents", reason="langchain (create_agent) is not installed")
     plain, plain_bodies = await _plain(scripted_model, monkeypatch, factory, stream_mode=modes)
     server = scripted_model(SCRIPT)
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
@@ -165,11 +171,19 @@ async def test_worker_in_another_process(scripted_model, monkeypatch, worker_pro
     modes = ["updates", "messages", "custom"]
     plain, plain_bodies = await _plain(scripted_model, monkeypatch, "build_streaming_agent", stream_mode=modes)
     server = scripted_model(SCRIPT)
-    server.stream_interval = 0.1  # calls long enough to be followed live from the other process
-    name = f"stream-remote-{unique}"
+    server.hold_after(0, after_events=1)  # each answer waits after its first event until this
+    name = f"stream-remote-{unique}"  # consumer has shown it: the tokens are certainly read live
     worker_process(f"{name}=tests.apps.langgraph_apps:build_streaming_agent", env={"OPENAI_BASE_URL": server.base_url})
     dgraph = durable(langgraph_apps.build_streaming_agent(), name=name, worker=False)
-    mine = [item async for item in dgraph.astream(QUESTION, stream_mode=modes)]
+    mine = []
+    held_steps = [1, 3]  # the steps of the two model calls, held in turn
+    async for mode, chunk in dgraph.astream(QUESTION, stream_mode=modes):
+        mine.append((mode, chunk))
+        if mode == "messages" and held_steps and chunk[1]["langgraph_step"] == held_steps[0]:
+            held_steps.pop(0)  # this call's first token is shown: let it finish, hold the next one
+            calls_answered = len(server.served)
+            server.release()
+            server.hold_after(calls_answered, after_events=1)
 
     assert [view(i, modes) for i in mine] == [view(i, modes) for i in plain]
     assert bodies(server) == plain_bodies
@@ -241,3 +255,37 @@ async def test_a_node_streaming_the_model_itself(scripted_model, monkeypatch, un
     assert bodies(server) == plain_bodies and plain_bodies[0]["stream"] is True
     state = await dgraph.ainvoke(QUESTION)
     assert state["messages"][-1].text == ANSWER
+
+
+async def test_a_streamed_run_replays_with_the_same_model_inputs(scripted_model, monkeypatch, unique):
+    """The flush and the announcement before each streamed call are workflow code: a replay of a
+    streamed run's history builds every model-call input exactly as recorded, and its history holds
+    each call's whole answer, not its tokens."""
+    import json
+
+    from temporalio.client import WorkflowHistory
+
+    from durable_adapters._replay import replay_histories
+    from durable_adapters.testing import history_json, recorded_model_requests
+    from durable_adapters_langgraph import _model
+    from tests.langgraph._compare import decoded_history
+
+    server = scripted_model(SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    dgraph = durable(langgraph_apps.build_streaming_agent(), name=f"stream-replay-{unique}")
+    handle = await dgraph.start(QUESTION, stream_mode=["messages", "custom"])
+    streamed = [chunk async for mode, chunk in dgraph.chunks(handle) if mode == "messages"]
+    await handle.result()
+    assert len(streamed) > len(ANSWER.split())  # tokens, live
+    text = await history_json(handle)
+    assert ANSWER in decoded_history(text)  # the recorded result: the whole answer
+
+    built: list[dict] = []
+    original = _model.build_request
+    monkeypatch.setattr(
+        _model, "build_request", lambda *a, **k: built.append(json.loads(json.dumps(r := original(*a, **k)))) or r
+    )
+    history = WorkflowHistory.from_json(handle.run_id, text)
+    (result,) = await replay_histories([history])
+    assert result.replay_failure is None
+    assert built == recorded_model_requests(history)

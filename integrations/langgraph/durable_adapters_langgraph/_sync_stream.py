@@ -60,7 +60,15 @@ def _iterate(make: Callable[[], AsyncIterator[T]]) -> Iterator[T]:
     def generator() -> Iterator[T]:
         try:
             while True:
-                kind, value = handed.get()
+                try:
+                    kind, value = handed.get(timeout=0.5)
+                except queue.Empty:
+                    if thread.is_alive():
+                        continue
+                    try:  # it may have handed its last item over just before it ended
+                        kind, value = handed.get_nowait()
+                    except queue.Empty:
+                        raise RuntimeError("the stream's thread ended without finishing the stream") from None
                 if kind == "item":
                     yield value
                 elif kind == "error":
