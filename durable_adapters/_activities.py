@@ -45,9 +45,14 @@ async def _heartbeating(*details: Any) -> AsyncIterator[None]:
     interval = max(timeout.total_seconds() / 4, 0.05)
 
     async def beat() -> None:
-        while True:
+        # A heartbeat is an RPC and a write on the server. The first one is due only within the
+        # heartbeat timeout, so a call that ends sooner (most tool calls, many model calls) sends
+        # none; the details of a streamed call (where its stream is) are published at once.
+        if details:
             activity.heartbeat(*details)
+        while True:
             await asyncio.sleep(interval)
+            activity.heartbeat(*details)
 
     task = asyncio.create_task(beat())
     try:
