@@ -292,3 +292,15 @@ async def test_cancel_stops_the_durable_run(scripted_model, temporal_client, mon
     assert deltas(events) == "Oslo "  # nothing after the cancel
     description = await temporal_client.get_workflow_handle(f"cancel-{unique}").describe()
     assert description.status == WorkflowExecutionStatus.CANCELED
+
+
+async def test_a_streamed_runs_history_replays(scripted_model, temporal_client, monkeypatch, unique):
+    from durable_adapters._replay import replay_histories
+
+    server = scripted_model(TRIAGE_SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    await drain(durable(build_triage(), name=f"stream-replay-{unique}").run_streamed("Hi", run_id=f"replay-{unique}"))
+
+    history = await temporal_client.get_workflow_handle(f"replay-{unique}").fetch_history()
+    (replayed,) = await replay_histories([history])
+    assert replayed.replay_failure is None  # the streamed loop makes the same calls on replay
