@@ -109,7 +109,7 @@ async def model_call(call: CallInput) -> CallOutput:
     info = activity.info()
     key = (info.workflow_run_id or info.workflow_id or "", info.activity_id)
     task = _model_calls.get(key)
-    details: list[Any] = []
+    location: StreamLocation | None = None
     if task is None:
         live = None
         if call.stream:
@@ -120,13 +120,13 @@ async def model_call(call: CallInput) -> CallOutput:
         _streams[key] = live
     live = _streams.get(key)
     if live is not None:
-        address, token = await _live_server.ensure_started()
-        details.append(StreamLocation(address=address, token=token, stream=live.stream_id, attempt=live.attempt))
-    async with _heartbeating(*details):
+        address = await _live_server.ensure_started()
+        location = StreamLocation(address=address, stream=live.stream_id, attempt=live.attempt)
+    async with _heartbeating(*([location] if location is not None else [])):
         # shield: a cancelled attempt (timed out, or Temporal gave up on it) leaves the request
         # running for the retry to join.
         response = await asyncio.shield(task)
-    return CallOutput(response=response)
+    return CallOutput(response=response, stream=location)
 
 
 def _forget_later(key: tuple[str, str], done: asyncio.Task[dict[str, Any]]) -> None:

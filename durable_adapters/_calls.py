@@ -19,7 +19,7 @@ from ._activities import model_call, tool_call
 from ._channel import RunChannel
 from ._continue_as_new import CarriedEntry, CarriedError, Continuation
 from ._conversation import ConversationTracker
-from ._payloads import CallInput, CallOutput, CallPolicy, RunInput
+from ._payloads import CallInput, CallOutput, CallPolicy, RunInput, StreamLocation
 from ._sync_bridge import await_only
 
 
@@ -32,6 +32,8 @@ class DurableCalls:
         self._channel = channel or RunChannel()
         self._conversations = ConversationTracker()
         self._inputs = 0
+        # Where each streamed call that just finished kept its chunks (for the run's stream).
+        self._locations: dict[str, StreamLocation] = {}
         self.continuation = Continuation(run.carried, run.options.continue_as_new_after_events)
         self.refusal: Exception | None = None
         """The first construct the run reached that cannot run durably (see :meth:`refuse`)."""
@@ -55,6 +57,7 @@ class DurableCalls:
         summary: str,
         conversation: str | None = None,
         stream: bool = False,
+        stream_info: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Make one model call as an activity; ``summary`` labels it in the Temporal UI.
 
@@ -66,10 +69,12 @@ class DurableCalls:
         adapter's ``call_model`` finds them a :func:`~durable_adapters.adapter.live_stream`), and
         the run's stream marks where the call starts and ends, for ``RunHandle.stream()``. The
         result is the complete response either way; a call that comes back from history (replay,
-        continue-as-new) streams nothing.
+        continue-as-new) streams nothing. ``stream_info`` (JSON) travels with the call's start in
+        the run's stream (``StreamEvent.info`` of its ``call_started``): what the adapter's client
+        needs to present the call's chunks.
         """
         return await self._call(
-            model_call, "model", self._run.options.model, key, request, summary, conversation, stream
+            model_call, "model", self._run.options.model, key, request, summary, conversation, stream, stream_info
         )
 
     async def tool(self, key: str, request: dict[str, Any], *, summary: str) -> dict[str, Any]:
@@ -84,9 +89,12 @@ class DurableCalls:
         summary: str,
         conversation: str | None = None,
         stream: bool = False,
+        stream_info: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """:meth:`model` for sync code running under the sync bridge."""
-        return await_only(self.model(key, request, summary=summary, conversation=conversation, stream=stream))
+        return await_only(
+            self.model(key, request, summary=summary, conversation=conversation, stream=stream, stream_info=stream_info)
+        )
 
     def tool_sync(self, key: str, request: dict[str, Any], *, summary: str) -> dict[str, Any]:
         """:meth:`tool` for sync code running under the sync bridge."""
@@ -124,19 +132,20 @@ class DurableCalls:
         summary: str,
         conversation: str | None = None,
         stream: bool = False,
+        stream_info: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         if not stream:
             return await self._scheduled(activity, kind, policy, key, request, summary, conversation, stream)
         # The stream marks where the call's live chunks belong, and where they end.
         call = f"{self._sequence + 1} {kind} {key}"
-        self._channel.call_started(call)
+        self._channel.call_started(call, stream_info)
         failed = True
         try:
             response = await self._scheduled(activity, kind, policy, key, request, summary, conversation, stream)
             failed = False
             return response
         finally:
-            self._channel.call_ended(call, failed=failed)
+            self._channel.call_ended(call, failed=failed, location=self._locations.pop(call, None))
 
     async def _scheduled(
         self,
@@ -192,6 +201,8 @@ class DurableCalls:
         finally:
             self.continuation.finished()
         self.continuation.record(activity_id, response=output.response)
+        if output.stream is not None:
+            self._locations[activity_id] = output.stream
         return output.response
 
 

@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from temporalio import workflow
 
 from ._live import Wakeups
+from ._payloads import StreamLocation
 
 
 class EventsPage(BaseModel):
@@ -41,8 +42,12 @@ class StreamItem(BaseModel):
     """``event``: what the adapter emitted."""
     call: str | None = None
     """``call`` / ``call_end``: the call's activity id."""
+    info: dict[str, Any] | None = None
+    """``call``: what the adapter gave with the call (``stream_info``)."""
     failed: bool = False
     """``call_end``: the call failed for good."""
+    location: StreamLocation | None = None
+    """``call_end``: where the attempt that succeeded published its chunks."""
 
 
 class StreamPage(BaseModel):
@@ -89,12 +94,12 @@ class RunChannel:
         return EventsPage(events=self._events[after:], next=len(self._events))
 
     # -- the stream ----------------------------------------------------------------------------
-    def call_started(self, call: str) -> None:
+    def call_started(self, call: str, info: dict[str, Any] | None = None) -> None:
         """A streamed model call starts here: its live chunks belong at this point of the stream."""
-        self._add(StreamItem(kind="call", call=call))
+        self._add(StreamItem(kind="call", call=call, info=info))
 
-    def call_ended(self, call: str, *, failed: bool = False) -> None:
-        self._add(StreamItem(kind="call_end", call=call, failed=failed))
+    def call_ended(self, call: str, *, failed: bool = False, location: StreamLocation | None = None) -> None:
+        self._add(StreamItem(kind="call_end", call=call, failed=failed, location=location))
 
     def stream_page(self, after: int) -> StreamPage:
         return StreamPage(items=self._items[after:], next=len(self._items))

@@ -3,13 +3,14 @@
 Chunks must not pass through Temporal — a signal or an update per token would make history grow
 with every token — so a consumer elsewhere reads them from the worker that makes the call. Each
 worker process that makes a streamed call listens on one TCP port (``DURABLE_STREAM_HOST`` /
-``DURABLE_STREAM_PORT``, 127.0.0.1 and a free port by default) and puts its address, with a
-per-process token, in the call's heartbeat details: ``DescribeWorkflowExecution`` shows them
-for a pending activity, and heartbeats are not history events. A consumer that finds them
-connects and reads the call's chunks as JSON lines.
+``DURABLE_STREAM_PORT``, 127.0.0.1 and a free port by default) and puts its address, with the
+attempt's random stream id, in the call's heartbeat details (``DescribeWorkflowExecution`` shows
+them for a pending activity; heartbeats are not history events) and in the call's result. A
+consumer that finds them connects and reads the call's chunks as JSON lines; naming the stream
+id is what lets it read them.
 
 The protocol, one connection per call: the consumer writes one JSON line
-``{"token", "workflow", "call", "stream", "from"}``; the server answers with a line per chunk,
+``{"workflow", "call", "stream", "from"}``; the server answers with a line per chunk,
 ``{"chunk": {...}}``, and a last line ``{"end": "finished" | "failed" | "unknown"}``. A
 connection that closes with no last line means the worker went away.
 """
@@ -28,6 +29,7 @@ from . import _live
 from ._settings import DurableSettings
 
 _LINE_LIMIT = 64 * 1024 * 1024
+_CONNECT_TIMEOUT = 2.0
 
 
 class _Server:
@@ -39,11 +41,10 @@ class _Server:
 
 _server: _Server | None = None
 _starting: asyncio.Task[None] | None = None
-_TOKEN = secrets.token_hex(16)
 
 
-async def ensure_started() -> tuple[str, str]:
-    """This process's stream server (started on the running loop if need be): ``(address, token)``."""
+async def ensure_started() -> str:
+    """The address of this process's stream server (started on the running loop if need be)."""
     global _starting
     loop = asyncio.get_running_loop()
     if _server is None or _server.loop is not loop or not _server.server.is_serving():
@@ -51,7 +52,7 @@ async def ensure_started() -> tuple[str, str]:
             _starting = loop.create_task(_start())
         await asyncio.shield(_starting)
     assert _server is not None
-    return _server.address, _TOKEN
+    return _server.address
 
 
 async def _start() -> None:
@@ -73,10 +74,10 @@ async def _start() -> None:
 async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     try:
         request = json.loads(await reader.readline())
-        if not isinstance(request, dict) or not secrets.compare_digest(str(request.get("token")), _TOKEN):
+        if not isinstance(request, dict):
             return
         live = _live.find_call(str(request.get("workflow")), str(request.get("call")))
-        if live is None or (request.get("stream") and request["stream"] != live.stream_id):
+        if live is None or not secrets.compare_digest(str(request.get("stream")), live.stream_id):
             writer.write(b'{"end":"unknown"}\n')
             return
         async for chunk in live.follow(int(request.get("from") or 0)):
@@ -93,18 +94,21 @@ async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
 
 
 async def follow(
-    address: str, token: str, workflow_id: str, call: str, stream_id: str, start: int = 0
+    address: str, workflow_id: str, call: str, stream_id: str, start: int = 0
 ) -> AsyncIterator[dict[str, Any] | str]:
     """A remote call's chunks (dicts), then its end state (a str: ``finished``, ``failed``,
     ``unknown``, or ``lost`` when the connection broke or could not be made)."""
     host, _, port = address.rpartition(":")
     try:
-        reader, writer = await asyncio.open_connection(host, int(port), limit=_LINE_LIMIT)
-    except OSError:
+        # A worker that cannot be reached (gone, or behind a firewall) must not hold the consumer.
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(host, int(port), limit=_LINE_LIMIT), _CONNECT_TIMEOUT
+        )
+    except (OSError, TimeoutError):
         yield "lost"
         return
     try:
-        request = {"token": token, "workflow": workflow_id, "call": call, "stream": stream_id, "from": start}
+        request = {"workflow": workflow_id, "call": call, "stream": stream_id, "from": start}
         writer.write(json.dumps(request).encode() + b"\n")
         await writer.drain()
         while True:

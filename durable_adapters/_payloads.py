@@ -121,15 +121,15 @@ class CallInput(BaseModel):
 class StreamLocation(BaseModel):
     """Where a streamed call's live chunks are read: the heartbeat details of its activity.
 
-    Not history while the call runs: Temporal keeps a pending activity's latest heartbeat
-    details, and ``DescribeWorkflowExecution`` shows them (a timed-out attempt's details do go
-    into its failure). ``stream`` names one attempt's stream; ``token`` lets a consumer read it
-    from the worker's stream server, and grants nothing but the chunks of calls whose complete
-    responses the same reader finds in history.
+    Heartbeat details are not history: Temporal keeps a pending activity's latest, and
+    ``DescribeWorkflowExecution`` shows them. The attempt that succeeds also returns its location
+    with its response (``CallOutput.stream``), so a consumer that reaches the call after it ended
+    can still read its chunks while the worker keeps them. ``stream`` names one attempt's stream
+    (128 random bits): a reader must name it, and it grants nothing but that call's chunks, whose
+    joined content is the response already in history. No secret of the worker is in it.
     """
 
     address: str
-    token: str
     stream: str
     attempt: int
 
@@ -138,3 +138,5 @@ class CallOutput(BaseModel):
     """Result of a model or tool activity, as the adapter encoded it."""
 
     response: dict[str, Any]
+    stream: StreamLocation | None = None
+    """A streamed call: where the attempt that produced ``response`` published its chunks."""

@@ -52,6 +52,8 @@ class StreamEvent(BaseModel):
     """``chunk``: one chunk the call published, as the adapter encoded it."""
     attempt: int | None = None
     """``call_restarted``: the attempt whose chunks follow, from its first."""
+    info: dict[str, Any] | None = None
+    """``call_started``: what the adapter gave with the call (``DurableCalls.model(stream_info=...)``)."""
     streamed: bool | None = None
     """``call_finished``: every chunk of the attempt that succeeded was yielded live."""
     failed: bool | None = None
@@ -64,17 +66,36 @@ class _Source:
     def __init__(self, stream_id: str, attempt: int, local: _live.LiveCall | None, where: StreamLocation | None):
         self.stream_id, self.attempt, self.local, self.where = stream_id, attempt, local, where
 
-    async def chunks(self, workflow_id: str, call: str) -> AsyncIterator[dict[str, Any] | str]:
+    @classmethod
+    def at(cls, workflow_id: str, call: str, where: StreamLocation) -> _Source:
+        live = _live.find_call(workflow_id, call)
+        if live is not None and live.stream_id == where.stream:
+            return cls(live.stream_id, live.attempt, live, None)
+        return cls(where.stream, where.attempt, None, where)
+
+    async def chunks(self, workflow_id: str, call: str, start: int) -> AsyncIterator[dict[str, Any] | str]:
         if self.local is not None:
-            async for chunk in self.local.follow():
+            async for chunk in self.local.follow(start):
                 yield chunk
             yield self.local.ended or "lost"
             return
         assert self.where is not None
-        async for item in _live_server.follow(
-            self.where.address, self.where.token, workflow_id, call, self.where.stream
-        ):
+        async for item in _live_server.follow(self.where.address, workflow_id, call, self.where.stream, start):
             yield item
+
+
+class _Call:
+    """What one consumer has read of one streamed call."""
+
+    def __init__(self, start: int) -> None:
+        self.start = start
+        """The index of the call's start in the run's stream (its chunks carry it)."""
+        self.followed: str | None = None
+        """The stream id of the attempt read last."""
+        self.read = 0
+        """How many chunks of that attempt were yielded."""
+        self.streamed = False
+        """An attempt was read to its end."""
 
 
 class RunStream:
@@ -86,7 +107,7 @@ class RunStream:
         self._next = after + 1
         self._poll = poll_interval
         self._items: deque[tuple[int, StreamItem]] = deque()
-        self._streamed: dict[str, bool] = {}
+        self._calls: dict[str, _Call] = {}
         self._local = False
         self._finished: asyncio.Future[Any] | None = None
 
@@ -113,48 +134,66 @@ class RunStream:
     async def _yield_item(self, index: int, item: StreamItem) -> AsyncIterator[StreamEvent]:
         if item.kind == "event":
             yield StreamEvent(index=index, kind="event", event=item.event)
-        elif item.kind == "call":
-            assert item.call is not None
-            yield StreamEvent(index=index, kind="call_started", call=item.call)
-            async for event in self._live(index, item.call):
+            return
+        assert item.call is not None
+        if item.kind == "call":
+            state = self._calls[item.call] = _Call(index)
+            yield StreamEvent(index=index, kind="call_started", call=item.call, info=item.info)
+            async for event in self._live(state, item.call):
                 yield event
-        else:
-            assert item.call is not None
-            streamed = self._streamed.pop(item.call, False)
-            yield StreamEvent(index=index, kind="call_finished", call=item.call, streamed=streamed, failed=item.failed)
+            return
+        state = self._calls.pop(item.call) if item.call in self._calls else _Call(index)
+        if not state.streamed and not item.failed and item.location is not None:
+            # Ended before this consumer could read it (late, remote, or a retry that finished
+            # fast): the attempt that succeeded said where its chunks are, kept for a while.
+            source = _Source.at(self._workflow_id, item.call, item.location)
+            async for event in self._read(state, item.call, source):
+                yield event
+        yield StreamEvent(
+            index=index, kind="call_finished", call=item.call, streamed=state.streamed, failed=item.failed
+        )
 
-    async def _live(self, index: int, call: str) -> AsyncIterator[StreamEvent]:
+    async def _live(self, state: _Call, call: str) -> AsyncIterator[StreamEvent]:
         """The call's chunks, attempt by attempt, until an attempt's stream is read to its end or
-        the call has ended with no stream left to read."""
-        followed: str | None = None
+        the call has ended (then its end item finishes it)."""
+        if self._ended(call):
+            return
         with _live.watch_call(self._workflow_id, call) as changed:
             while True:
                 changed.clear()
-                ended = self._ended(call) or await self._fetch_ended(call)
-                source = await self._source(call, finished_only=ended)
-                if source is not None and source.stream_id != followed:
-                    if followed is not None:
-                        yield StreamEvent(index=index, kind="call_restarted", call=call, attempt=source.attempt)
-                    followed = source.stream_id
-                    async for chunk in source.chunks(self._workflow_id, call):
-                        if isinstance(chunk, str):
-                            if chunk == "finished":
-                                self._streamed[call] = True
-                                return
-                            break  # failed, lost or unknown: look for the next attempt
-                        yield StreamEvent(index=index, kind="chunk", call=call, chunk=chunk)
+                # Looking for the (next) attempt's stream comes first: after a worker died, the
+                # query below may wait until the workflow has moved to another worker, while a
+                # short retried attempt could start and end.
+                source = await self._source(call, state)
+                if source is not None:
+                    async for event in self._read(state, call, source):
+                        yield event
+                    if state.streamed:
+                        return
                     continue
-                if ended:
+                if self._ended(call) or await self._fetch_ended(call):
                     return
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(changed.wait(), self._poll)
 
-    async def _source(self, call: str, *, finished_only: bool) -> _Source | None:
+    async def _read(self, state: _Call, call: str, source: _Source) -> AsyncIterator[StreamEvent]:
+        """Yield ``source``'s chunks not yielded yet; a different attempt than the one read is a restart."""
+        if source.stream_id != state.followed:
+            if state.followed is not None:
+                yield StreamEvent(index=state.start, kind="call_restarted", call=call, attempt=source.attempt)
+            state.followed, state.read = source.stream_id, 0
+        async for chunk in source.chunks(self._workflow_id, call, state.read):
+            if isinstance(chunk, str):
+                state.streamed = chunk == "finished"
+                return  # failed, lost or unknown: the caller looks for the next attempt
+            state.read += 1
+            yield StreamEvent(index=state.start, kind="chunk", call=call, chunk=chunk)
+
+    async def _source(self, call: str, state: _Call) -> _Source | None:
+        """The stream of the call's latest attempt, unless it is the one already read."""
         live = _live.find_call(self._workflow_id, call)
-        if live is not None and (not finished_only or live.ended == "finished"):
+        if live is not None and live.stream_id != state.followed:
             return _Source(live.stream_id, live.attempt, live, None)
-        if finished_only:
-            return None
         try:
             description = await self._handle.describe()
         except RPCError:
@@ -166,7 +205,7 @@ class RunStream:
                 where = StreamLocation.model_validate(json.loads(pending.heartbeat_details.payloads[0].data))
             except ValueError:
                 return None
-            return _Source(where.stream, where.attempt, None, where)
+            return None if where.stream == state.followed else _Source(where.stream, where.attempt, None, where)
         return None
 
     def _ended(self, call: str) -> bool:

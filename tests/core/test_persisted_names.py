@@ -117,13 +117,13 @@ def test_payload_field_names():
     from durable_adapters._payloads import StreamLocation
 
     # Not history, but read across processes and releases (queries, heartbeat details).
-    assert set(StreamItem.model_fields) == {"kind", "event", "call", "failed"}
+    assert set(StreamItem.model_fields) == {"kind", "event", "call", "info", "failed", "location"}
     assert set(StreamPage.model_fields) == {"items", "next"}
-    assert set(StreamLocation.model_fields) == {"address", "token", "stream", "attempt"}
+    assert set(StreamLocation.model_fields) == {"address", "stream", "attempt"}
     from durable_adapters._conversation import ConversationDelta
 
     assert set(ConversationDelta.model_fields) == {"field", "base", "keep", "append", "base_run"}
-    assert set(CallOutput.model_fields) == {"response"}
+    assert set(CallOutput.model_fields) == {"response", "stream"}
     from durable_adapters._continue_as_new import CarriedEntry, CarriedError, Carry
 
     assert set(Carry.model_fields) == {"runs", "answers", "started_at", "data"}
@@ -140,7 +140,7 @@ def test_payload_field_names():
         "conversation",
         "stream",
     }
-    assert set(CallOutput(response={}).model_dump(mode="json")) == {"response"}
+    assert set(CallOutput(response={}).model_dump(mode="json")) == {"response", "stream"}
     assert set(RunOutput(payload={}).model_dump(mode="json")) == {"payload", "compressed"}
 
 

@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from durable_adapters import RunHandle, StreamEvent
+from durable_adapters import RunHandle, StreamEvent, _live
 
 from ._fake_adapter import event_types, gate, host_fake, serving, start_program
 
@@ -194,35 +194,45 @@ async def test_a_consumer_in_another_process_reads_the_live_chunks(temporal_clie
     assert shape(seen)[-1] == ("event", "end")
 
 
-async def test_a_late_consumer_in_another_process_gets_finished_calls_without_chunks(temporal_client, unique, tmp_path):
-    hosted = host_fake(f"late-{unique}")
-    steps = program(f"late-{unique}")
+@pytest.mark.parametrize("kept", [True, False], ids=["chunks-kept", "chunks-gone"])
+async def test_a_late_consumer_in_another_process(kept, temporal_client, unique, tmp_path):
+    """After the run finished: each call's chunks, read from the worker that made it while it
+    keeps them (the call's result says where); once they are gone, each call's start and end
+    with ``streamed=False`` (its content is in the run's events and result)."""
+    hosted = host_fake(f"late-{kept}-{unique}")
+    steps = program(f"late-{kept}-{unique}")
     steps[1]["request"].pop("gate")
     script = tmp_path / "consumer.py"
     script.write_text(CONSUMER)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    async with serving(temporal_client, f"core-late-{unique}") as queue:
-        handle = await start_program(temporal_client, queue, hosted.name, steps, run_id=f"late-{unique}")
+    async with serving(temporal_client, f"core-late-{kept}-{unique}") as queue:
+        run_id = f"late-{kept}-{unique}"
+        handle = await start_program(temporal_client, queue, hosted.name, steps, run_id=run_id)
         await asyncio.wait_for(handle.result(), timeout=30)
+        if not kept:
+            for call in ("1 model first", "2 model second"):
+                live = _live.find_call(run_id, call)
+                assert live is not None and live.ended == "finished"
+                _live._calls.pop(live.key)
         out = await asyncio.wait_for(
             asyncio.to_thread(
-                subprocess.run,
-                [sys.executable, str(script), f"late-{unique}"],
-                capture_output=True,
-                env=env,
-                timeout=60,
+                subprocess.run, [sys.executable, str(script), run_id], capture_output=True, env=env, timeout=60
             ),
             timeout=90,
         )
     assert out.returncode == 0, out.stderr.decode()[-2000:]
     seen = [StreamEvent.model_validate(json.loads(line)) for line in out.stdout.splitlines()]
+    first = [("chunk", c) for c in ["Hel", "lo", " wor", "ld"]] if kept else []
+    second = [("chunk", "a"), ("chunk", "b")] if kept else []
     assert shape(seen) == [
         ("event", "begin"),
         ("call_started",),
-        ("call_finished", False, False),
+        *first,
+        ("call_finished", kept, False),
         ("event", "middle"),
         ("call_started",),
-        ("call_finished", False, False),
+        *second,
+        ("call_finished", kept, False),
         ("event", "end"),
     ]
 
