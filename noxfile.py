@@ -136,3 +136,32 @@ def integration_session(integration: str):
 openai_agents = integration_session("openai_agents")
 langgraph = integration_session("langgraph")
 crewai = integration_session("crewai")
+
+
+# Benchmarks: not run by a bare ``nox`` (CI time is limited). One command installs a framework's
+# environment plus Temporal's official plugin for it and runs the side-by-side comparison:
+#     nox -s "bench(openai_agents)" -- --calls 10 --latency 0.1 --repeats 5
+# Arguments after ``--`` go to the benchmark; ``-- -m tests.benchmarks.cost ...`` runs another one
+# in the same environment (see docs/performance.md).
+BENCH: dict[str, list[str]] = {
+    # temporalio-openai-agents 1.1 supports openai-agents 0.22 only: the resolver picks that
+    # release, inside this adapter's range (0.20-0.24).
+    "openai_agents": ["temporalio-openai-agents==1.1.0"],
+    "langgraph": ["temporalio-langgraph==0.1.0"],
+    "crewai": [],
+}
+
+
+@nox.session(python=PYTHON["newest"], default=False)
+@nox.parametrize("integration", [nox.param(name, id=name) for name in BENCH])
+def bench(session: nox.Session, integration: str) -> None:
+    """Side-by-side benchmark of one framework: plain, durable, Temporal's official plugin."""
+    install_integration(session, integration, "newest")
+    if BENCH[integration]:
+        session.install(*BENCH[integration], env=INSTALL_ENV)
+        names = ["temporalio", "openai-agents", "langgraph", "langchain-core", *BENCH[integration]]
+        session.run("python", "-m", "durable_adapters.testing._versions", *(n.split("==")[0] for n in names))
+    if session.posargs[:1] == ["-m"]:
+        session.run("python", *session.posargs)
+    else:
+        session.run("python", "-m", f"tests.benchmarks.compare_{integration}", *session.posargs)

@@ -84,6 +84,8 @@ async def main(calls: int, latency: float, repeats: int, turns: int) -> None:
                 return time.perf_counter() - started
 
             async def ours(n: int) -> tuple[float, int]:
+                # Wrapped anew each run: the official plugin, run in between, sets the SDK's
+                # process-wide default runner, which wrapping sets back.
                 dgraph = durable(build_looper(), name=f"compare-{uuid.uuid4().hex[:6]}")
                 started = time.perf_counter()
                 handle = await dgraph.start({"messages": [("user", "go")]}, run_config(n))
@@ -106,8 +108,9 @@ async def main(calls: int, latency: float, repeats: int, turns: int) -> None:
                 assert answer == "done", answer
                 return elapsed, await history_bytes(handle)
 
+            cpu: dict[str, dict[str, list[float]]] = {}
             times = await time_modes(
-                {"plain": plain, "durable": ours, "official": official}, timed_model, calls, repeats
+                {"plain": plain, "durable": ours, "official": official}, timed_model, calls, repeats, server.pid, cpu
             )
 
             sizes: dict[str, int | str] = {}
@@ -130,7 +133,7 @@ async def main(calls: int, latency: float, repeats: int, turns: int) -> None:
                         f"failed ({type(exc).__name__}: {exc}; cause {type(cause).__name__}: {str(cause)[:200]})"
                     )
 
-    print_table(times, calls, latency, repeats)
+    print_table(times, calls, latency, repeats, cpu)
     shown = {mode: f"{size:,} bytes" if isinstance(size, int) else size for mode, size in sizes.items()}
     ratio = (
         f", ratio {sizes['durable'] / sizes['official']:.2f}"

@@ -59,6 +59,8 @@ async def main(calls: int, latency: float, repeats: int, turns: int) -> None:
                 return time.perf_counter() - started
 
             async def ours(n: int) -> tuple[float, int]:
+                # Wrapped anew each run: the official plugin, run in between, sets the SDK's
+                # process-wide default runner, which wrapping sets back.
                 dagent = durable(build_looper(), name=f"compare-{uuid.uuid4().hex[:6]}")
                 started = time.perf_counter()
                 handle = await dagent.start("go", max_turns=n + 1)
@@ -74,8 +76,9 @@ async def main(calls: int, latency: float, repeats: int, turns: int) -> None:
                 elapsed = time.perf_counter() - started
                 return elapsed, await history_bytes(handle)
 
+            cpu: dict[str, dict[str, list[float]]] = {}
             times = await time_modes(
-                {"plain": plain, "durable": ours, "official": official}, timed_model, calls, repeats
+                {"plain": plain, "durable": ours, "official": official}, timed_model, calls, repeats, server.pid, cpu
             )
 
             sizes = {}
@@ -86,7 +89,7 @@ async def main(calls: int, latency: float, repeats: int, turns: int) -> None:
                 _, sizes[mode] = await run(turns - 1)
                 assert len(timed_model.served) == turns, f"{mode} made {len(timed_model.served)} calls, not {turns}"
 
-    print_table(times, calls, latency, repeats)
+    print_table(times, calls, latency, repeats, cpu)
     print(
         f"history of a {turns}-turn conversation: durable {sizes['durable']:,} bytes, "
         f"official {sizes['official']:,} bytes, ratio {sizes['durable'] / sizes['official']:.2f}"

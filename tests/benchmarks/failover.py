@@ -1,6 +1,7 @@
 """Failover benchmark: kill the active worker of a two-worker deployment, time the takeover.
 
     python -m tests.benchmarks.failover --framework openai-agents --kills 10
+    python -m tests.benchmarks.failover --framework openai-agents --kills 5 --local-tools
 
 One run checks one city per turn. For each kill: the benchmark holds the tool call of the next
 city, waits until a worker starts it, SIGKILLs that worker, starts a replacement (so two workers
@@ -82,14 +83,15 @@ async def wait_for(predicate, timeout: float = 60.0, what: str = "condition") ->
 async def completions_after(handle, moment: float) -> list[float]:
     times = []
     async for event in handle.workflow_handle.fetch_history_events():
-        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+        # A local activity's completion is recorded as a marker (``--local-tools``).
+        if event.event_type in (EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, EventType.EVENT_TYPE_MARKER_RECORDED):
             at = event.event_time.ToDatetime().replace(tzinfo=UTC).timestamp()
             if at > moment:
                 times.append(at)
     return times
 
 
-async def main(framework: str, kills: int) -> list[float]:
+async def main(framework: str, kills: int, local_tools: bool = False) -> list[float]:
     from durable_adapters.testing import DevServer, ScriptedModelServer, WorkerProcess, free_port
 
     target_factory, start, answer = SUBJECTS[framework]
@@ -112,6 +114,7 @@ async def main(framework: str, kills: int) -> list[float]:
             "TOOL_LOG": str(log),
             "TOOL_HOLD": str(hold),
             "OPENAI_API_KEY": "sk-bench",
+            "BENCH_LOCAL_TOOLS": "1" if local_tools else "0",
         }
         name = f"failover-{uuid.uuid4().hex[:6]}"
         target = f"{name}={target_factory}"
@@ -155,5 +158,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--framework", choices=sorted(SUBJECTS), default="openai-agents")
     parser.add_argument("--kills", type=int, default=10)
+    parser.add_argument(
+        "--local-tools", action="store_true", help="tool calls as local activities (the experiment of local_tools)"
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.framework, arguments.kills))
+    asyncio.run(main(arguments.framework, arguments.kills, arguments.local_tools))

@@ -79,3 +79,12 @@ def build_crewai():
     )
     task = Task(description="Check every city.", expected_output="done", agent=agent)
     return Crew(name="failover", agents=[agent], tasks=[task])
+
+
+if os.environ.get("BENCH_LOCAL_TOOLS") == "1":
+    # ``failover --local-tools``: the worker makes tool calls as local activities (the experiment
+    # of tests.benchmarks.local_tools; the library has no such switch).
+    from tests.benchmarks.local_tools import LOCAL, redirect_tools
+
+    redirect_tools()
+    LOCAL["on"] = True
