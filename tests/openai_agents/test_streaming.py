@@ -15,7 +15,7 @@ from agents import (
 )
 
 from durable_adapters import RunFailedError, durable
-from durable_adapters.testing import Reply
+from durable_adapters.testing import Reply, run_histories
 from durable_adapters_openai_agents import ModelCallRestarted
 from tests.apps.openai_weather import build_by_name, build_looper, build_triage
 
@@ -304,3 +304,22 @@ async def test_a_streamed_runs_history_replays(scripted_model, temporal_client, 
     history = await temporal_client.get_workflow_handle(f"replay-{unique}").fetch_history()
     (replayed,) = await replay_histories([history])
     assert replayed.replay_failure is None  # the streamed loop makes the same calls on replay
+
+
+async def test_a_streamed_run_spread_over_several_temporal_runs_streams_as_one(
+    scripted_model, temporal_client, monkeypatch, unique
+):
+    _, plain_events, plain_server = await plain_streamed(
+        scripted_model, monkeypatch, build_triage, TRIAGE_SCRIPT, "Weather?"
+    )
+    server = scripted_model(TRIAGE_SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    dagent = durable(build_triage(), name=f"stream-can-{unique}", continue_as_new_after_events=20)
+    result = dagent.run_streamed("Weather?", run_id=f"can-{unique}")
+    events = await drain(result)
+
+    # Each call streamed once, in the run's order, across the continuations; none was sent twice.
+    assert [kind(e) for e in events] == [kind(e) for e in plain_events]
+    assert deltas(events) == deltas(plain_events)
+    assert [r.body for r in server.served] == [r.body for r in plain_server.served] and not server.repeats
+    assert len(await run_histories(temporal_client.get_workflow_handle(f"can-{unique}"))) >= 2
