@@ -1,11 +1,13 @@
 """Scale on one worker: many concurrent runs of a 10-call agent, served by one worker process.
 
     python -m tests.benchmarks.scale --runs 500 --latency 0.1
+    python -m tests.benchmarks.scale --runs 500 --sqlite-pragma none   # SQLite's own settings
 
-Each run makes 5 model calls and 5 tool calls. All runs are started at once against one
-``durable-adapters worker`` process. Prints the wall time, throughput, the worker's peak memory
-(RSS), how many calls needed a second attempt (a heartbeat missed under load), and checks that
-no model request was sent twice.
+Each run makes 6 model calls and 5 tool calls. All runs are started at once against one
+``durable-adapters worker`` process. Prints the machine, the wall time, throughput, CPU ms per
+call of the server, the worker and this process, the worker's peak memory (RSS), how many calls
+needed a second attempt (a heartbeat missed under load), and checks that no model request was
+sent twice.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import uuid
 from pathlib import Path
 
 from temporalio.api.enums.v1 import EventType, TimeoutType
+
+from tests.benchmarks.cost import cpu_seconds, machine
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL_TURNS = 5
@@ -40,14 +44,19 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def main(runs: int, latency: float) -> None:
+async def main(runs: int, latency: float, pragmas: list[str] | None = None) -> None:
     from durable_adapters import durable
     from durable_adapters.testing import DevServer, ScriptedModelServer, WorkerProcess, free_port
     from tests.apps.openai_weather import build_looper
 
     work = Path(tempfile.mkdtemp(prefix="scale-"))
     with (
-        DevServer(port=free_port(), ui_port=None, db_filename=work / "t.db") as server,
+        DevServer(
+            port=free_port(),
+            ui_port=None,
+            db_filename=work / "t.db",
+            sqlite_pragmas=dict(p.split("=", 1) for p in pragmas) if pragmas is not None else None,
+        ) as server,
         ScriptedModelServer(script, latency=latency) as model,
     ):
         os.environ |= {"TEMPORAL_ADDRESS": server.address, "OPENAI_BASE_URL": model.base_url}
@@ -70,10 +79,18 @@ async def main(runs: int, latency: float) -> None:
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         dagent = durable(build_looper(), name=name, worker=False)
+        print(f"machine: {machine()}", flush=True)
+        cpu_before = [cpu_seconds(server.pid), cpu_seconds(worker.pid), cpu_seconds(None)]
         started = time.perf_counter()
         handles = await asyncio.gather(*(dagent.start(f"run{i}", run_id=f"{name}-{i}") for i in range(runs)))
         results = await asyncio.gather(*(h.result() for h in handles))
         elapsed = time.perf_counter() - started
+        cpu = [
+            after - before
+            for after, before in zip(
+                [cpu_seconds(server.pid), cpu_seconds(worker.pid), cpu_seconds(None)], cpu_before, strict=True
+            )
+        ]
         sampling = False
         sampler.join()
         assert all(r.final_output == "done" for r in results)
@@ -98,6 +115,12 @@ async def main(runs: int, latency: float) -> None:
         f"model latency {latency * 1000:.0f} ms"
     )
     print(f"wall {elapsed:.1f} s, {runs / elapsed:.1f} runs/s, {calls / elapsed:.0f} calls/s")
+    print(
+        "CPU ms per call: server {:.1f}, worker {:.1f}, this process (client, model server) {:.1f}".format(
+            *(seconds / calls * 1000 for seconds in cpu)
+        )
+    )
+    print(f"machine after: {machine()}")
     print(f"worker RSS: idle {idle_mb:.0f} MB, peak {max(peak):.0f} MB")
     print(f"model requests {len(model.served)} (expected {runs * (TOOL_TURNS + 1)}), sent twice: {len(model.repeats)}")
     sampled = len(handles[:: max(1, runs // 50)])
@@ -111,5 +134,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=500)
     parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument(
+        "--sqlite-pragma",
+        action="append",
+        metavar="NAME=VALUE",
+        help="the dev server's SQLite pragmas instead of its defaults; --sqlite-pragma none: SQLite's own",
+    )
     a = parser.parse_args()
-    asyncio.run(main(a.runs, a.latency))
+    pragmas = None if a.sqlite_pragma is None else [p for p in a.sqlite_pragma if p != "none"]
+    asyncio.run(main(a.runs, a.latency, pragmas))
