@@ -67,6 +67,13 @@ EXTENSION_POINTS: tuple[ExtensionPoint, ...] = (
         "_model.call_model calls the agent's real model",
     ),
     ExtensionPoint(
+        "agents.models.interface:Model.stream_response",
+        "workflow",
+        "a streamed run's loop calls it instead of get_response; ActivityModel.stream_response makes the same "
+        "model_call activity with stream=True (the activity calls the real model's stream_response and "
+        "publishes each raw event) and yields one response.completed event rebuilt from the recorded response",
+    ),
+    ExtensionPoint(
         "agents.tool:FunctionTool.on_invoke_tool",
         "workflow",
         "each function tool of a stand-in is a copy (_toolset.durable_tool) whose on_invoke_tool makes the "
