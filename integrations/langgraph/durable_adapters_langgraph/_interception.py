@@ -114,7 +114,8 @@ def chat_model_generate(
     "astream",
     side="workflow",
     why="streaming bypasses _agenerate_with_cache (it calls the provider's _astream) and no callback can "
-    "stop it; inside a run the answer is one model_call activity, yielded as one chunk",
+    "stop it; inside a run the answer is one streamed model_call activity (its tokens reach the run's "
+    "'messages' stream live), yielded to the graph as one chunk",
 )
 async def chat_model_astream(
     original: Callable[..., Any],
