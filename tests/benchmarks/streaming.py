@@ -2,12 +2,14 @@
 
     .nox/openai_agents-newest/bin/python -m tests.benchmarks.streaming --framework openai_agents
     .nox/langgraph-newest/bin/python -m tests.benchmarks.streaming --framework langgraph
+    .nox/crewai-newest/bin/python -m tests.benchmarks.streaming --framework crewai
 
 One agent answers one question with ``--tokens`` text deltas; the scripted model server waits
 ``--latency`` seconds before the first byte and ``--interval`` seconds between deltas. Three modes,
 interleaved round by round so that machine noise hits them alike:
 
-* *plain*: the framework's own streaming call (``Runner.run_streamed`` / ``graph.astream``);
+* *plain*: the framework's own streaming call (``Runner.run_streamed`` / ``graph.astream`` /
+  ``Crew(stream=True).akickoff``);
 * *embedded*: the same call on ``durable(agent)``, its worker in this process;
 * *external*: ``durable(agent, worker=False)``, served by a ``durable-adapters worker`` in another
   process, the consumer reading the chunks over the worker's stream server.
@@ -100,7 +102,38 @@ class LangGraph:
                 yield message.content
 
 
-FRAMEWORKS: dict[str, Callable[[], Any]] = {"openai_agents": OpenAIAgents, "langgraph": LangGraph}
+class CrewAI:
+    target = "tests.benchmarks.streaming_app:build_crewai_crew"
+
+    def build(self) -> Any:
+        from tests.benchmarks.streaming_app import build_crewai_crew
+
+        return build_crewai_crew()
+
+    async def plain(self, crew: Any) -> AsyncIterator[str]:
+        async for delta in self._deltas(await crew.akickoff()):
+            yield delta
+
+    async def durable(self, dcrew: Any, run_id: str) -> AsyncIterator[str]:
+        async for delta in self._deltas(await dcrew.akickoff(run_id=run_id)):
+            yield delta
+
+    async def unstreamed(self, dcrew: Any, run_id: str) -> None:
+        from durable_adapters import durable
+        from tests.benchmarks.streaming_app import build_crewai_crew
+
+        await durable(build_crewai_crew(stream=False), name=f"{dcrew.name}-unstreamed").akickoff(run_id=run_id)
+
+    @staticmethod
+    async def _deltas(streaming: Any) -> AsyncIterator[str]:
+        from crewai.types.streaming import StreamChunkType
+
+        async for chunk in streaming:
+            if chunk.chunk_type == StreamChunkType.TEXT and chunk.content:
+                yield chunk.content
+
+
+FRAMEWORKS: dict[str, Callable[[], Any]] = {"openai_agents": OpenAIAgents, "langgraph": LangGraph, "crewai": CrewAI}
 
 
 async def measure(deltas: AsyncIterator[str], arrivals: list[float]) -> tuple[float, float, list[float], str]:

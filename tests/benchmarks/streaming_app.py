@@ -17,3 +17,11 @@ def build_langgraph_agent() -> Any:
     from langgraph.prebuilt import create_react_agent
 
     return create_react_agent(ChatOpenAI(model="gpt-4o-mini"), tools=[], name="storyteller")
+
+
+def build_crewai_crew(stream: bool = True) -> Any:
+    from crewai import LLM, Agent, Crew, Task
+
+    agent = Agent(role="Storyteller", goal="Answer", backstory="Brief.", llm=LLM(model="gpt-4o-mini"))
+    task = Task(description="Tell me.", expected_output="An answer.", agent=agent)
+    return Crew(name="storyteller", agents=[agent], tasks=[task], stream=stream)
