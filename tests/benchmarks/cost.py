@@ -88,14 +88,15 @@ class Framework:
             return ("go",), {"max_turns": self.tool_turns + 2}
         return ({"messages": [("user", "go")]},), {"config": {"recursion_limit": 2 * self.tool_turns + 5}}
 
-    async def plain(self) -> None:
+    def plain(self) -> Callable[[], Awaitable[Any]]:
+        """A plain run of a freshly built agent (built here, outside the timing, as the durable one)."""
         args, kwargs = self.payload()
+        agent = self.build()
         if self.name == "openai_agents":
             from agents import Runner
 
-            await Runner.run(self.build(), *args, **kwargs)
-        else:
-            await self.build().ainvoke(args[0], kwargs["config"])
+            return lambda: Runner.run(agent, *args, **kwargs)
+        return lambda: agent.ainvoke(args[0], kwargs["config"])
 
 
 async def measure(run: Callable[[], Awaitable[Any]], pids: dict[str, int | None]) -> dict[str, float]:
@@ -168,7 +169,7 @@ async def main(framework: str, tool_turns: int, latency: float, repeats: int, se
                             assert len(model.requests) - served == tool_turns + 1
                             # Each durable run is paired with a plain run right after it, so a
                             # change in the machine's load touches both.
-                            plain = await measure(fw.plain, {"client": None})
+                            plain = await measure(fw.plain(), {"client": None})
                             figures["added"] = (figures["wall"] - plain["wall"]) / calls
                             if i:
                                 results.setdefault(f"{kind}/{worker_kind}", []).append(figures)
