@@ -42,6 +42,16 @@ class Adapter(ABC):
     def default_name(self, obj: Any) -> str | None:
         """The object's own name (an agent's ``name``), or None when it has none."""
 
+    def definition(self, obj: Any) -> str | None:
+        """A stable digest of what defines ``obj`` (its agents, prompts, tools, models), or None.
+
+        Two objects with the same digest are the same definition built twice (a factory, a
+        ``@CrewBase`` class instantiated per call): ``durable()`` of the second under the same name
+        reuses the first's hosting instead of refusing it. None (the default): only the very same
+        object may be hosted twice under one name.
+        """
+        return None
+
     @abstractmethod
     def host(self, hosted: Hosted) -> None:
         """Fill ``hosted.models`` / ``hosted.tools`` with the object's live calls under stable keys.

@@ -230,10 +230,11 @@ def host(obj: Any, *, name: str | None = None, source: dict[str, str] | None = N
         raise ConfigurationError(
             f"this {type(obj).__qualname__} has no name of its own; pass one: durable(obj, name='my-agent')"
         )
+    definition = adapter.definition(obj)
     found = REGISTRY.get(hosted_name)
-    if found is not None and found.obj is obj:
-        return found
-    hosted = Hosted(name=hosted_name, obj=obj, adapter=adapter, source=source or {})
+    if found is not None and (found.obj is obj or (definition is not None and found.definition == definition)):
+        return found  # the same object, or the same definition built again (a factory, per call)
+    hosted = Hosted(name=hosted_name, obj=obj, adapter=adapter, source=source or {}, definition=definition)
     adapter.host(hosted)
     return REGISTRY.add(hosted)
 

@@ -33,6 +33,8 @@ class Hosted:
     models: dict[str, Any] = field(default_factory=dict)
     tools: dict[str, Any] = field(default_factory=dict)
     source: dict[str, str] = field(default_factory=dict)
+    definition: str | None = None
+    """The adapter's digest of what defines ``obj`` (see ``Adapter.definition``), or None."""
     state: Any = None
     """Adapter-private, per-hosted-object data (prepared once in :meth:`Adapter.host`, read by every
     run): an object of the adapter's own declared type, never a dict of magic keys."""
@@ -64,14 +66,17 @@ class Registry:
         self._lock = threading.Lock()
 
     def add(self, hosted: Hosted) -> Hosted:
-        """Host ``hosted``; hosting the same object again under its name returns the first entry.
+        """Host ``hosted``; hosting the same object again under its name returns the first entry,
+        and so does hosting another object with the same definition (the same agent built again).
 
-        Two different objects under one name is an error: a worker would not know which to run.
+        Two different definitions under one name is an error: a worker would not know which to run.
         """
         with self._lock:
             existing = self._hosted.get(hosted.name)
             if existing is not None:
                 if existing.obj is hosted.obj:
+                    return existing
+                if existing.definition is not None and existing.definition == hosted.definition:
                     return existing
                 raise ConfigurationError(
                     f"two different objects are hosted under the name {hosted.name!r} in this process; "
