@@ -30,6 +30,7 @@ from ._settings import DurableSettings
 
 _LINE_LIMIT = 64 * 1024 * 1024
 _CONNECT_TIMEOUT = 2.0
+_QUIET_SECONDS = 2.0
 
 
 class _Server:
@@ -97,7 +98,9 @@ async def follow(
     address: str, workflow_id: str, call: str, stream_id: str, start: int = 0
 ) -> AsyncIterator[dict[str, Any] | str]:
     """A remote call's chunks (dicts), then its end state (a str: ``finished``, ``failed``,
-    ``unknown``, or ``lost`` when the connection broke or could not be made)."""
+    ``unknown``, or ``lost`` when the connection broke or could not be made). ``quiet`` comes
+    in between when nothing arrived for a while: a worker that stopped without closing the
+    connection (paused, cut off) looks like that."""
     host, _, port = address.rpartition(":")
     try:
         # A worker that cannot be reached (gone, or behind a firewall) must not hold the consumer.
@@ -112,7 +115,11 @@ async def follow(
         writer.write(json.dumps(request).encode() + b"\n")
         await writer.drain()
         while True:
-            line = await reader.readline()
+            try:
+                line = await asyncio.wait_for(reader.readline(), _QUIET_SECONDS)
+            except TimeoutError:
+                yield "quiet"  # the caller checks whether the call moved on (a stopped worker)
+                continue
             if not line:
                 yield "lost"
                 return

@@ -183,6 +183,10 @@ class RunStream:
                 yield StreamEvent(index=state.start, kind="call_restarted", call=call, attempt=source.attempt)
             state.followed, state.read = source.stream_id, 0
         async for chunk in source.chunks(self._workflow_id, call, state.read):
+            if chunk == "quiet":
+                if await self._source(call, state) is not None:
+                    return  # a newer attempt is running elsewhere: this worker stopped mid-call
+                continue
             if isinstance(chunk, str):
                 state.streamed = chunk == "finished"
                 return  # failed, lost or unknown: the caller looks for the next attempt
