@@ -122,6 +122,11 @@ class DurableAgents:
             for tool in agent.tools
         ]
         stand_in = agent.clone(model=ActivityModel(agent.name, self.calls), tools=tools)
+        # Agent.__post_init__ (run by clone) swaps the default model's settings (gpt-5: reasoning
+        # effort, verbosity) for ModelSettings() once the model is an object; the SDK's loop then
+        # resolves the stand-in's settings as a model object's. The agent's own settings, set
+        # after the clone, keep the request the SDK builds for its default model or model name.
+        stand_in.model_settings = agent.model_settings
         # Registered before its handoffs are mapped, so handoff cycles (A -> B -> A) terminate.
         self._stand_ins[id(agent)] = stand_in
         stand_in.handoffs = [self._handoff(entry) for entry in agent.handoffs]

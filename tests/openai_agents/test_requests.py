@@ -1,0 +1,108 @@
+"""The requests a durable run sends are the plain run's, byte for byte, whatever model the agent names.
+
+The stand-in agent's model is an object (it makes the activity), so the SDK would resolve its
+settings as a model object's; a durable run must still send what the SDK sends for the agent's
+own model: the default model's settings (gpt-5: reasoning effort, verbosity), a model name's,
+a model object's, and the agent's own ``model_settings`` (reasoning, extra_args...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from agents import Agent, ModelSettings, Runner, set_tracing_disabled
+from openai.types.shared import Reasoning
+
+from durable_adapters import durable
+from durable_adapters.testing import Reply
+from tests.apps.openai_weather import get_weather, model
+
+SCRIPT = [Reply.tool_call("get_weather", {"city": "Oslo"}), Reply.text("Oslo is sunny.")]
+
+
+@pytest.fixture(autouse=True)
+def _no_tracing() -> None:
+    set_tracing_disabled(True)
+
+
+def default_model() -> Agent:
+    return Agent(name="requests-default", instructions="Answer briefly.", tools=[get_weather])
+
+
+def model_name() -> Agent:
+    return Agent(name="requests-name", instructions="Answer briefly.", tools=[get_weather], model="gpt-4.1")
+
+
+def gpt5_name() -> Agent:
+    return Agent(name="requests-gpt5", instructions="Answer briefly.", tools=[get_weather], model="gpt-5-mini")
+
+
+def model_object() -> Agent:
+    return Agent(name="requests-object", instructions="Answer briefly.", tools=[get_weather], model=model())
+
+
+def own_settings() -> Agent:
+    return Agent(
+        name="requests-settings",
+        instructions="Answer briefly.",
+        tools=[get_weather],
+        model_settings=ModelSettings(
+            temperature=0.3,
+            reasoning=Reasoning(effort="low", summary="auto"),
+            extra_args={"service_tier": "flex"},
+        ),
+    )
+
+
+def own_settings_object() -> Agent:
+    return Agent(
+        name="requests-settings-object",
+        instructions="Answer briefly.",
+        tools=[get_weather],
+        model=model(),
+        model_settings=ModelSettings(temperature=0.2, max_tokens=99, extra_args={"seed": 7}),
+    )
+
+
+@pytest.mark.parametrize(
+    ("build", "api"),
+    [
+        (default_model, "responses"),
+        (model_name, "responses"),
+        (gpt5_name, "responses"),
+        (model_object, "chat"),
+        (own_settings, "responses"),
+        (own_settings_object, "chat"),
+    ],
+)
+async def test_durable_requests_equal_plain_requests(
+    build: Callable[[], Agent], api: str, scripted_model: Any, monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
+    plain_server = scripted_model(SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", plain_server.base_url)
+    plain = await Runner.run(build(), "Oslo?")
+
+    server = scripted_model(SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    result = await durable(build(), name=f"{build.__name__}-{unique}").run("Oslo?")
+
+    assert result.final_output == plain.final_output == "Oslo is sunny."
+    assert [request.api for request in server.served] == [api, api]
+    assert [request.body for request in server.served] == [request.body for request in plain_server.served]
+
+
+async def test_default_model_settings_reach_the_model(
+    scripted_model: Any, monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
+    """The SDK's default model is of the gpt-5 family: its settings are in the durable request."""
+    server = scripted_model(SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    monkeypatch.setenv("OPENAI_DEFAULT_MODEL", "gpt-5-mini")
+
+    await durable(default_model(), name=f"default-settings-{unique}").run("Oslo?")
+
+    body = server.served[0].body
+    assert body["model"] == "gpt-5-mini"
+    assert body["text"]["verbosity"] == "low"  # the SDK's default for gpt-5-mini
