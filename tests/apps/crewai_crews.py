@@ -118,6 +118,17 @@ def build_human_crew() -> Crew:
     return Crew(name="human", agents=[agent], tasks=[task])
 
 
+def build_unnamed_crew(goal: str = "Find facts about {city}", *, writer_role: str = "Writer") -> Crew:
+    """A crew as CrewAI's docs write one: no ``name`` (CrewAI calls it ``"crew"``)."""
+    researcher = Agent(role="Researcher", goal=goal, backstory="You check sources.", llm=llm(), tools=[get_weather])
+    writer = Agent(role=writer_role, goal="Write short reports", backstory="You write clearly.", llm=llm())
+    research = Task(description="Find the weather in {city}.", expected_output="Facts.", agent=researcher)
+    report = Task(
+        description="Write a one-line report on {city}.", expected_output="One line.", agent=writer, context=[research]
+    )
+    return Crew(agents=[researcher, writer], tasks=[research, report], process=Process.sequential)
+
+
 def build_agent() -> Agent:
     """A standalone agent, called with ``Agent.kickoff``."""
     return Agent(

@@ -48,6 +48,9 @@ class CrewAIAdapter(Adapter):
     def default_name(self, obj: Any) -> str | None:
         return self._runtime().default_name(obj)
 
+    def definition(self, obj: Any) -> str | None:
+        return self._runtime().definition(obj)
+
     def host(self, hosted: Hosted) -> None:
         self._runtime().host(hosted)
 

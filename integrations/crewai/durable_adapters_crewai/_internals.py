@@ -498,6 +498,23 @@ INTERNALS: tuple[Internal, ...] = (
         "wrap",
         "a crew's token usage is rebuilt as CrewAI's own type",
     ),
+    Internal(
+        "crewai",
+        "Crew.name",
+        "read",
+        "wrap",
+        "the name CrewAI gives every crew not given one: such a crew is unnamed and gets a default "
+        "name derived from its definition (_names)",
+        value="crew",
+    ),
+    Internal(
+        "crewai.project.crew_base",
+        "CrewBaseMeta",
+        "read",
+        "wrap",
+        "a @CrewBase class's crew() names its crew after the class (_crew_name), so MyCrew().crew() "
+        "is hosted as 'MyCrew' and rebuilt per call under that name (see _names, definition)",
+    ),
 )
 
 

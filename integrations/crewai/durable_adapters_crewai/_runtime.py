@@ -21,7 +21,7 @@ from crewai.crews.utils import enable_agent_streaming
 
 from durable_adapters.adapter import DurableCalls, DurableCore, Hosted
 
-from . import _interception, _llm, _output, _tools
+from . import _interception, _llm, _names, _output, _tools
 from ._client import DurableCrew, DurableCrewAgent
 from ._keys import agent_places, collect, normalise, refuse_unsupported
 from ._payloads import AgentRunPayload, CrewRunPayload, run_payload
@@ -40,10 +40,11 @@ class CrewAIRuntime:
         return isinstance(obj, (Crew, Agent))
 
     def default_name(self, obj: Any) -> str | None:
-        if isinstance(obj, Crew):
-            # "crew" is every crew's default name: two crews would collide on it.
-            return obj.name if obj.name and obj.name != "crew" else None
-        return obj.role or None
+        # A crew's own name, or one derived from its definition when CrewAI left it "crew".
+        return _names.default_name(obj)
+
+    def definition(self, obj: Any) -> str | None:
+        return _names.definition(obj)
 
     def host(self, hosted: Hosted) -> None:
         refuse_unsupported(hosted.obj)
