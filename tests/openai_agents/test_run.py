@@ -129,8 +129,9 @@ def test_run_sync_works_from_sync_code(scripted_model, monkeypatch, unique):
 
 def test_two_objects_under_one_name_is_an_error(unique):
     durable(build_looper(), name=f"dup-{unique}")
+    durable(build_looper(), name=f"dup-{unique}")  # the same definition built again (test_definition)
     with pytest.raises(Exception, match="pass a distinct name"):
-        durable(build_looper(), name=f"dup-{unique}")
+        durable(build_structured(), name=f"dup-{unique}")
 
 
 async def test_a_streamed_agent_tool_fails_the_run_instead_of_telling_the_model(scripted_model, monkeypatch, unique):

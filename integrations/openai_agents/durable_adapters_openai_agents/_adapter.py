@@ -20,7 +20,7 @@ from agents.tool import FunctionTool
 
 from durable_adapters.adapter import Adapter, DurableCalls, DurableCore, Hosted, live_stream, scoped
 
-from . import _model, _result, _stream_events, _toolset
+from . import _definition, _model, _result, _stream_events, _toolset
 from ._agent import DurableAgent
 from ._agent_graph import DurableAgents, HostedAgents, collect_agents
 from ._payloads import ModelRequest, RunPayload, RunResultData, ToolRequest
@@ -62,6 +62,9 @@ class OpenAIAgentsAdapter(Adapter):
 
     def default_name(self, obj: Any) -> str | None:
         return obj.name or None
+
+    def definition(self, obj: Any) -> str | None:
+        return _definition.definition(obj)
 
     def host(self, hosted: Hosted) -> None:
         agents = collect_agents(hosted.obj)

@@ -432,6 +432,14 @@ INTERNALS: tuple[Internal, ...] = (
     ),
     Internal(
         "agents.tool",
+        "FunctionTool._agent_instance",
+        "read",
+        "hosting",
+        "The agent behind an agent tool, named in the definition digest (an agent built per call).",
+        used_in="_definition",
+    ),
+    Internal(
+        "agents.tool",
         "FunctionTool._output_type_adapter",
         "read",
         "activity",
