@@ -61,7 +61,7 @@ def test_openai_agents_history_payload_field_names():
     ]
     assert names(p.ModelResponseData) == ["output", "usage", "response_id", "request_id"]
     assert names(p.ToolRequest) == ["arguments", "call_id", "tool_name", "context"]
-    assert names(p.ToolResponse) == ["output", "context"]
+    assert names(p.ToolResponse) == ["output", "context", "value"]
     # A streamed run's events (the run's stream, read by clients of other releases).
     assert names(p.StreamedItem) == ["kind", "name", "item"]
     assert names(p.StreamedAgent) == ["kind", "agent"]
@@ -113,6 +113,12 @@ def test_openai_agents_payloads_dump_to_the_json_written_before_them():
         "stream": True,
     }
     assert p.ToolResponse(output="ok", context=None).data() == {"output": "ok", "context": None}
+    # "value" (the tool's own return value with its type) is written only when there is one.
+    assert p.ToolResponse(output="x", context=None, value={"type": None, "value": 1}).data() == {
+        "output": "x",
+        "context": None,
+        "value": {"type": None, "value": 1},
+    }
     assert p.ToolRequest(arguments="{}", call_id="c", tool_name="t", context=None).data() == {
         "arguments": "{}",
         "call_id": "c",

@@ -165,6 +165,14 @@ class ToolResponse(_Payload):
     """The tool's output in a JSON form the SDK turns into the same tool-output item."""
     context: dict[str, Any] | None
     """The changed run context, or None when the tool did not change it."""
+    value: dict[str, Any] | None = None
+    """The tool's own return value, ``{"type": module:qualname or None, "value": JSON}``, when it is
+    not ``output`` itself and survives the trip as JSON (see ``_toolset.typed_value``); the workflow
+    hands the SDK this rebuilt object, as a plain run hands it the object the tool returned."""
+
+    def data(self) -> dict[str, Any]:
+        # "value" is written only when there is one, so a string tool's result is unchanged.
+        return self.model_dump(exclude={"value"} if self.value is None else None)
 
 
 # -- a streamed run's events (the run's stream, not history) ---------------------------------

@@ -19,9 +19,10 @@ from typing import Any
 from agents.items import ItemHelpers
 from agents.tool import FunctionTool
 from agents.tool_context import ToolContext
+from pydantic import BaseModel, TypeAdapter
 from pydantic_core import to_jsonable_python
 
-from durable_adapters.adapter import DurableCalls
+from durable_adapters.adapter import DurableCalls, reference, resolve
 
 from ._payloads import ToolRequest, ToolResponse
 from ._run_context import apply_context, decode_context, encode_context
@@ -49,7 +50,9 @@ def durable_tool(agent_name: str, tool: FunctionTool, calls: DurableCalls) -> Fu
         )
         response = ToolResponse.model_validate(await calls.tool(key, request.data(), summary=f"tool · {tool.name}"))
         apply_context(ctx.context, response.context)
-        return response.output
+        # The object the tool returned (tool_use_behavior, guardrails and the run's items get it
+        # in a plain run); the portable form when it could not travel as JSON.
+        return decode_value(response.value) if response.value is not None else response.output
 
     return dataclasses.replace(tool, on_invoke_tool=invoke_as_activity)
 
@@ -71,6 +74,38 @@ def _portable_output(tool: FunctionTool, output: Any) -> Any:
     return str(output)
 
 
+def typed_value(output: Any) -> dict[str, Any] | None:
+    """``output`` as JSON with its type (as the run context travels), or None when it need not or cannot travel.
+
+    A string is its own portable form. A pydantic model or dataclass (defined at module level)
+    is rebuilt by its type, and dicts, lists and numbers as JSON. The value is sent only if the
+    rebuilt object is what the tool returned as far as the model can tell (same ``str()``, same
+    JSON), so the tool-output item the SDK builds from it in the workflow is the plain run's;
+    anything else (a live object, a type defined in a function) travels in its portable form.
+    """
+    if isinstance(output, str):
+        return None
+    typed = isinstance(output, BaseModel) or (dataclasses.is_dataclass(output) and not isinstance(output, type))
+    if not typed and not isinstance(output, (dict, list, int, float, bool)):
+        return None
+    if typed and "<locals>" in type(output).__qualname__:
+        return None
+    try:
+        encoded = {"type": reference(type(output)) if typed else None, "value": to_jsonable_python(output)}
+        rebuilt = decode_value(encoded)
+        same = str(rebuilt) == str(output) and to_jsonable_python(rebuilt) == encoded["value"]
+    except Exception:
+        return None
+    return encoded if same else None
+
+
+def decode_value(encoded: dict[str, Any]) -> Any:
+    """Rebuild a tool's return value that :func:`typed_value` wrote."""
+    if encoded.get("type") is None:
+        return encoded["value"]
+    return TypeAdapter(resolve(encoded["type"])).validate_python(encoded["value"])
+
+
 async def call_tool(tool: FunctionTool, request: ToolRequest) -> ToolResponse:
     """Run the original ``tool`` for one recorded call; the activity side of :func:`durable_tool`."""
     context = decode_context(request.context)
@@ -84,5 +119,6 @@ async def call_tool(tool: FunctionTool, request: ToolRequest) -> ToolResponse:
     after = encode_context(ctx.context)
     return ToolResponse(
         output=_portable_output(tool, output),
+        value=typed_value(output),
         context=after if after != request.context else None,
     )
