@@ -84,25 +84,16 @@ class DurableCore:
 
     async def attach(self, run_id: str) -> RunHandle[Any]:
         """The handle of the existing run ``run_id``; never starts one. :class:`ConfigurationError` if none."""
-        target = await asyncio.to_thread(_connection.resolve_target)
-        client = await _connection.connect(target)
-        handle = client.get_workflow_handle(run_id, result_type=RunOutput)
-        try:
-            await handle.describe()
-        except RPCError as exc:
-            if exc.status == RPCStatusCode.NOT_FOUND:
-                raise ConfigurationError(f"there is no run {run_id!r}") from None
-            raise
+        target, client, handle = await _existing_run(run_id)
         lease = await _embedded.acquire(client, self.task_queue) if self.worker else None
         return self._handle(handle, target, lease)
 
     def _handle(
         self, handle: WorkflowHandle[Any, RunOutput], target: _connection.Target, lease: _embedded.Lease | None
     ) -> RunHandle[Any]:
-        ui = f"{target.ui_url}/namespaces/{target.namespace}/workflows/{handle.id}" if target.ui_url else None
         return RunHandle(
             handle,
-            ui_url=ui,
+            ui_url=_ui_url(target, handle.id),
             decode=lambda payload: self.hosted.adapter.decode_result(self.hosted, payload),
             on_done=lease.release if lease is not None else None,
         )
@@ -183,6 +174,12 @@ async def attach(run_id: str) -> RunHandle[dict[str, Any]]:
     some worker of its task queue must be running, also after the run finished.
     Raises :class:`ConfigurationError` when there is no such run.
     """
+    target, _, handle = await _existing_run(run_id)
+    return RunHandle(handle, ui_url=_ui_url(target, run_id), decode=lambda payload: payload)
+
+
+async def _existing_run(run_id: str) -> tuple[_connection.Target, Client, WorkflowHandle[Any, RunOutput]]:
+    """The configured server, a client of it, and the handle of run ``run_id``, which must exist."""
     target = await asyncio.to_thread(_connection.resolve_target)
     client = await _connection.connect(target)
     handle = client.get_workflow_handle(run_id, result_type=RunOutput)
@@ -192,8 +189,11 @@ async def attach(run_id: str) -> RunHandle[dict[str, Any]]:
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise ConfigurationError(f"there is no run {run_id!r}") from None
         raise
-    ui = f"{target.ui_url}/namespaces/{target.namespace}/workflows/{run_id}" if target.ui_url else None
-    return RunHandle(handle, ui_url=ui, decode=lambda payload: payload)
+    return target, client, handle
+
+
+def _ui_url(target: _connection.Target, run_id: str) -> str | None:
+    return f"{target.ui_url}/namespaces/{target.namespace}/workflows/{run_id}" if target.ui_url else None
 
 
 def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
