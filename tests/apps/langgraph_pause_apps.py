@@ -133,3 +133,81 @@ def build_task_interrupt():
         return {"draft": draft.text, "verdict": verdict}
 
     return writer
+
+
+# -- the Functional API, sync style (LangGraph's functional ReAct how-to pattern) ----------------
+
+
+def build_sync_functional_agent():
+    """A sync @entrypoint that blocks on task(...).result(): model and tool calls as @tasks,
+    the tool calls of one answer started together and then waited for."""
+    from langgraph.graph.message import add_messages
+
+    from tests.apps.langgraph_apps import get_weather
+
+    tools_by_name = {get_weather.name: get_weather}
+    model = llm().bind_tools(list(tools_by_name.values()))
+
+    @task
+    def call_model(messages: list[AnyMessage]) -> Any:
+        return model.invoke(messages)
+
+    @task
+    def call_tool(tool_call: dict) -> Any:
+        return tools_by_name[tool_call["name"]].invoke(tool_call)
+
+    @entrypoint()
+    def agent(messages: list[AnyMessage]) -> list[AnyMessage]:
+        response = call_model(messages).result()
+        while response.tool_calls:
+            futures = [call_tool(tool_call) for tool_call in response.tool_calls]
+            results = [future.result() for future in futures]
+            messages = add_messages(messages, [response, *results])
+            response = call_model(messages).result()
+        return add_messages(messages, response)
+
+    return agent
+
+
+def build_sync_functional_memory():
+    """A sync @entrypoint with a checkpointer-style memory: ``previous`` holds the last turn's
+    saved value, ``entrypoint.final`` returns one value and saves another."""
+    from langgraph.graph.message import add_messages
+
+    model = llm()
+
+    @task
+    def call_model(messages: list[AnyMessage]) -> Any:
+        return model.invoke(messages)
+
+    @entrypoint()
+    def chat(messages: list[AnyMessage], *, previous: list[AnyMessage] | None = None) -> Any:
+        history = add_messages(previous or [], messages)
+        answer = call_model(history).result()
+        history = add_messages(history, answer)
+        return entrypoint.final(value=answer.text, save=history)
+
+    return chat
+
+
+def build_sync_functional_fallback():
+    """A sync @entrypoint that catches a failing task's exception from ``.result()`` and falls
+    back to another task."""
+    model = llm()
+
+    @task
+    def flaky_lookup(city: str) -> str:
+        raise LookupError(f"no forecast for {city}")
+
+    @task
+    def ask_model(city: str) -> str:
+        return model.invoke([HumanMessage(f"Forecast for {city}?")]).text
+
+    @entrypoint()
+    def forecast(city: str) -> dict:
+        try:
+            return {"forecast": flaky_lookup(city).result()}
+        except LookupError as error:
+            return {"forecast": ask_model(city).result(), "fallback_because": str(error)}
+
+    return forecast
