@@ -112,3 +112,21 @@ async def test_a_file_opened_in_a_flow_method_is_refused_naming_the_method(scrip
         await asyncio.wait_for(durable(FileReadingFlow).kickoff_async(inputs={"path": str(notes)}), timeout=60)
     assert "UnsupportedError" in repr(failure.value) or isinstance(failure.value, UnsupportedError)
     assert server.requests == []
+
+
+def test_a_flow_is_named_by_its_class_the_same_for_the_class_and_its_instances():
+    by_instance, by_class = durable(RouterFlow(), worker=False), durable(RouterFlow, worker=False)
+    other = durable(JoinFlow(), worker=False)
+    assert by_instance.name == by_class.name and by_instance.name.startswith("routerflow-")
+    assert other.name.startswith("joinflow-") and other.name != by_instance.name
+    assert durable(RouterFlow(), name="support", worker=False).name == "support"
+
+
+async def test_persist_restore_by_id_is_refused_before_any_model_call(scripted_model, monkeypatch):
+    from tests.apps.crewai_flows import PersistedFlow
+
+    server = scripted_model([Reply.text("unused")])
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    with pytest.raises(UnsupportedError, match="@persist"):
+        await durable(PersistedFlow, worker=False).kickoff_async(inputs={"id": "abc"})
+    assert server.requests == []
