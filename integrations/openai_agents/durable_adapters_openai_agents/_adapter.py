@@ -21,7 +21,7 @@ from agents.tool import FunctionTool
 
 from durable_adapters.adapter import Adapter, DurableCalls, DurableCore, Hosted, live_stream, scoped
 
-from . import _definition, _errors, _model, _result, _stream_events, _toolset
+from . import _definition, _errors, _mcp, _model, _result, _stream_events, _toolset
 from ._agent import DurableAgent
 from ._agent_graph import DurableAgents, HostedAgents, collect_agents
 from ._payloads import ModelRequest, RunPayload, RunResultData, ToolRequest
@@ -83,6 +83,8 @@ class OpenAIAgentsAdapter(Adapter):
             for tool in agent.tools:
                 if isinstance(tool, FunctionTool) and not _toolset.is_agent_tool(tool):
                     hosted.tools[_toolset.tool_key(name, tool.name)] = tool
+            for server in agent.mcp_servers:
+                hosted.tools[_mcp.server_key(server)] = server
         install_runner()
 
     def client(self, core: DurableCore) -> DurableAgent:
@@ -122,6 +124,8 @@ class OpenAIAgentsAdapter(Adapter):
         return response.data()
 
     async def call_tool(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
+        if _mcp.is_mcp_key(key):
+            return await _mcp.call_mcp(hosted.tools, key, request)
         return (await _toolset.call_tool(hosted.tool(key), ToolRequest.model_validate(request))).data()
 
     def payload_from_text(self, hosted: Hosted, text: str) -> dict[str, Any]:

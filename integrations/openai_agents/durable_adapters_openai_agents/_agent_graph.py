@@ -24,6 +24,7 @@ from agents.tool import FunctionTool
 
 from durable_adapters.adapter import ConfigurationError, DurableCalls, UnsupportedError
 
+from ._mcp import check_server, durable_servers
 from ._model import ActivityModel
 from ._toolset import durable_tool, is_agent_tool
 
@@ -62,10 +63,8 @@ def collect_agents(root: Agent[Any]) -> dict[str, Agent[Any]]:
                 f"two different agents are named {agent.name!r}; agent names are the keys a worker "
                 "finds models and tools by, so they must be unique within a durable agent"
             )
-        if agent.mcp_servers:
-            raise UnsupportedError(
-                f"agent {agent.name!r} uses MCP servers, which are not supported in a durable run yet"
-            )
+        for server in agent.mcp_servers:
+            check_server(agent.name, server)
         for tool in agent.tools:
             if type(tool).__name__ in _LOCAL_TOOL_TYPES:
                 raise UnsupportedError(
@@ -195,7 +194,11 @@ class DurableAgents:
             else tool
             for tool in agent.tools
         ]
-        stand_in = agent.clone(model=ActivityModel(agent.name, self.calls), tools=tools)
+        stand_in = agent.clone(
+            model=ActivityModel(agent.name, self.calls),
+            tools=tools,
+            mcp_servers=durable_servers(agent.mcp_servers, self.calls),
+        )
         # Agent.__post_init__ (run by clone) swaps the default model's settings (gpt-5: reasoning
         # effort, verbosity) for ModelSettings() once the model is an object; the SDK's loop then
         # resolves the stand-in's settings as a model object's. The agent's own settings, set

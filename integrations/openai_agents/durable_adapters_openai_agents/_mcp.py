@@ -1,0 +1,128 @@
+"""MCP servers: listing and calling their tools as tool-call activities.
+
+Workflow side, :func:`durable_servers` gives a stand-in agent a proxy for each of the user's
+MCP servers: a shallow copy whose ``list_tools`` and ``call_tool`` run activities, so the SDK's
+own ``MCPUtil`` (tool conversion, names, failure handling, structured content) runs unchanged in
+the workflow and the tool list the model sees is the plain run's. The workflow never touches the
+server itself (no I/O in the workflow).
+
+Activity side, :func:`call_mcp` uses the user's live server object hosted in the worker,
+connecting it on first use (once, under a lock) and reusing it across runs; the server's own
+``cache_tools_list`` and static ``tool_filter`` apply there as in a plain run.
+
+Activity keys (persisted): ``mcp:<server name>:list`` and ``mcp:<server name>/<tool name>``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from typing import Any
+
+from agents.mcp import MCPServer
+from mcp.types import CallToolResult, Tool
+
+from durable_adapters.adapter import DurableCalls, UnsupportedError
+
+_PREFIX = "mcp:"
+_CONNECT_ATTEMPTS = 3
+_LOCKS: dict[int, asyncio.Lock] = {}
+
+
+def server_key(server: MCPServer) -> str:
+    """Where a worker keeps ``server`` among its hosted tools: ``mcp:<server name>``."""
+    return f"{_PREFIX}{server.name}"
+
+
+def is_mcp_key(key: str) -> bool:
+    return key.startswith(_PREFIX)
+
+
+def check_server(agent_name: str, server: Any) -> None:
+    """Refuse, at hosting time, what an MCP server cannot do durably."""
+    if not isinstance(server, MCPServer):
+        raise UnsupportedError(f"agent {agent_name!r} lists {server!r} in mcp_servers, which is not an MCPServer")
+    if callable(getattr(server, "tool_filter", None)):
+        raise UnsupportedError(
+            f"MCP server {server.name!r} of agent {agent_name!r} has a callable tool_filter, which durable "
+            "runs do not support yet (it needs the run context where the tools are listed, in the worker); "
+            "use a static filter (create_static_tool_filter) instead"
+        )
+
+
+def durable_servers(servers: list[MCPServer], calls: DurableCalls) -> list[MCPServer]:
+    """Proxies of ``servers`` whose tool listing and tool calls run as activities (workflow side)."""
+    return [_proxy(server, calls) for server in servers]
+
+
+def _proxy(server: MCPServer, calls: DurableCalls) -> MCPServer:
+    name = server.name
+    proxy = copy.copy(server)
+
+    async def list_tools(run_context: Any = None, agent: Any = None) -> list[Tool]:
+        response = await calls.tool(f"{_PREFIX}{name}:list", {}, summary=f"mcp · {name} · list tools")
+        return [Tool.model_validate(tool) for tool in response["tools"]]
+
+    async def call_tool(
+        tool_name: str, arguments: dict[str, Any] | None, meta: dict[str, Any] | None = None
+    ) -> CallToolResult:
+        request = {"tool": tool_name, "arguments": arguments, "meta": meta}
+        response = await calls.tool(f"{_PREFIX}{name}/{tool_name}", request, summary=f"mcp · {name} · {tool_name}")
+        return CallToolResult.model_validate(response["result"])
+
+    async def refused(*args: Any, **kwargs: Any) -> Any:
+        raise UnsupportedError(
+            f"MCP server {name!r}: only listing and calling tools are supported in a durable run; "
+            "connect, prompts and resources are the worker's, not the workflow's"
+        )
+
+    # Instance attributes shadow the class's methods: the SDK calls these on the proxy.
+    proxy.__dict__["list_tools"] = list_tools
+    proxy.__dict__["call_tool"] = call_tool
+    for method in ("connect", "cleanup", "list_prompts", "get_prompt", "list_resources", "read_resource"):
+        proxy.__dict__[method] = refused
+    return proxy
+
+
+async def _connected(server: MCPServer) -> MCPServer:
+    """``server`` connected: once per worker process, under a lock; connection errors retried a few times."""
+    if getattr(server, "session", None) is not None:
+        return server
+    lock = _LOCKS.setdefault(id(server), asyncio.Lock())
+    async with lock:
+        if getattr(server, "session", None) is not None:
+            return server
+        for attempt in range(1, _CONNECT_ATTEMPTS + 1):
+            try:
+                await server.connect()  # type: ignore[no-untyped-call]  # the SDK leaves it unannotated
+                return server
+            except Exception as exc:
+                if attempt == _CONNECT_ATTEMPTS:
+                    raise ConnectionError(
+                        f"MCP server {server.name!r} could not be connected from the worker after "
+                        f"{attempt} attempts: {type(exc).__name__}: {exc}"
+                    ) from exc
+                await asyncio.sleep(0.2 * attempt)
+    return server
+
+
+async def call_mcp(hosted_tools: dict[str, Any], key: str, request: dict[str, Any]) -> dict[str, Any]:
+    """Run one MCP activity (``mcp:<server>:list`` or ``mcp:<server>/<tool>``) on the live server."""
+    rest = key[len(_PREFIX) :]
+    if "/" in rest:
+        name, tool_name = rest.split("/", 1)
+    else:
+        name, tool_name = rest.removesuffix(":list"), None
+    server = hosted_tools.get(f"{_PREFIX}{name}")
+    if server is None:
+        raise UnsupportedError(f"this worker hosts no MCP server named {name!r}; deploy the same code as the client")
+    server = await _connected(server)
+    if tool_name is None:
+        tools = await server.list_tools(None, None)
+        return {"tools": [tool.model_dump(mode="json", by_alias=True, exclude_unset=True) for tool in tools]}
+    meta = request.get("meta")
+    if meta is None:
+        result = await server.call_tool(request["tool"], request.get("arguments"))
+    else:
+        result = await server.call_tool(request["tool"], request.get("arguments"), meta=meta)
+    return {"result": result.model_dump(mode="json", by_alias=True, exclude_unset=True)}

@@ -1,0 +1,170 @@
+"""MCP servers in a durable run: the plain run's requests and output, tools listed and called as activities.
+
+A real FastMCP server (tests/apps/openai_mcp_server.py) over stdio and streamable HTTP; the model
+is the scripted server. Each test runs the same agent plainly and durably and compares the
+requests body by body: the tool list the model sees comes from the server through an activity,
+so it must be the plain run's.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from agents import Agent, Runner, set_tracing_disabled
+from agents.mcp import MCPServerStdio, MCPServerStreamableHttp, create_static_tool_filter
+
+from durable_adapters import durable
+from durable_adapters.testing import Reply
+from tests.apps.openai_weather import model
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = [Reply.tool_call("get_forecast", {"city": "Oslo"}), Reply.text("Rain in Oslo.")]
+
+
+@pytest.fixture(autouse=True)
+def _no_tracing() -> None:
+    set_tracing_disabled(True)
+
+
+def stdio_server(name: str, **options: Any) -> MCPServerStdio:
+    return MCPServerStdio(
+        name=name,
+        params={"command": sys.executable, "args": ["-m", "tests.apps.openai_mcp_server", "stdio"], "cwd": str(ROOT)},
+        **options,
+    )
+
+
+def forecaster(name: str, server: Any) -> Agent:
+    return Agent(name=name, instructions="Answer briefly.", model=model(), mcp_servers=[server])
+
+
+async def test_stdio_server_requests_and_output_equal_plain(
+    scripted_model: Any, monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
+    plain_model = scripted_model(SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", plain_model.base_url)
+    async with stdio_server("forecasts") as server:
+        plain = await Runner.run(forecaster("mcp-plain", server), "Oslo tomorrow?")
+
+    durable_model = scripted_model(SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", durable_model.base_url)
+    # Not connected by the user: the worker connects it on first use and keeps it.
+    server = stdio_server("forecasts")
+    try:
+        result = await durable(forecaster("mcp-plain", server), name=f"mcp-stdio-{unique}").run("Oslo tomorrow?")
+        assert server.session is not None
+    finally:
+        await server.cleanup()
+
+    assert result.final_output == plain.final_output == "Rain in Oslo."
+    assert [r.body for r in durable_model.served] == [r.body for r in plain_model.served]
+    tools = {tool["function"]["name"] for tool in durable_model.served[0].body["tools"]}
+    assert tools == {"get_forecast", "add", "delete_everything"}
+    # The tool's answer came from the MCP server, through the activity.
+    assert "Oslo: rain, 14C" in str(durable_model.served[1].body["messages"])
+
+
+async def test_static_tool_filter_and_cache_as_in_a_plain_run(
+    scripted_model: Any, monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
+    def server() -> MCPServerStdio:
+        return stdio_server(
+            "filtered",
+            tool_filter=create_static_tool_filter(blocked_tool_names=["delete_everything"]),
+            cache_tools_list=True,
+        )
+
+    plain_model = scripted_model(SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", plain_model.base_url)
+    async with server() as plain_server:
+        plain = await Runner.run(forecaster("mcp-filtered", plain_server), "Oslo tomorrow?")
+
+    durable_model = scripted_model(SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", durable_model.base_url)
+    async with server() as live:
+        result = await durable(forecaster("mcp-filtered", live), name=f"mcp-filter-{unique}").run("Oslo tomorrow?")
+        assert [tool.name for tool in live.cached_tools or []] == ["get_forecast", "add", "delete_everything"]
+
+    assert result.final_output == plain.final_output
+    assert [r.body for r in durable_model.served] == [r.body for r in plain_model.served]
+    tools = {tool["function"]["name"] for tool in durable_model.served[0].body["tools"]}
+    assert tools == {"get_forecast", "add"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def http_server_url() -> Iterator[str]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.apps.openai_mcp_server", "http", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # wait until it accepts connections
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, "MCP HTTP server did not start"
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+async def test_streamable_http_server_requests_and_output_equal_plain(
+    scripted_model: Any, monkeypatch: pytest.MonkeyPatch, unique: str, http_server_url: str
+) -> None:
+    def server() -> MCPServerStreamableHttp:
+        return MCPServerStreamableHttp(name="forecasts-http", params={"url": http_server_url})
+
+    plain_model = scripted_model(SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", plain_model.base_url)
+    async with server() as plain_server:
+        plain = await Runner.run(forecaster("mcp-http", plain_server), "Oslo tomorrow?")
+
+    durable_model = scripted_model(SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", durable_model.base_url)
+    async with server() as live:
+        result = await durable(forecaster("mcp-http", live), name=f"mcp-http-{unique}").run("Oslo tomorrow?")
+
+    assert result.final_output == plain.final_output == "Rain in Oslo."
+    assert [r.body for r in durable_model.served] == [r.body for r in plain_model.served]
+
+
+async def test_a_server_that_is_down_fails_fast_naming_it(
+    scripted_model: Any, monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
+    model_server = scripted_model(SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", model_server.base_url)
+    down = MCPServerStreamableHttp(
+        name="forecasts-down", params={"url": f"http://127.0.0.1:{_free_port()}/mcp", "timeout": 2}
+    )
+    started = time.monotonic()
+    with pytest.raises(Exception) as raised:
+        await durable(forecaster("mcp-down", down), name=f"mcp-down-{unique}").run("Oslo tomorrow?")
+    assert time.monotonic() - started < 30
+    assert "forecasts-down" in str(raised.value) or "forecasts-down" in repr(raised.value.__cause__)
+    assert model_server.served == []  # no model call was paid for
+
+
+def test_a_callable_tool_filter_is_refused_at_once() -> None:
+    server = stdio_server("dynamic", tool_filter=lambda context, tool: True)
+    with pytest.raises(Exception, match="callable tool_filter"):
+        durable(forecaster("mcp-dynamic", server), name="mcp-dynamic")
