@@ -8,6 +8,7 @@ so it must be the plain run's.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import subprocess
 import sys
@@ -21,7 +22,8 @@ from agents import Agent, Runner, set_tracing_disabled
 from agents.mcp import MCPServerStdio, MCPServerStreamableHttp, create_static_tool_filter
 
 from durable_adapters import durable
-from durable_adapters.testing import Reply
+from durable_adapters.testing import Reply, wait_for_line
+from tests.apps.openai_mcp_agents import build_mcp_forecaster, forecast_server
 from tests.apps.openai_weather import model
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -168,3 +170,47 @@ def test_a_callable_tool_filter_is_refused_at_once() -> None:
     server = stdio_server("dynamic", tool_filter=lambda context, tool: True)
     with pytest.raises(Exception, match="callable tool_filter"):
         durable(forecaster("mcp-dynamic", server), name="mcp-dynamic")
+
+
+def test_require_approval_is_refused_at_once() -> None:
+    server = stdio_server("approving", require_approval="always")
+    with pytest.raises(Exception, match="require_approval"):
+        durable(forecaster("mcp-approving", server), name="mcp-approving")
+
+
+async def test_worker_killed_during_an_mcp_tool_call(
+    scripted_model: Any, worker_process: Any, tmp_path: Path, unique: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGKILL while the MCP tool runs: a new worker calls it again, no finished model request is repeated."""
+    script = [Reply.tool_call("get_forecast", {"city": "Oslo"}), Reply.text("Rain in Oslo.")]
+    reference = scripted_model(script)
+    monkeypatch.setenv("OPENAI_BASE_URL", reference.base_url)
+    async with forecast_server() as plain_server:
+        plain_agent = build_mcp_forecaster()
+        plain_agent.mcp_servers = [plain_server]
+        await Runner.run(plain_agent, "Oslo tomorrow?")
+    monkeypatch.delenv("OPENAI_BASE_URL")
+
+    server = scripted_model(script)
+    tool_log, hold = tmp_path / "tools.log", tmp_path / "hold"
+    held = "get_forecast Oslo"
+    hold.write_text(held)
+    name = f"mcp-kill-{unique}"
+    env = {"OPENAI_BASE_URL": server.base_url, "TOOL_LOG": str(tool_log), "TOOL_HOLD": str(hold)}
+    target = f"{name}=tests.apps.openai_mcp_agents:build_mcp_forecaster"
+
+    first = worker_process(target, env=env)
+    handle = await durable(build_mcp_forecaster(), name=name, worker=False).start("Oslo tomorrow?")
+    await wait_for_line(tool_log, held)
+    assert len(server.served) == 1  # the first model call finished; the MCP tool call is in flight
+    first.kill()
+    assert first.returncode == -9
+
+    hold.unlink()
+    worker_process(target, env=env)
+    result = await asyncio.wait_for(handle.result(), timeout=90)
+
+    assert result.final_output == "Rain in Oslo."
+    assert len(server.served) == 2 and server.repeats == []
+    assert [r.body for r in server.served] == [r.body for r in reference.served]
+    assert tool_log.read_text().splitlines().count(held) == 2  # the killed call ran again on the new worker

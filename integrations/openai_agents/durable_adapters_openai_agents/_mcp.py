@@ -48,6 +48,13 @@ def check_server(agent_name: str, server: Any) -> None:
             "runs do not support yet (it needs the run context where the tools are listed, in the worker); "
             "use a static filter (create_static_tool_filter) instead"
         )
+    # The SDK keeps require_approval as a normalized policy; False means no tool needs approval.
+    if getattr(server, "_needs_approval_policy", False) not in (False, None, {}):
+        raise UnsupportedError(
+            f"MCP server {server.name!r} of agent {agent_name!r} sets require_approval, which durable runs "
+            "do not support yet (the run would stop at the approval with no way to resume it); remove "
+            "require_approval, or run this agent without durable()"
+        )
 
 
 def durable_servers(servers: list[MCPServer], calls: DurableCalls) -> list[MCPServer]:
