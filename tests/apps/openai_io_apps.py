@@ -6,12 +6,15 @@ Human approval (``needs_approval``), sessions and MCP servers. Tools log each st
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from agents import Agent, RunContextWrapper, function_tool
+from agents import Agent, RunContextWrapper, SQLiteSession, function_tool
+from agents.memory.session import SessionABC
 
 from durable_adapters.testing import hold_point
-from tests.apps.openai_weather import model
+from durable_adapters_openai_agents import serve_sessions
+from tests.apps.openai_weather import get_weather, model
 
 
 @function_tool(needs_approval=True)
@@ -40,3 +43,42 @@ def build_file_keeper() -> Agent:
         tools=[delete_file, refund],
         model=model(),
     )
+
+
+# -- sessions ---------------------------------------------------------------------------------
+
+
+class LoggedSession(SessionABC):
+    """A user's own session (the ``Session`` protocol) over an SQLite file, whose writes can be held.
+
+    Each write logs ``session write <length after>`` once it is committed, then waits while the
+    test holds that entry: a kill test SIGKILLs the worker after the store committed and before
+    the activity completed, the worst moment for a doubled item.
+    """
+
+    def __init__(self, session_id: str, db_path: str) -> None:
+        self.session_id = session_id
+        self.session_settings = None
+        self._store = SQLiteSession(session_id, db_path)
+
+    async def get_items(self, limit: int | None = None) -> list[Any]:
+        return await self._store.get_items(limit)
+
+    async def add_items(self, items: list[Any]) -> None:
+        await self._store.add_items(items)
+        hold_point(f"session write {len(await self._store.get_items())}")
+
+    async def pop_item(self) -> Any:
+        return await self._store.pop_item()
+
+    async def clear_session(self) -> None:
+        await self._store.clear_session()
+
+
+# A worker process opens a run's session by its id, in the file the test names.
+serve_sessions(lambda session_id: LoggedSession(session_id, os.environ["SESSION_DB"]))
+
+
+def build_chat() -> Agent:
+    """A plain chat agent with one tool, run with a session."""
+    return Agent(name="chat", instructions="Chat with the user.", tools=[get_weather], model=model())

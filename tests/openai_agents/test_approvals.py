@@ -151,3 +151,19 @@ async def test_worker_killed_during_the_approval_wait(
     assert starts.count("refund o1") == 1 and starts.count("refund o2") == 1
     calls = await recorded_calls(await dagent.start(ASK, run_id=run_id))  # the finished run, from history
     assert [call.kind for call in calls] == ["model", "tool", "tool", "tool", "model"]
+
+
+def test_approval_names_read_by_clients_are_pinned() -> None:
+    """The prompt ``pending_input()`` shows and the answer ``resume()`` takes (clients of other releases)."""
+    from durable_adapters_openai_agents import _approval
+
+    assert _approval.APPROVAL_KIND == "openai_agents.tool_approval"
+    assert list(_approval.ApprovalPrompt.model_fields) == ["kind", "round", "pending", "interruptions", "result"]
+    assert list(_approval.PendingToolCall.model_fields) == ["agent", "tool_name", "call_id", "arguments"]
+    assert list(_approval.ApprovalAnswer.model_fields) == [
+        "approve",
+        "reject",
+        "always_approve",
+        "always_reject",
+        "rejection_messages",
+    ]

@@ -30,7 +30,7 @@ def test_openai_agents_history_payload_field_names():
     def names(model: type) -> list[str]:
         return list(model.model_fields)
 
-    assert names(p.RunPayload) == ["input", "context", "max_turns", "stream"]
+    assert names(p.RunPayload) == ["input", "context", "max_turns", "stream", "session"]
     assert names(p.RunResultData) == [
         "input",
         "final_output",

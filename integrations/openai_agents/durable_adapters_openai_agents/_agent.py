@@ -7,10 +7,12 @@ from typing import Any
 
 from agents import Agent, RunContextWrapper, RunResult, RunResultStreaming
 from agents.run import DEFAULT_MAX_TURNS
+from agents.run_state import RunState
 from pydantic_core import to_jsonable_python
 
 from durable_adapters.adapter import DurableCore, RunHandle, UnsupportedError, run_sync
 
+from . import _approval, _session
 from ._agent_graph import HostedAgents
 from ._payloads import RunPayload
 from ._run_context import encode_context
@@ -40,23 +42,43 @@ class DurableAgent:
 
     async def start(
         self,
-        input: str | list[Any],
+        input: str | list[Any] | RunState[Any],
         *,
         context: Any = None,
         max_turns: int = DEFAULT_MAX_TURNS,
         run_id: str | None = None,
+        session: Any = None,
         **unsupported: Any,
     ) -> RunHandle[RunResult]:
-        """Start a run and return its handle at once (``await handle.result()`` for the ``RunResult``)."""
-        payload = _payload(input, context, max_turns, unsupported, stream=False)
+        """Start a run and return its handle at once (``await handle.result()`` for the ``RunResult``).
+
+        ``input`` may be the ``RunState`` of a run paused for tool approvals (``result.to_state()``
+        after ``approve`` / ``reject``): the decisions go to that run, which goes on.
+        """
+        if isinstance(input, RunState):
+            handle, _ = await _approval.resume(self.__durable_core__, input, run_id)
+            return handle
+        payload = _payload(input, context, max_turns, unsupported, stream=False, session=session)
         return await self.__durable_core__.start(payload.data(), run_id=run_id)
 
-    async def run(self, input: str | list[Any], **kwargs: Any) -> RunResult:
-        """Run the agent durably and return the SDK's ``RunResult`` (``final_output``, ``new_items``...)."""
-        handle = await self.start(input, **kwargs)
-        return await handle.result()
+    async def run(self, input: str | list[Any] | RunState[Any], **kwargs: Any) -> RunResult:
+        """Run the agent durably and return the SDK's ``RunResult`` (``final_output``, ``new_items``...).
 
-    def run_sync(self, input: str | list[Any], **kwargs: Any) -> RunResult:
+        As ``Runner.run``, a run that reaches tool calls needing approval returns a result with
+        ``interruptions``; the run itself waits durably (see ``_approval``). Decide on
+        ``result.to_state()`` and pass the state here to go on.
+        """
+        agents = self.__durable_core__.hosted.state.by_name
+        after_round = 0
+        if isinstance(input, RunState):
+            handle, after_round = await _approval.resume(self.__durable_core__, input, kwargs.get("run_id"))
+        else:
+            handle = await self.start(input, **kwargs)
+        if not _approval.needs_approval(agents):
+            return await handle.result()
+        return await _approval.outcome(handle, agents, after_round=after_round)
+
+    def run_sync(self, input: str | list[Any] | RunState[Any], **kwargs: Any) -> RunResult:
         """:meth:`run` from sync code."""
         return run_sync(self.run(input, **kwargs))
 
@@ -67,6 +89,7 @@ class DurableAgent:
         context: Any = None,
         max_turns: int = DEFAULT_MAX_TURNS,
         run_id: str | None = None,
+        session: Any = None,
         **unsupported: Any,
     ) -> RunResultStreaming:
         """Run the agent durably, streamed, as ``Runner.run_streamed``: a ``RunResultStreaming`` at once.
@@ -81,9 +104,14 @@ class DurableAgent:
         :class:`~durable_adapters_openai_agents.ModelCallRestarted` before its new events.
         Call it with an event loop running, as ``Runner.run_streamed``.
         """
-        payload = _payload(input, context, max_turns, unsupported, stream=True)
+        payload = _payload(input, context, max_turns, unsupported, stream=True, session=session)
         core = self.__durable_core__
         state: HostedAgents = core.hosted.state
+        if _approval.needs_approval(state.by_name):
+            raise UnsupportedError(
+                "run_streamed of an agent with tools that need approval (needs_approval=...) is not "
+                "supported yet; use run() (it returns the interruptions and goes on from result.to_state())"
+            )
         agent = self.agent
         streamed = RunResultStreaming(
             input=input,
@@ -111,12 +139,18 @@ class DurableAgent:
 
 
 def _payload(
-    input: str | list[Any], context: Any, max_turns: int, unsupported: dict[str, Any], *, stream: bool
+    input: str | list[Any],
+    context: Any,
+    max_turns: int,
+    unsupported: dict[str, Any],
+    *,
+    stream: bool,
+    session: Any = None,
 ) -> RunPayload:
     if unsupported:
         raise UnsupportedError(
             f"durable runs do not take {sorted(unsupported)} yet; supported: input, context, "
-            "max_turns, run_id (hooks, sessions and run_config hold live objects that cannot "
+            "max_turns, run_id, session (hooks and run_config hold live objects that cannot "
             "cross into a workflow's history)"
         )
     try:
@@ -126,4 +160,10 @@ def _payload(
             f"the run input cannot be written as JSON ({exc}); pass a string or a list of "
             "input items (dicts), as Runner.run accepts"
         ) from exc
-    return RunPayload(input=encoded_input, context=encode_context(context), max_turns=max_turns, stream=stream)
+    ref = None
+    if session is not None:
+        ref = _session.session_ref(session).model_dump()
+        _session.host_session(session)  # the embedded worker of this process uses it as it is
+    return RunPayload(
+        input=encoded_input, context=encode_context(context), max_turns=max_turns, stream=stream, session=ref
+    )

@@ -55,9 +55,13 @@ class RunPayload(_Payload):
     stream: bool = False
     """True for a streamed run (``run_streamed``): the workflow runs the SDK's streamed loop.
     Written only when True, so an unstreamed run's input is the JSON earlier releases wrote."""
+    session: dict[str, Any] | None = None
+    """The run's session (``_session.SessionRef``: its id and settings, never the store); written
+    only when there is one."""
 
     def data(self) -> dict[str, Any]:
-        return self.model_dump(exclude={"stream"} if not self.stream else None)
+        unset = ({"stream"} if not self.stream else set()) | ({"session"} if self.session is None else set())
+        return self.model_dump(exclude=unset or None)
 
 
 class ModelResponseData(_Payload):
