@@ -14,17 +14,19 @@ import asyncio
 from typing import Any
 
 from agents import Agent, RunConfig, Runner, RunResultStreaming
+from agents.exceptions import AgentsException
 from agents.result import RunResultBase
 from agents.run import DEFAULT_MAX_TURNS
 from agents.tool import FunctionTool
 
 from durable_adapters.adapter import Adapter, DurableCalls, DurableCore, Hosted, live_stream, scoped
 
-from . import _approval, _definition, _model, _result, _session, _stream_events, _toolset
+from . import _approval, _definition, _errors, _model, _result, _session, _stream_events, _toolset
 from ._agent import DurableAgent
 from ._agent_graph import DurableAgents, HostedAgents, collect_agents
 from ._payloads import ModelRequest, RunPayload, RunResultData, ToolRequest
 from ._refusal import Refusal
+from ._run_config import decode_run_config
 from ._run_context import decode_context
 from ._runner import CURRENT_RUN, install_runner
 
@@ -39,7 +41,7 @@ async def _run_streamed(
         run.input,
         context=decode_context(run.context),
         max_turns=run.max_turns,
-        run_config=RunConfig(tracing_disabled=True),
+        run_config=_workflow_config(run),
         session=session,
     )
     _stream_events.emit_events(streamed, calls)
@@ -48,6 +50,13 @@ async def _run_streamed(
     if streamed.run_loop_task is not None and streamed.run_loop_task.cancelled():
         raise asyncio.CancelledError("the run's streamed loop was cancelled")
     return streamed
+
+
+def _workflow_config(run: RunPayload) -> RunConfig:
+    # Tracing would start the SDK's exporter thread and HTTP client inside the workflow.
+    config = decode_run_config(run.run_config)
+    config.tracing_disabled = True
+    return config
 
 
 def _agents(hosted: Hosted) -> dict[str, Agent[Any]]:
@@ -102,17 +111,19 @@ class OpenAIAgentsAdapter(Adapter):
                             run.input,
                             context=decode_context(run.context),
                             max_turns=run.max_turns,
-                            run_config=RunConfig(tracing_disabled=True),
+                            run_config=_workflow_config(run),
                             session=session,
                         ),
                         # Tool approvals: the plain caller's Runner.run(agent, state) (see _approval).
-                        lambda state: Runner.run(
-                            root, state, run_config=RunConfig(tracing_disabled=True), session=session
-                        ),
+                        lambda state: Runner.run(root, state, run_config=_workflow_config(run), session=session),
                         calls,
                     )
             except Refusal as refusal:
                 raise refusal.error from None
+            except AgentsException as exc:
+                # The run fails with it as ever; its data rides along for the client (see _errors).
+                _errors.attach(exc, _agents(hosted))
+                raise
         return _result.encode_result(result).data()
 
     async def call_model(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:

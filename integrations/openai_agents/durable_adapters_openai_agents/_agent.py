@@ -5,16 +5,20 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from agents import Agent, RunContextWrapper, RunResult, RunResultStreaming
+from agents import Agent, AgentOutputSchema, RunConfig, RunContextWrapper, RunResult, RunResultStreaming
+from agents.agent_output import AgentOutputSchemaBase
 from agents.run import DEFAULT_MAX_TURNS
 from agents.run_state import RunState
 from pydantic_core import to_jsonable_python
 
+from durable_adapters import RunFailedError
 from durable_adapters.adapter import DurableCore, RunHandle, UnsupportedError, run_sync
 
 from . import _approval, _session
 from ._agent_graph import HostedAgents
+from ._errors import raised_again
 from ._payloads import RunPayload
+from ._run_config import encode_run_config
 from ._run_context import encode_context
 from ._stream_events import follow
 
@@ -46,6 +50,7 @@ class DurableAgent:
         *,
         context: Any = None,
         max_turns: int = DEFAULT_MAX_TURNS,
+        run_config: RunConfig | None = None,
         run_id: str | None = None,
         session: Any = None,
         **unsupported: Any,
@@ -58,11 +63,16 @@ class DurableAgent:
         if isinstance(input, RunState):
             handle, _ = await _approval.resume(self.__durable_core__, input, run_id)
             return handle
-        payload = _payload(input, context, max_turns, unsupported, stream=False, session=session)
+        payload = _payload(input, context, max_turns, run_config, unsupported, stream=False, session=session)
+        _check_before_start(self.agent)
         return await self.__durable_core__.start(payload.data(), run_id=run_id)
 
     async def run(self, input: str | list[Any] | RunState[Any], **kwargs: Any) -> RunResult:
         """Run the agent durably and return the SDK's ``RunResult`` (``final_output``, ``new_items``...).
+
+        A run that ends in one of the SDK's exceptions raises it, as ``Runner.run`` does
+        (``MaxTurnsExceeded``, ``InputGuardrailTripwireTriggered`` with its ``guardrail_result``...),
+        as an instance that is also a ``RunFailedError`` (see ``_errors``).
 
         As ``Runner.run``, a run that reaches tool calls needing approval returns a result with
         ``interruptions``; the run itself waits durably (see ``_approval``). Decide on
@@ -74,9 +84,15 @@ class DurableAgent:
             handle, after_round = await _approval.resume(self.__durable_core__, input, kwargs.get("run_id"))
         else:
             handle = await self.start(input, **kwargs)
-        if not _approval.needs_approval(agents):
-            return await handle.result()
-        return await _approval.outcome(handle, agents, after_round=after_round)
+        try:
+            if not _approval.needs_approval(agents):
+                return await handle.result()
+            return await _approval.outcome(handle, agents, after_round=after_round)
+        except RunFailedError as failure:
+            error = raised_again(failure, agents)
+            if error is failure:
+                raise
+            raise error from failure
 
     def run_sync(self, input: str | list[Any] | RunState[Any], **kwargs: Any) -> RunResult:
         """:meth:`run` from sync code."""
@@ -88,6 +104,7 @@ class DurableAgent:
         *,
         context: Any = None,
         max_turns: int = DEFAULT_MAX_TURNS,
+        run_config: RunConfig | None = None,
         run_id: str | None = None,
         session: Any = None,
         **unsupported: Any,
@@ -104,7 +121,8 @@ class DurableAgent:
         :class:`~durable_adapters_openai_agents.ModelCallRestarted` before its new events.
         Call it with an event loop running, as ``Runner.run_streamed``.
         """
-        payload = _payload(input, context, max_turns, unsupported, stream=True, session=session)
+        payload = _payload(input, context, max_turns, run_config, unsupported, stream=True, session=session)
+        _check_before_start(self.agent)
         core = self.__durable_core__
         state: HostedAgents = core.hosted.state
         if _approval.needs_approval(state.by_name):
@@ -142,6 +160,7 @@ def _payload(
     input: str | list[Any],
     context: Any,
     max_turns: int,
+    run_config: RunConfig | None,
     unsupported: dict[str, Any],
     *,
     stream: bool,
@@ -150,9 +169,10 @@ def _payload(
     if unsupported:
         raise UnsupportedError(
             f"durable runs do not take {sorted(unsupported)} yet; supported: input, context, "
-            "max_turns, run_id, session (hooks and run_config hold live objects that cannot "
-            "cross into a workflow's history)"
+            "max_turns, run_config (its plain settings), run_id, session (hooks hold live objects "
+            "that cannot cross into a workflow's history)"
         )
+    encoded_config = encode_run_config(run_config)
     try:
         encoded_input = to_jsonable_python(input)
     except Exception as exc:
@@ -165,5 +185,22 @@ def _payload(
         ref = _session.session_ref(session).model_dump()
         _session.host_session(session)  # the embedded worker of this process uses it as it is
     return RunPayload(
-        input=encoded_input, context=encode_context(context), max_turns=max_turns, stream=stream, session=ref
+        input=encoded_input,
+        context=encode_context(context),
+        max_turns=max_turns,
+        stream=stream,
+        run_config=encoded_config,
+        session=ref,
     )
+
+
+def _check_before_start(agent: Agent[Any]) -> None:
+    """Raise what the SDK raises for ``agent`` before its first model call, before a workflow starts.
+
+    A plain run builds the starting agent's output schema first and raises ``UserError`` when it
+    cannot (a type the strict JSON schema does not allow): no model call is paid for, and no
+    durable run should be started for it either.
+    """
+    if agent.output_type is not None and agent.output_type is not str:
+        if not isinstance(agent.output_type, AgentOutputSchemaBase):
+            AgentOutputSchema(agent.output_type)
