@@ -1,6 +1,6 @@
 """OpenAI Agents apps with I/O beyond model and tool calls, written as a user writes them.
 
-Human approval (``needs_approval``), sessions and MCP servers. Tools log each start with
+Human approval (``needs_approval``) and sessions. Tools log each start with
 ``hold_point`` (see ``tests/apps/openai_weather``), so a kill test can count how often each ran.
 """
 

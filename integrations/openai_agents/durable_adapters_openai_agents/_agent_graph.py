@@ -64,7 +64,10 @@ def collect_agents(root: Agent[Any]) -> dict[str, Agent[Any]]:
             )
         if agent.mcp_servers:
             raise UnsupportedError(
-                f"agent {agent.name!r} uses MCP servers, which are not supported in a durable run yet"
+                f"agent {agent.name!r} uses MCP servers (mcp_servers=[...]), which are not supported in a "
+                "durable run yet: their tool listing and calls would run inside the workflow, over a live "
+                "connection. Call the MCP tool from a @function_tool (it runs in a worker activity), or run "
+                "this agent without durable()"
             )
         for tool in agent.tools:
             if type(tool).__name__ in _LOCAL_TOOL_TYPES:
