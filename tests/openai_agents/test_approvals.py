@@ -167,3 +167,37 @@ def test_approval_names_read_by_clients_are_pinned() -> None:
         "always_reject",
         "rejection_messages",
     ]
+
+
+async def test_the_decisions_made_on_a_state_travel_as_made(
+    scripted_model: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """approve(always_approve=True), reject(rejection_message=...) and a call left undecided, read
+    from the SDK's own state as the durable client sends them to the run."""
+    from durable_adapters_openai_agents import _approval
+
+    server = scripted_model(SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    paused = await Runner.run(build_file_keeper(), ASK)
+    a, b, large_refund = paused.interruptions
+    state = paused.to_state()
+    state.approve(a, always_approve=True)
+    state.reject(b, rejection_message="b.txt stays.")
+
+    answer = _approval.answer_from_state(state)
+    # The workflow applies the answer to its own state with the SDK's approve/reject: each call
+    # must then be as approved, rejected or undecided as on the caller's state, in this SDK release.
+    rebuilt = paused.to_state()
+    for item in paused.interruptions:
+        _approval._apply(rebuilt, item, answer)
+
+    def statuses(s: Any) -> list[bool | None]:
+        return [s._context.is_tool_approved(item.tool_name, item.call_id) for item in paused.interruptions]
+
+    assert statuses(rebuilt) == statuses(state)
+    assert statuses(state)[0] is True and statuses(state)[2] is None  # the large refund: undecided
+    assert a.call_id in answer.always_approve  # sticky, as approved
+    # Rejected (openai-agents 0.24), its message travels; 0.20 lets the sticky approval of the
+    # same tool win over the rejection, on the caller's state as on the workflow's.
+    rejected = statuses(state)[1] is False
+    assert answer.rejection_messages == ({b.call_id: "b.txt stays."} if rejected else {})
