@@ -82,3 +82,34 @@ serve_sessions(lambda session_id: LoggedSession(session_id, os.environ["SESSION_
 def build_chat() -> Agent:
     """A plain chat agent with one tool, run with a session."""
     return Agent(name="chat", instructions="Chat with the user.", tools=[get_weather], model=model())
+
+
+# -- conformance programs (tests/openai_agents/test_conformance.py), as the SDK's examples write them
+
+
+@function_tool(needs_approval=True)
+def cancel_order(order_id: str) -> str:
+    """Cancel an order."""
+    return f"order {order_id} cancelled"
+
+
+async def human_in_the_loop(runner: Any) -> Any:
+    """human_in_the_loop: a tool needing approval; approve it on the state and run again."""
+    agent = Agent(name="Support", instructions="Help the customer; cancel orders when asked.", tools=[cancel_order])
+    result = await runner.run(agent, "Please cancel order 42.")
+    pending = [item.tool_name for item in result.interruptions]
+    while result.interruptions:
+        state = result.to_state()
+        for interruption in result.interruptions:
+            state.approve(interruption)
+        result = await runner.run(agent, state)
+    return [pending, result.final_output]
+
+
+async def sqlite_memory(runner: Any) -> Any:
+    """memory/sqlite_session: two runs on one SQLiteSession; the second remembers the first."""
+    agent = Agent(name="Assistant", instructions="Reply very concisely.")
+    session = SQLiteSession("conversation_123")
+    first = await runner.run(agent, "What city is the Golden Gate Bridge in?", session=session)
+    second = await runner.run(agent, "What state is it in?", session=session)
+    return [first.final_output, second.final_output, len(await session.get_items())]

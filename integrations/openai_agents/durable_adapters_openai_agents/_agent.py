@@ -11,15 +11,14 @@ from agents.run import DEFAULT_MAX_TURNS
 from agents.run_state import RunState
 from pydantic_core import to_jsonable_python
 
-from durable_adapters import RunFailedError
 from durable_adapters.adapter import DurableCore, RunHandle, UnsupportedError, run_sync
 
 from . import _approval, _session
 from ._agent_graph import HostedAgents
-from ._errors import raised_again
 from ._payloads import RunPayload
 from ._run_config import encode_run_config
 from ._run_context import encode_context
+from ._run_handle import agent_run_handle
 from ._stream_events import follow
 
 
@@ -55,17 +54,20 @@ class DurableAgent:
         session: Any = None,
         **unsupported: Any,
     ) -> RunHandle[RunResult]:
-        """Start a run and return its handle at once (``await handle.result()`` for the ``RunResult``).
+        """Start a run and return its handle at once (``await handle.result()`` for the ``RunResult``;
+        it raises the SDK's own exceptions, as :meth:`run` does).
 
         ``input`` may be the ``RunState`` of a run paused for tool approvals (``result.to_state()``
         after ``approve`` / ``reject``): the decisions go to that run, which goes on.
         """
         if isinstance(input, RunState):
-            handle, _ = await _approval.resume(self.__durable_core__, input, run_id)
-            return handle
+            resumed, _ = await _approval.resume(self.__durable_core__, input, run_id)
+            return agent_run_handle(resumed, self.__durable_core__.hosted.state.by_name)
         payload = _payload(input, context, max_turns, run_config, unsupported, stream=False, session=session)
         _check_before_start(self.agent)
-        return await self.__durable_core__.start(payload.data(), run_id=run_id)
+        core = self.__durable_core__
+        handle = await core.start(payload.data(), run_id=run_id)
+        return agent_run_handle(handle, core.hosted.state.by_name)
 
     async def run(self, input: str | list[Any] | RunState[Any], **kwargs: Any) -> RunResult:
         """Run the agent durably and return the SDK's ``RunResult`` (``final_output``, ``new_items``...).
@@ -80,19 +82,15 @@ class DurableAgent:
         """
         agents = self.__durable_core__.hosted.state.by_name
         after_round = 0
+        handle: RunHandle[RunResult]
         if isinstance(input, RunState):
-            handle, after_round = await _approval.resume(self.__durable_core__, input, kwargs.get("run_id"))
+            resumed, after_round = await _approval.resume(self.__durable_core__, input, kwargs.get("run_id"))
+            handle = agent_run_handle(resumed, agents)
         else:
             handle = await self.start(input, **kwargs)
-        try:
-            if not _approval.needs_approval(agents):
-                return await handle.result()
-            return await _approval.outcome(handle, agents, after_round=after_round)
-        except RunFailedError as failure:
-            error = raised_again(failure, agents)
-            if error is failure:
-                raise
-            raise error from failure
+        if not _approval.needs_approval(agents):
+            return await handle.result()
+        return await _approval.outcome(handle, agents, after_round=after_round)
 
     def run_sync(self, input: str | list[Any] | RunState[Any], **kwargs: Any) -> RunResult:
         """:meth:`run` from sync code."""
