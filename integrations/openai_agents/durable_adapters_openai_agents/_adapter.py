@@ -19,6 +19,7 @@ from agents.result import RunResultBase
 from agents.run import DEFAULT_MAX_TURNS
 from agents.tool import FunctionTool
 
+from durable_adapters import RunFailedError
 from durable_adapters.adapter import Adapter, DurableCalls, DurableCore, Hosted, live_stream, scoped
 
 from . import _approval, _definition, _errors, _model, _result, _session, _stream_events, _toolset
@@ -91,6 +92,11 @@ class OpenAIAgentsAdapter(Adapter):
 
     def decode_result(self, hosted: Hosted, payload: dict[str, Any]) -> Any:
         return _result.decode_result(RunResultData.model_validate(payload), _agents(hosted))
+
+    def decode_failure(self, hosted: Hosted, failure: RunFailedError) -> BaseException:
+        # The SDK's own exception (MaxTurnsExceeded, a guardrail's tripwire...), rebuilt from the
+        # data the workflow put into the failure (see _errors); any other failure stays as it is.
+        return _errors.raised_again(failure, _agents(hosted))
 
     async def run(self, hosted: Hosted, payload: dict[str, Any], calls: DurableCalls) -> dict[str, Any]:
         run = RunPayload.model_validate(payload)

@@ -18,7 +18,6 @@ from ._agent_graph import HostedAgents
 from ._payloads import RunPayload
 from ._run_config import encode_run_config
 from ._run_context import encode_context
-from ._run_handle import agent_run_handle
 from ._stream_events import follow
 
 
@@ -66,8 +65,7 @@ class DurableAgent:
         payload = _payload(input, context, max_turns, run_config, unsupported, stream=False, session=session)
         _check_before_start(self.agent)
         core = self.__durable_core__
-        handle = await core.start(payload.data(), run_id=run_id)
-        return agent_run_handle(handle, core.hosted.state.by_name)
+        return await core.start(payload.data(), run_id=run_id)
 
     async def run(self, input: str | list[Any] | RunState[Any], **kwargs: Any) -> RunResult:
         """Run the agent durably and return the SDK's ``RunResult`` (``final_output``, ``new_items``...).
