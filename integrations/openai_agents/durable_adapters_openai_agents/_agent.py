@@ -61,7 +61,7 @@ class DurableAgent:
         """
         if isinstance(input, RunState):
             resumed, _ = await _approval.resume(self.__durable_core__, input, run_id)
-            return agent_run_handle(resumed, self.__durable_core__.hosted.state.by_name)
+            return resumed
         payload = _payload(input, context, max_turns, run_config, unsupported, stream=False, session=session)
         _check_before_start(self.agent)
         core = self.__durable_core__
@@ -82,8 +82,7 @@ class DurableAgent:
         after_round = 0
         handle: RunHandle[RunResult]
         if isinstance(input, RunState):
-            resumed, after_round = await _approval.resume(self.__durable_core__, input, kwargs.get("run_id"))
-            handle = agent_run_handle(resumed, agents)
+            handle, after_round = await _approval.resume(self.__durable_core__, input, kwargs.get("run_id"))
         else:
             handle = await self.start(input, **kwargs)
         if not _approval.needs_approval(agents):
