@@ -7,12 +7,15 @@ own; the requests (bodies), the result and the state after the run must be the p
 from __future__ import annotations
 
 import asyncio
+import os
+from typing import Any
 
 import pytest
+from crewai.flow.flow import Flow, start
 
 from durable_adapters import UnsupportedError, durable
-from durable_adapters.testing import Reply, recorded_calls
-from tests.apps.crewai_flows import FileReadingFlow, JoinFlow, RouterFlow, TopicState
+from durable_adapters.testing import Reply, history_json, recorded_calls, recorded_model_requests
+from tests.apps.crewai_flows import FileReadingFlow, JoinFlow, RouterFlow, TopicState, weather_crew
 
 WEATHER_SCRIPT = [
     Reply.text("Weather"),
@@ -68,6 +71,11 @@ async def test_router_flow_with_two_crews_matches_plain_run(script, city, route,
     assert [c.kind for c in calls] == ["model", "model", "tool", "model"]
     assert calls[2].key.startswith(f"tool:{tool}:")
     assert all(c.key.startswith("llm:gpt-4o-mini:") for c in calls if c.kind == "model")
+    # The LLM goes into history as what it is (class and settings), never with its API key.
+    requests = recorded_model_requests(await handle.workflow_handle.fetch_history())
+    assert all(r["llm"]["cls"].endswith(":OpenAICompletion") for r in requests)
+    assert all(r["llm"]["fields"]["model"] == "gpt-4o-mini" and "api_key" not in r["llm"]["fields"] for r in requests)
+    assert os.environ["OPENAI_API_KEY"] not in await history_json(handle)
 
 
 async def test_kickoff_returns_the_result_and_keeps_the_state_as_a_plain_kickoff(scripted_model, monkeypatch):
@@ -129,4 +137,21 @@ async def test_persist_restore_by_id_is_refused_before_any_model_call(scripted_m
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     with pytest.raises(UnsupportedError, match="@persist"):
         await durable(PersistedFlow, worker=False).kickoff_async(inputs={"id": "abc"})
+    assert server.requests == []
+
+
+class _ThrottledFlow(Flow[dict[str, Any]]):
+    @start()
+    def ask(self) -> str:
+        crew = weather_crew()
+        crew.max_rpm = 10  # CrewAI enforces it with a timer thread: refused in durable runs
+        return str(crew.kickoff(inputs={"city": "Paris"}).raw)
+
+
+async def test_a_crew_built_in_a_method_is_checked_before_any_of_its_calls(scripted_model, monkeypatch):
+    server = scripted_model([Reply.text("unused")])
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    with pytest.raises(Exception, match="max_rpm") as failure:
+        await asyncio.wait_for(durable(_ThrottledFlow).kickoff_async(), timeout=60)
+    assert "UnsupportedError" in repr(failure.value) or isinstance(failure.value, UnsupportedError)
     assert server.requests == []
