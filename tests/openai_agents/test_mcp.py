@@ -22,7 +22,7 @@ from agents import Agent, Runner, set_tracing_disabled
 from agents.mcp import MCPServerStdio, MCPServerStreamableHttp, create_static_tool_filter
 
 from durable_adapters import durable
-from durable_adapters.testing import Reply, wait_for_line
+from durable_adapters.testing import Reply, recorded_calls, wait_for_line
 from tests.apps.openai_mcp_agents import build_mcp_forecaster, forecast_server
 from tests.apps.openai_weather import model
 
@@ -214,3 +214,12 @@ async def test_worker_killed_during_an_mcp_tool_call(
     assert len(server.served) == 2 and server.repeats == []
     assert [r.body for r in server.served] == [r.body for r in reference.served]
     assert tool_log.read_text().splitlines().count(held) == 2  # the killed call ran again on the new worker
+    # The activity keys are persisted names: listing once per turn, then the call, by server and tool.
+    calls = await recorded_calls(handle)
+    assert [(call.kind, call.key) for call in calls] == [
+        ("tool", "mcp:forecasts:list"),
+        ("model", "mcp-forecaster"),
+        ("tool", "mcp:forecasts/get_forecast"),
+        ("tool", "mcp:forecasts:list"),
+        ("model", "mcp-forecaster"),
+    ]
