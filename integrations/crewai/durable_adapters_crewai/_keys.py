@@ -160,8 +160,6 @@ def refuse_unsupported(obj: Crew | Agent) -> None:
             for tool in task.tools or []:
                 if isinstance(tool, BaseTool) and tool.max_usage_count is not None:
                     raise _refuse(f"tasks[{j}] tool {tool.name!r} with max_usage_count", "see the agent tools")
-            if task.async_execution:
-                raise _refuse(f"tasks[{j}].async_execution", "not tested durably yet; run tasks sequentially")
             if _llm_guardrail(task):
                 raise _refuse(
                     f"tasks[{j}] LLM guardrail (guardrail given as text)",
