@@ -9,21 +9,26 @@ list, because the crews with ``async_execution=True`` tasks send their requests 
 depends on thread timing in a plain run; the reply depends only on what the request asks.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: CrewAI reads a guardrail function's return annotation
+# as an object (it must be tuple[bool, Any]), as in a user's module written without it.
 import atexit
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from crewai import LLM, Agent, Crew, Task
-from crewai.tools import tool
+from crewai import LLM, Agent, Crew, Process, Task
+from crewai.agents.agent_builder.base_agent import BaseAgent
+from crewai.project import CrewBase, agent, crew, task
+from crewai.tasks.task_output import TaskOutput
+from crewai.tools import BaseTool, tool
+from pydantic import BaseModel
 
 from durable_adapters.testing import ModelRequest, Reply, ScriptedModelServer, hold_point
 
 _SERVER: ScriptedModelServer | None = None
 
 
-def model_server(script: Callable[[ModelRequest], Reply]) -> ScriptedModelServer:
+def model_server(script: Sequence[Reply] | Callable[[ModelRequest], Reply]) -> ScriptedModelServer:
     """The one scripted server of this process, reset, answering with ``script``.
 
     One server for every run of these crews: a crew without a name is hosted once per process
@@ -100,3 +105,196 @@ def meeting_reply(request: ModelRequest) -> Reply:
     if _has_tool_result(request):
         return Reply.text(f"{city} is sunny, 21C.")
     return Reply.tool_call("city_weather", json.dumps({"city": city}))
+
+
+# -- the crews of the conformance suite (tests/crewai/test_conformance.py) ---------------------------
+
+
+class CityFacts(BaseModel):
+    city: str
+    population_millions: float
+
+
+class CityPopulation(BaseTool):
+    name: str = "city_population"
+    description: str = "The population of a city, in millions."
+
+    def _run(self, city: str) -> str:
+        return f"{city}: 2.1 million"
+
+
+def build_sequential_crew() -> Crew:
+    """Researcher (with a @tool) then writer, the writer given the research as context."""
+    researcher = Agent(
+        role="Weather researcher",
+        goal="Find the weather in {city}",
+        backstory="You read forecasts.",
+        llm=llm(),
+        tools=[city_weather],
+    )
+    writer = Agent(role="Weather writer", goal="Write weather notes", backstory="Plain words.", llm=llm())
+    research = Task(description="Find the weather in {city}.", expected_output="The weather.", agent=researcher)
+    note = Task(
+        description="Write a one-line weather note on {city}.",
+        expected_output="One line.",
+        agent=writer,
+        context=[research],
+    )
+    return Crew(agents=[researcher, writer], tasks=[research, note], process=Process.sequential)
+
+
+def build_base_tool_crew() -> Crew:
+    """One agent with a ``BaseTool`` subclass."""
+    analyst = Agent(
+        role="Demographer", goal="Know city populations", backstory="Census work.", llm=llm(), tools=[CityPopulation()]
+    )
+    task = Task(description="How many people live in {city}?", expected_output="A number.", agent=analyst)
+    return Crew(agents=[analyst], tasks=[task])
+
+
+def build_context_crew() -> Crew:
+    """Three tasks: the last takes the first two as explicit context."""
+    analyst = Agent(role="Market analyst", goal="Size markets", backstory="Numbers first.", llm=llm())
+    editor = Agent(role="Market editor", goal="Edit market notes", backstory="Short sentences.", llm=llm())
+    demand = Task(description="Estimate coffee demand in {city}.", expected_output="A figure.", agent=analyst)
+    supply = Task(description="Estimate coffee supply in {city}.", expected_output="A figure.", agent=analyst)
+    summary = Task(
+        description="Summarise the coffee market of {city}.",
+        expected_output="Two lines.",
+        agent=editor,
+        context=[demand, supply],
+    )
+    return Crew(agents=[analyst, editor], tasks=[demand, supply, summary])
+
+
+def build_output_pydantic_crew() -> Crew:
+    agent = Agent(role="Fact checker", goal="State city facts", backstory="Precise.", llm=llm())
+    task = Task(
+        description="Give the population of {city}.",
+        expected_output="City facts.",
+        agent=agent,
+        output_pydantic=CityFacts,
+    )
+    return Crew(agents=[agent], tasks=[task])
+
+
+def build_output_json_crew() -> Crew:
+    agent = Agent(role="Data clerk", goal="File city data", backstory="Tidy.", llm=llm())
+    task = Task(
+        description="File the population of {city} as data.",
+        expected_output="City data as JSON.",
+        agent=agent,
+        output_json=CityFacts,
+    )
+    return Crew(agents=[agent], tasks=[task])
+
+
+def _hierarchy_workers() -> tuple[list[Agent], Task]:
+    scout = Agent(role="Scout", goal="Find the weather", backstory="Outdoors a lot.", llm=llm(), tools=[city_weather])
+    scribe = Agent(role="Scribe", goal="Write reports", backstory="Neat hand.", llm=llm())
+    task = Task(description="Produce a weather report for {city}.", expected_output="A report.")
+    return [scout, scribe], task
+
+
+def build_manager_llm_crew() -> Crew:
+    """Hierarchical: CrewAI makes the manager from ``manager_llm``."""
+    agents, task = _hierarchy_workers()
+    return Crew(agents=agents, tasks=[task], process=Process.hierarchical, manager_llm=llm())
+
+
+def build_manager_agent_crew() -> Crew:
+    """Hierarchical with a manager agent of the user's own."""
+    agents, task = _hierarchy_workers()
+    manager = Agent(
+        role="Editor in chief",
+        goal="Get the best report from the team",
+        backstory="You delegate well.",
+        llm=llm(),
+        allow_delegation=True,
+    )
+    return Crew(agents=agents, tasks=[task], process=Process.hierarchical, manager_agent=manager)
+
+
+def _one_line(output: TaskOutput) -> tuple[bool, Any]:
+    """A guardrail function, as CrewAI's docs write them: reject a multi-line answer."""
+    if "\n" in output.raw.strip():
+        return False, "Answer in one line."
+    return True, output.raw.strip()
+
+
+def build_guardrail_crew() -> Crew:
+    """A task with a function guardrail: the first answer is rejected, the retry passes."""
+    agent = Agent(role="Headline writer", goal="Write headlines", backstory="Punchy.", llm=llm())
+    task = Task(
+        description="Write a headline about {city}.",
+        expected_output="One line.",
+        agent=agent,
+        guardrail=_one_line,
+    )
+    return Crew(agents=[agent], tasks=[task])
+
+
+def build_text_guardrail_crew() -> Crew:
+    """A task with a guardrail given as text (an LLM judges the output): refused."""
+    agent = Agent(role="Slogan writer", goal="Write slogans", backstory="Catchy.", llm=llm())
+    task = Task(
+        description="Write a slogan for {city}.",
+        expected_output="A slogan.",
+        agent=agent,
+        guardrail="The slogan must mention the city.",
+    )
+    return Crew(agents=[agent], tasks=[task])
+
+
+def build_memory_crew() -> Crew:
+    """``memory=True``, as CrewAI's memory docs write it: refused."""
+    agent = Agent(role="Concierge", goal="Remember guests", backstory="Attentive.", llm=llm())
+    task = Task(description="Greet the guest from {city}.", expected_output="A greeting.", agent=agent)
+    return Crew(agents=[agent], tasks=[task], memory=True)
+
+
+def build_standalone_agent() -> Agent:
+    """An agent used on its own with ``Agent.kickoff``."""
+    return Agent(
+        role="Forecast desk", goal="Answer weather questions", backstory="Brief.", llm=llm(), tools=[city_weather]
+    )
+
+
+def build_standalone_llm() -> LLM:
+    """An LLM called on its own (``LLM.call``): not a unit a durable run can host."""
+    return llm()
+
+
+@CrewBase
+class TripCrew:
+    """A CrewBase project: agents and tasks from YAML (crewai_conformance_config/), rebuilt per call."""
+
+    agents: list[BaseAgent]
+    tasks: list[Task]
+
+    agents_config = "crewai_conformance_config/agents.yaml"
+    tasks_config = "crewai_conformance_config/tasks.yaml"
+
+    @agent
+    def planner(self) -> Agent:
+        return Agent(config=self.agents_config["planner"], tools=[city_weather], llm=llm())  # type: ignore[index]
+
+    @agent
+    def guide(self) -> Agent:
+        return Agent(config=self.agents_config["guide"], llm=llm())  # type: ignore[index]
+
+    @task
+    def weather_task(self) -> Task:
+        return Task(config=self.tasks_config["weather_task"])  # type: ignore[index]
+
+    @task
+    def itinerary_task(self) -> Task:
+        return Task(config=self.tasks_config["itinerary_task"])  # type: ignore[index]
+
+    @crew
+    def crew(self) -> Crew:
+        return Crew(agents=self.agents, tasks=self.tasks, process=Process.sequential)
+
+
+def build_trip_crew() -> Crew:
+    return TripCrew().crew()

@@ -1,0 +1,170 @@
+"""Conformance: crews as CrewAI's docs and examples write them, run plainly and durably.
+
+Each pattern of :data:`PATTERNS` is built by a function of ``tests.apps.crewai_conformance`` with
+no ``name`` and no durability code, run plainly against the scripted model, then wrapped in
+``durable()`` with one call and run again the framework's way. The durable run must send the same
+requests (request by request; as a set where CrewAI itself runs tasks concurrently) and give the
+same output, task outputs and token usage. A pattern that cannot be made durable is listed in
+docs/crewai.md and must fail when ``durable()`` is called, before any model call, naming what it
+refuses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from durable_adapters import ConfigurationError, UnsupportedError, durable
+from durable_adapters.testing import ModelRequest, Reply
+from tests.apps import crewai_conformance as apps
+from tests.apps.crewai_conformance import model_server
+
+
+@dataclass(frozen=True)
+class Pattern:
+    build: Callable[[], Any]
+    script: Sequence[Reply] | Callable[[ModelRequest], Reply]
+    inputs: dict[str, Any] | str
+    """A crew's ``inputs``, or an agent's ``messages``."""
+    ordered: bool = True
+    """False where CrewAI runs tasks concurrently: requests are compared as a set."""
+    refused: tuple[type[Exception], str] | None = None
+    """The error ``durable()`` must raise at once, and a pattern its message must match."""
+
+
+PARIS = {"city": "Paris"}
+DELEGATE = Reply.tool_call(
+    "delegate_work_to_coworker", {"task": "Get the weather in Paris", "context": "Paris", "coworker": "Scout"}
+)
+HIERARCHY = [
+    DELEGATE,
+    Reply.tool_call("city_weather", {"city": "Paris"}),
+    Reply.text("Paris: sunny, 21C."),
+    Reply.text("Report: Paris is sunny, 21C."),
+]
+FACTS = Reply.json({"city": "Paris", "population_millions": 2.1})
+
+PATTERNS: dict[str, Pattern] = {
+    "sequential, @tool, context": Pattern(
+        apps.build_sequential_crew,
+        [
+            Reply.tool_call("city_weather", {"city": "Paris"}),
+            Reply.text("Paris: sunny, 21C."),
+            Reply.text("Paris is sunny today."),
+        ],
+        PARIS,
+    ),
+    "BaseTool subclass": Pattern(
+        apps.build_base_tool_crew,
+        [Reply.tool_call("city_population", {"city": "Paris"}), Reply.text("About 2.1 million people.")],
+        PARIS,
+    ),
+    "tasks with explicit context": Pattern(
+        apps.build_context_crew,
+        [Reply.text("Demand: 10 tons."), Reply.text("Supply: 8 tons."), Reply.text("Demand outstrips supply.")],
+        PARIS,
+    ),
+    "output_pydantic": Pattern(apps.build_output_pydantic_crew, [FACTS], PARIS),
+    "output_json": Pattern(apps.build_output_json_crew, [FACTS], PARIS),
+    "hierarchical, manager_llm": Pattern(apps.build_manager_llm_crew, HIERARCHY, PARIS),
+    "hierarchical, manager_agent": Pattern(apps.build_manager_agent_crew, HIERARCHY, PARIS),
+    "async_execution tasks": Pattern(
+        apps.build_meeting_prep_crew, apps.meeting_reply, {"meeting": "board meeting"}, ordered=False
+    ),
+    "guardrail function (one retry)": Pattern(
+        apps.build_guardrail_crew, [Reply.text("Paris\nshines"), Reply.text("Paris shines")], PARIS
+    ),
+    "CrewBase project, YAML config": Pattern(
+        apps.build_trip_crew,
+        [
+            Reply.tool_call("city_weather", {"city": "Paris"}),
+            Reply.text("Sunny, 21C."),
+            Reply.text("Morning: Louvre. Afternoon: a walk by the Seine."),
+        ],
+        {"destination": "Paris"},
+    ),
+    "Agent.kickoff standalone": Pattern(
+        apps.build_standalone_agent,
+        [Reply.tool_call("city_weather", {"city": "Paris"}), Reply.text("Sunny in Paris, 21C.")],
+        "What is the weather in Paris?",
+    ),
+    "memory=True (refused)": Pattern(
+        apps.build_memory_crew, [], PARIS, refused=(UnsupportedError, r"Crew\(memory=True\) is not supported")
+    ),
+    "text guardrail (refused)": Pattern(
+        apps.build_text_guardrail_crew, [], PARIS, refused=(UnsupportedError, r"LLM guardrail .* is not supported")
+    ),
+    "LLM.call standalone (refused)": Pattern(
+        apps.build_standalone_llm,
+        [],
+        "Hello",
+        refused=(ConfigurationError, r"cannot run a crewai\.llms\..*OpenAICompletion: no installed adapter accepts it"),
+    ),
+}
+
+
+def outcome(result: Any) -> dict[str, Any]:
+    """What a user reads off a result: a crew's ``CrewOutput`` or an agent's ``LiteAgentOutput``."""
+    if hasattr(result, "tasks_output"):
+        return {
+            "raw": result.raw,
+            "pydantic": result.pydantic,
+            "json_dict": result.json_dict,
+            "tasks": [(t.raw, t.agent, t.pydantic, t.json_dict) for t in result.tasks_output],
+            "token_usage": result.token_usage,
+        }
+    return {"raw": result.raw, "pydantic": result.pydantic, "usage": result.usage_metrics}
+
+
+def requests(server, ordered: bool) -> list[Any]:
+    bodies = [r.body for r in server.served]
+    if ordered:
+        return bodies
+    # Concurrent tasks: the server numbers tool-call ids in arrival order, which varies.
+    return sorted(re.sub(r"call_\d+_\d+", "call_id", json.dumps(b, sort_keys=True)) for b in bodies)
+
+
+async def kickoff(obj: Any, inputs: dict[str, Any] | str) -> Any:
+    if isinstance(inputs, str):
+        return await obj.akickoff(inputs)  # an agent: messages
+    return await obj.akickoff(inputs=inputs)
+
+
+@pytest.mark.parametrize("pattern", list(PATTERNS))
+async def test_pattern_runs_durably_as_it_runs_plainly(pattern, monkeypatch):
+    spec = PATTERNS[pattern]
+    server = model_server(spec.script)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+
+    if spec.refused is not None:
+        error, match = spec.refused
+        obj = spec.build()
+        with pytest.raises(error, match=match):
+            durable(obj)
+        assert server.requests == []  # refused before any model call
+        return
+
+    plain = await kickoff(spec.build(), spec.inputs)
+    plain_requests = requests(server, spec.ordered)
+    if isinstance(spec.script, list):  # the plain run took every scripted reply (a guardrail's retry too)
+        assert len(plain_requests) == len(spec.script)
+    server.reset()
+
+    result = await asyncio.wait_for(kickoff(durable(spec.build()), spec.inputs), timeout=60)
+
+    assert outcome(result) == outcome(plain)
+    assert requests(server, spec.ordered) == plain_requests
+    assert not server.repeats
+
+
+def test_the_suite_covers_twelve_patterns_and_names_nothing():
+    assert len(PATTERNS) >= 12
+    for module in (apps.__file__, __file__):  # no crew, agent or durable() is given a name
+        source = open(module).read()
+        assert "name=" not in source.replace('"name=" not in', "")
