@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from durable_adapters import ConfigurationError, UnsupportedError, durable
+from durable_adapters._replay import replay_histories
 from durable_adapters.testing import ModelRequest, Reply
 from tests.apps import crewai_conformance as apps
 from tests.apps.crewai_conformance import model_server
@@ -136,6 +137,13 @@ async def kickoff(obj: Any, inputs: dict[str, Any] | str) -> Any:
     return await obj.akickoff(inputs=inputs)
 
 
+async def start(wrapped: Any, inputs: dict[str, Any] | str) -> Any:
+    """The durable run's handle (what ``akickoff`` awaits), to read its history afterwards."""
+    if isinstance(inputs, str):
+        return await wrapped.start(inputs)
+    return await wrapped.start(inputs=inputs)
+
+
 @pytest.mark.parametrize("pattern", list(PATTERNS))
 async def test_pattern_runs_durably_as_it_runs_plainly(pattern, monkeypatch):
     spec = PATTERNS[pattern]
@@ -156,11 +164,15 @@ async def test_pattern_runs_durably_as_it_runs_plainly(pattern, monkeypatch):
         assert len(plain_requests) == len(spec.script)
     server.reset()
 
-    result = await asyncio.wait_for(kickoff(durable(spec.build()), spec.inputs), timeout=60)
+    handle = await start(durable(spec.build()), spec.inputs)
+    result = await asyncio.wait_for(handle.result(), timeout=60)
 
     assert outcome(result) == outcome(plain)
     assert requests(server, spec.ordered) == plain_requests
     assert not server.repeats
+    # The recorded run replays on the same code: the durable path is deterministic.
+    (replayed,) = await replay_histories([await handle.workflow_handle.fetch_history()])
+    assert replayed.replay_failure is None
 
 
 def test_the_suite_covers_twelve_patterns_and_names_nothing():
