@@ -53,7 +53,11 @@ def intercepting(run: _run.DurableRun) -> AbstractContextManager[None]:
 
 
 def install() -> None:
+    from . import _checkpoint_ids, _sync_tasks  # kept apart from the table: see their docstrings
+
     PATCHES.install()
+    _checkpoint_ids.install()
+    _sync_tasks.install()
 
 
 # -- chat models -----------------------------------------------------------------------------
