@@ -298,3 +298,23 @@ class TripCrew:
 
 def build_trip_crew() -> Crew:
     return TripCrew().crew()
+
+
+def _cites_a_source(output: TaskOutput) -> tuple[bool, Any]:
+    """A guardrail no answer of the script passes: the task fails after its retries."""
+    if "source:" not in output.raw.lower():
+        return False, "Cite a source."
+    return True, output.raw
+
+
+def build_failing_guardrail_crew() -> Crew:
+    """A guardrail that rejects every answer: CrewAI raises once ``guardrail_max_retries`` are spent."""
+    agent = Agent(role="Fact writer", goal="Write cited facts", backstory="Academic.", llm=llm())
+    task = Task(
+        description="Write one fact about {city}.",
+        expected_output="A fact with its source.",
+        agent=agent,
+        guardrail=_cites_a_source,
+        guardrail_max_retries=1,
+    )
+    return Crew(agents=[agent], tasks=[task])

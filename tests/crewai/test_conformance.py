@@ -37,6 +37,8 @@ class Pattern:
     """False where CrewAI runs tasks concurrently: requests are compared as a set."""
     refused: tuple[type[Exception], str] | None = None
     """The error ``durable()`` must raise at once, and a pattern its message must match."""
+    raises: bool = False
+    """The plain run raises: the durable run must raise an instance of the same type, with its message."""
 
 
 PARIS = {"city": "Paris"}
@@ -94,6 +96,12 @@ PATTERNS: dict[str, Pattern] = {
         apps.build_standalone_agent,
         [Reply.tool_call("city_weather", {"city": "Paris"}), Reply.text("Sunny in Paris, 21C.")],
         "What is the weather in Paris?",
+    ),
+    "guardrail that never passes (raises)": Pattern(
+        apps.build_failing_guardrail_crew,
+        [Reply.text("Paris is old."), Reply.text("Paris is big.")],
+        PARIS,
+        raises=True,
     ),
     "memory=True (refused)": Pattern(
         apps.build_memory_crew, [], PARIS, refused=(UnsupportedError, r"Crew\(memory=True\) is not supported")
@@ -158,16 +166,26 @@ async def test_pattern_runs_durably_as_it_runs_plainly(pattern, monkeypatch):
         assert server.requests == []  # refused before any model call
         return
 
-    plain = await kickoff(spec.build(), spec.inputs)
+    if spec.raises:
+        with pytest.raises(Exception) as plain_error:
+            await kickoff(spec.build(), spec.inputs)
+    else:
+        plain = await kickoff(spec.build(), spec.inputs)
     plain_requests = requests(server, spec.ordered)
     if isinstance(spec.script, list):  # the plain run took every scripted reply (a guardrail's retry too)
         assert len(plain_requests) == len(spec.script)
     server.reset()
 
     handle = await start(durable(spec.build()), spec.inputs)
-    result = await asyncio.wait_for(handle.result(), timeout=60)
-
-    assert outcome(result) == outcome(plain)
+    if spec.raises:
+        with pytest.raises(Exception) as durable_error:
+            await asyncio.wait_for(handle.result(), timeout=60)
+        # ``except <the plain run's type>`` catches it, and it says the same.
+        assert isinstance(durable_error.value, type(plain_error.value))
+        assert str(plain_error.value) in str(durable_error.value)
+    else:
+        result = await asyncio.wait_for(handle.result(), timeout=60)
+        assert outcome(result) == outcome(plain)
     assert requests(server, spec.ordered) == plain_requests
     assert not server.repeats
     # The recorded run replays on the same code: the durable path is deterministic.
