@@ -18,10 +18,11 @@ local vector store (ChromaDB by default) and queries it, calling the embedder, b
 None of these calls is made through an object the adapter keys: the analysis LLM is a copy CrewAI
 makes, the embedder is a client of its own, the store is a file. Inside the workflow they would
 be model calls made silently (or refused midway, after paid calls) and file I/O that a replay
-repeats; the background saves would race the run. Making them activities needs an embeddings
-endpoint in the test kit's scripted model server, which it does not serve yet (see
-``docs/crewai.md``), so each kind is refused when ``durable()`` is called, before any model call,
-with the reason and what to do.
+repeats; the background saves would race the run. So each kind is refused when ``durable()`` is
+called, before any model call, with the reason and what to do. The way to durable memory (not
+built): each ``recall`` / ``extract_memories`` / ``remember_many`` the crew makes on its
+``Memory`` as an activity run on the worker's live ``Memory`` (the store stays in the worker,
+shared by runs as CrewAI's own is), its matches returned as JSON; see docs/crewai.md.
 """
 
 from __future__ import annotations
