@@ -22,7 +22,10 @@ repeats; the background saves would race the run. So each kind is refused when `
 called, before any model call, with the reason and what to do. The way to durable memory (not
 built): each ``recall`` / ``extract_memories`` / ``remember_many`` the crew makes on its
 ``Memory`` as an activity run on the worker's live ``Memory`` (the store stays in the worker,
-shared by runs as CrewAI's own is), its matches returned as JSON; see docs/crewai.md.
+shared by runs as CrewAI's own is), its matches returned as JSON. What stands in the way:
+``Agent.aexecute_task`` calls ``recall`` from sync code directly on the event loop
+(``_prepare_task_execution``), not on the sync bridge, where no activity can be awaited; see
+docs/crewai.md.
 """
 
 from __future__ import annotations
