@@ -19,6 +19,7 @@ from typing import Any
 from crewai import LLM, Agent, Crew, Process, Task
 from crewai.agents.agent_builder.base_agent import BaseAgent
 from crewai.project import CrewBase, agent, crew, task
+from crewai.tasks.conditional_task import ConditionalTask
 from crewai.tasks.task_output import TaskOutput
 from crewai.tools import BaseTool, tool
 from pydantic import BaseModel
@@ -318,3 +319,42 @@ def build_failing_guardrail_crew() -> Crew:
         guardrail_max_retries=1,
     )
     return Crew(agents=[agent], tasks=[task])
+
+
+def build_task_tools_crew() -> Crew:
+    """The tool given to the task, not the agent."""
+    agent = Agent(role="Generalist", goal="Answer what is asked", backstory="Curious.", llm=llm())
+    task = Task(description="What is the weather like in {city}?", expected_output="The weather.", agent=agent)
+    task.tools = [city_weather]
+    return Crew(agents=[agent], tasks=[task])
+
+
+def _has_gaps(output: TaskOutput) -> bool:
+    return "unknown" in output.raw
+
+
+def build_conditional_crew() -> Crew:
+    """A ``ConditionalTask`` that runs only when the previous output has gaps."""
+    collector = Agent(role="Data collector", goal="Collect city data", backstory="Thorough.", llm=llm())
+    filler = Agent(role="Gap filler", goal="Fill gaps in data", backstory="Resourceful.", llm=llm())
+    collect = Task(description="Collect data on {city}.", expected_output="Data.", agent=collector)
+    fill = ConditionalTask(
+        description="Fill the gaps in the data on {city}.",
+        expected_output="Complete data.",
+        agent=filler,
+        condition=_has_gaps,
+    )
+    summary = Task(description="Summarise the data on {city}.", expected_output="A summary.", agent=collector)
+    return Crew(agents=[collector, filler], tasks=[collect, fill, summary])
+
+
+def build_reporter_crew() -> Crew:
+    """One agent, one task: run for several inputs with ``kickoff_for_each``."""
+    reporter = Agent(role="City reporter", goal="Report on cities", backstory="Well travelled.", llm=llm())
+    task = Task(description="Report on {city}.", expected_output="A report.", agent=reporter)
+    return Crew(agents=[reporter], tasks=[task])
+
+
+def reporter_reply(request: ModelRequest) -> Reply:
+    asked = request.last_user_text() or ""
+    return Reply.text(f"Report on {next(c for c in ('Paris', 'Rome') if c in asked)}.")

@@ -31,8 +31,8 @@ from tests.apps.crewai_conformance import model_server
 class Pattern:
     build: Callable[[], Any]
     script: Sequence[Reply] | Callable[[ModelRequest], Reply]
-    inputs: dict[str, Any] | str
-    """A crew's ``inputs``, or an agent's ``messages``."""
+    inputs: dict[str, Any] | str | list[dict[str, Any]]
+    """A crew's ``inputs``, an agent's ``messages``, or a list of inputs for ``kickoff_for_each``."""
     ordered: bool = True
     """False where CrewAI runs tasks concurrently: requests are compared as a set."""
     refused: tuple[type[Exception], str] | None = None
@@ -103,6 +103,22 @@ PATTERNS: dict[str, Pattern] = {
         PARIS,
         raises=True,
     ),
+    "tools given to the task": Pattern(
+        apps.build_task_tools_crew,
+        [Reply.tool_call("city_weather", {"city": "Paris"}), Reply.text("Sunny, 21C.")],
+        PARIS,
+    ),
+    "ConditionalTask, condition met": Pattern(
+        apps.build_conditional_crew,
+        [Reply.text("Paris: size unknown."), Reply.text("Size: 105 km2."), Reply.text("Paris, 105 km2.")],
+        PARIS,
+    ),
+    "ConditionalTask, condition not met": Pattern(
+        apps.build_conditional_crew, [Reply.text("Paris: all known."), Reply.text("Paris, all known.")], PARIS
+    ),
+    "kickoff_for_each": Pattern(
+        apps.build_reporter_crew, apps.reporter_reply, [{"city": "Paris"}, {"city": "Rome"}], ordered=False
+    ),
     "memory=True (refused)": Pattern(
         apps.build_memory_crew, [], PARIS, refused=(UnsupportedError, r"Crew\(memory=True\) is not supported")
     ),
@@ -139,13 +155,15 @@ def requests(server, ordered: bool) -> list[Any]:
     return sorted(re.sub(r"call_\d+_\d+", "call_id", json.dumps(b, sort_keys=True)) for b in bodies)
 
 
-async def kickoff(obj: Any, inputs: dict[str, Any] | str) -> Any:
+async def kickoff(obj: Any, inputs: dict[str, Any] | str | list[dict[str, Any]]) -> Any:
+    if isinstance(inputs, list):
+        return await obj.akickoff_for_each(inputs=inputs)
     if isinstance(inputs, str):
         return await obj.akickoff(inputs)  # an agent: messages
     return await obj.akickoff(inputs=inputs)
 
 
-async def start(wrapped: Any, inputs: dict[str, Any] | str) -> Any:
+async def start(wrapped: Any, inputs: dict[str, Any] | str | list[dict[str, Any]]) -> Any:
     """The durable run's handle (what ``akickoff`` awaits), to read its history afterwards."""
     if isinstance(inputs, str):
         return await wrapped.start(inputs)
@@ -175,6 +193,18 @@ async def test_pattern_runs_durably_as_it_runs_plainly(pattern, monkeypatch):
     if isinstance(spec.script, list):  # the plain run took every scripted reply (a guardrail's retry too)
         assert len(plain_requests) == len(spec.script)
     server.reset()
+
+    if isinstance(spec.inputs, list):  # kickoff_for_each: one durable run per input
+        results = await asyncio.wait_for(kickoff(durable(spec.build()), spec.inputs), timeout=60)
+        # CrewAI's copies share their LLMs' token counters, so each plain output's token_usage
+        # mixes the runs (as far as they had got); each durable run counts its own (docs/crewai.md).
+        assert [outcome(r) | {"token_usage": None} for r in results] == [
+            outcome(p) | {"token_usage": None} for p in plain
+        ]
+        assert [r.token_usage.successful_requests for r in results] == [1] * len(spec.inputs)
+        assert requests(server, spec.ordered) == plain_requests
+        assert not server.repeats
+        return
 
     handle = await start(durable(spec.build()), spec.inputs)
     if spec.raises:
