@@ -91,6 +91,7 @@ async def test_async_tasks_run_concurrently(server, monkeypatch, tmp_path):
     assert len(server.served) == 7 and not server.repeats
 
 
+@pytest.mark.faults
 async def test_worker_killed_mid_run_repeats_no_finished_request(server, worker_process, tmp_path):
     """SIGKILL while Rome's tool is held and the other two tasks are done: a new worker finishes
     the run and no LLM request that had finished is sent again."""
