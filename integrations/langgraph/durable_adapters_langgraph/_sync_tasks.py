@@ -12,9 +12,7 @@ thread — a ``concurrent.futures.Future`` (:class:`BridgedFuture`) — whose ``
 for the task by switching back to the workflow loop (``await_only``) instead of blocking the
 thread the loop runs on. Elsewhere LangGraph's own ``_acall`` runs unchanged.
 
-Kept apart from the interception table (``_interception.PATCHES``) until ``docs/architecture.md``
-lists the point (requested in the lead's queue); installed the table's way, checked on each
-release through ``_internals``.
+The interception table (``_interception.PATCHES``) puts it in the place of LangGraph's ``_acall``.
 """
 
 from __future__ import annotations
@@ -24,18 +22,14 @@ import concurrent.futures
 from collections.abc import Callable
 from typing import Any
 
-import langgraph.pregel._runner
-
-from durable_adapters.adapter import Interceptions, await_only, in_bridge
+from durable_adapters.adapter import await_only, in_bridge
 
 from . import _run
 
 
-def _on_the_bridge() -> bool:
+def on_the_bridge() -> bool:
+    """Whether the caller is sync graph code of a durable run on the sync bridge (the point's test)."""
     return _run.in_workflow_run() and in_bridge()
-
-
-SYNC_TASKS = Interceptions("langgraph sync functional API", active=_on_the_bridge)
 
 
 class BridgedFuture(concurrent.futures.Future[Any]):
@@ -71,18 +65,7 @@ class BridgedFuture(concurrent.futures.Future[Any]):
         return super().exception(timeout)
 
 
-@SYNC_TASKS.point(
-    langgraph.pregel._runner,
-    "_acall",
-    side="workflow",
-    why="a task called from sync code (a sync @entrypoint or task on the sync bridge, which runs inside "
-    "an asyncio task) would get an asyncio future whose .result() fails at once; it gets the "
-    "concurrent future a thread gets, whose .result() waits on the workflow loop",
-)
 def bridged_acall(original: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """LangGraph's ``_acall`` for sync code on the bridge: the task's future as a thread gets it."""
     future = original(*args, **kwargs)
     return BridgedFuture(future) if isinstance(future, asyncio.Future) else future
-
-
-def install() -> None:
-    SYNC_TASKS.install()
