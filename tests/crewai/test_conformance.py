@@ -19,11 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from crewai.flow.flow import Flow
 
 from durable_adapters import ConfigurationError, UnsupportedError, durable
 from durable_adapters._replay import replay_histories
 from durable_adapters.testing import ModelRequest, Reply
 from tests.apps import crewai_conformance as apps
+from tests.apps import crewai_flows as flows
 from tests.apps.crewai_conformance import model_server
 
 
@@ -37,6 +39,8 @@ class Pattern:
     """False where CrewAI runs tasks concurrently: requests are compared as a set."""
     refused: tuple[type[Exception], str] | None = None
     """The error ``durable()`` must raise at once, and a pattern its message must match."""
+    refused_in_run: str | None = None
+    """Refused only when reached (no model call made): the durable run fails naming this."""
     raises: bool = False
     """The plain run raises: the durable run must raise an instance of the same type, with its message."""
 
@@ -119,6 +123,39 @@ PATTERNS: dict[str, Pattern] = {
     "kickoff_for_each": Pattern(
         apps.build_reporter_crew, apps.reporter_reply, [{"city": "Paris"}, {"city": "Rome"}], ordered=False
     ),
+    # Flows: cr-flows' flows (tests/apps/crewai_flows.py), scripts as in tests/crewai/test_flows.py.
+    "Flow: router to one of two crews (weather)": Pattern(
+        flows.build_router_flow,
+        [
+            Reply.text("Weather"),
+            Reply.tool_call("get_weather", {"city": "Paris"}),
+            Reply.text("Sunny, 21C"),
+        ],
+        PARIS,
+    ),
+    "Flow: router to one of two crews (population)": Pattern(
+        flows.build_router_flow,
+        [
+            Reply.text("Population"),
+            Reply.tool_call("get_population", {"city": "Oslo"}),
+            Reply.text("2.1 million"),
+        ],
+        {"city": "Oslo"},
+    ),
+    "Flow: and_/or_ listeners, LLM.call, Agent.kickoff, dict state": Pattern(
+        flows.build_join_flow,
+        [Reply.text("Sunny and mild"), Reply.text("2.1 million"), Reply.text("Sunny and mild; 2.1 million")],
+        PARIS,
+    ),
+    "Flow: a crew whose agent loops over a tool": Pattern(
+        flows.build_looper_flow,
+        [Reply.tool_call("get_weather", {"city": c}) for c in ("Paris", "Rome", "Oslo")] + [Reply.text("All sunny.")],
+        {"cities": "Paris, Rome and Oslo"},
+    ),
+    "Flow: @persist": Pattern(flows.build_persisted_flow, [Reply.text("one"), Reply.text("two")], {}),
+    "Flow: a file read in a flow method (refused)": Pattern(
+        flows.FileReadingFlow, [], {"path": "notes.txt"}, refused_in_run="read_notes"
+    ),
     "memory=True (refused)": Pattern(
         apps.build_memory_crew, [], PARIS, refused=(UnsupportedError, r"Crew\(memory=True\) is not supported")
     ),
@@ -134,8 +171,17 @@ PATTERNS: dict[str, Pattern] = {
 }
 
 
+def _without_id(state: Any) -> dict[str, Any]:
+    data = state.model_dump() if hasattr(state, "model_dump") else dict(state)
+    data.pop("id", None)  # CrewAI gives every flow run's state a fresh uuid4
+    return data
+
+
 def outcome(result: Any) -> dict[str, Any]:
-    """What a user reads off a result: a crew's ``CrewOutput`` or an agent's ``LiteAgentOutput``."""
+    """What a user reads off a result: a crew's ``CrewOutput``, an agent's ``LiteAgentOutput``, or a
+    flow's (result, state)."""
+    if isinstance(result, tuple):
+        return {"result": result[0], "state": _without_id(result[1])}
     if hasattr(result, "tasks_output"):
         return {
             "raw": result.raw,
@@ -156,6 +202,8 @@ def requests(server, ordered: bool) -> list[Any]:
 
 
 async def kickoff(obj: Any, inputs: dict[str, Any] | str | list[dict[str, Any]]) -> Any:
+    if isinstance(obj, Flow):
+        return await obj.kickoff_async(inputs=inputs), obj.state
     if isinstance(inputs, list):
         return await obj.akickoff_for_each(inputs=inputs)
     if isinstance(inputs, str):
@@ -181,6 +229,12 @@ async def test_pattern_runs_durably_as_it_runs_plainly(pattern, monkeypatch):
         obj = spec.build()
         with pytest.raises(error, match=match):
             durable(obj)
+        assert server.requests == []  # refused before any model call
+        return
+    if spec.refused_in_run is not None:
+        with pytest.raises(Exception, match=spec.refused_in_run) as failure:
+            await asyncio.wait_for(kickoff(durable(spec.build()), spec.inputs), timeout=60)
+        assert isinstance(failure.value, UnsupportedError) or "UnsupportedError" in str(failure.value)
         assert server.requests == []  # refused before any model call
         return
 
@@ -215,6 +269,8 @@ async def test_pattern_runs_durably_as_it_runs_plainly(pattern, monkeypatch):
         assert str(plain_error.value) in str(durable_error.value)
     else:
         result = await asyncio.wait_for(handle.result(), timeout=60)
+        if isinstance(plain, tuple):  # a flow: the run's outcome has the result and the state
+            result = (result.result, result.state)
         assert outcome(result) == outcome(plain)
     assert requests(server, spec.ordered) == plain_requests
     assert not server.repeats
