@@ -324,8 +324,12 @@ def build_failing_guardrail_crew() -> Crew:
 def build_task_tools_crew() -> Crew:
     """The tool given to the task, not the agent."""
     agent = Agent(role="Generalist", goal="Answer what is asked", backstory="Curious.", llm=llm())
-    task = Task(description="What is the weather like in {city}?", expected_output="The weather.", agent=agent)
-    task.tools = [city_weather]
+    task = Task(
+        description="What is the weather like in {city}?",
+        expected_output="The weather.",
+        agent=agent,
+        tools=[city_weather],
+    )
     return Crew(agents=[agent], tasks=[task])
 
 
