@@ -18,6 +18,7 @@ from typing import Any
 
 from crewai import LLM, Agent, Crew, Process, Task
 from crewai.agents.agent_builder.base_agent import BaseAgent
+from crewai.flow.flow import Flow, start
 from crewai.project import CrewBase, agent, crew, task
 from crewai.tasks.conditional_task import ConditionalTask
 from crewai.tasks.task_output import TaskOutput
@@ -362,3 +363,11 @@ def build_reporter_crew() -> Crew:
 def reporter_reply(request: ModelRequest) -> Reply:
     asked = request.last_user_text() or ""
     return Reply.text(f"Report on {next(c for c in ('Paris', 'Rome') if c in asked)}.")
+
+
+class ConciergeFlow(Flow[dict[str, Any]]):
+    """A flow whose method kicks off a crew with ``memory=True``: refused when the crew starts."""
+
+    @start()
+    def greet(self) -> str:
+        return build_memory_crew().kickoff(inputs={"city": self.state.get("city", "Paris")}).raw

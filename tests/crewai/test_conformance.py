@@ -156,6 +156,9 @@ PATTERNS: dict[str, Pattern] = {
     "Flow: a file read in a flow method (refused)": Pattern(
         flows.FileReadingFlow, [], {"path": "notes.txt"}, refused_in_run="read_notes"
     ),
+    "Flow: a crew with memory=True in a method (refused)": Pattern(
+        apps.ConciergeFlow, [], PARIS, refused_in_run=r"a crew kicked off in a Flow method: Crew\(memory=True\)"
+    ),
     "memory=True (refused)": Pattern(
         apps.build_memory_crew, [], PARIS, refused=(UnsupportedError, r"Crew\(memory=True\) is not supported")
     ),

@@ -7,6 +7,8 @@ LLM and an embedder that the adapter does not key and use local vector stores; s
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from crewai import Agent, Crew, Task
 from crewai.knowledge.source.string_knowledge_source import StringKnowledgeSource
@@ -77,3 +79,18 @@ def test_memory_and_knowledge_are_refused_when_wrapped_before_any_model_call(cas
     assert "is not supported in a durable CrewAI run" in message
     assert kind in message and "Remove" in message  # why, and what to do
     assert len(server.requests) == before  # durable() asked the model nothing
+
+
+async def test_a_crew_with_memory_kicked_off_in_a_flow_method_is_refused_before_its_first_call(
+    scripted_model, monkeypatch
+):
+    from tests.apps.crewai_conformance import ConciergeFlow
+
+    server = scripted_model([Reply.text("never asked")])
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+
+    with pytest.raises(Exception, match=r"a crew kicked off in a Flow method: Crew\(memory=True\)") as refused:
+        await asyncio.wait_for(durable(ConciergeFlow).kickoff_async(inputs={"city": "Paris"}), timeout=60)
+
+    assert "UnsupportedError" in str(refused.value) and "Remove memory" in str(refused.value)
+    assert server.requests == [] and server.embeddings == []  # not one model or embedding call
