@@ -11,7 +11,7 @@ import asyncio
 import inspect
 import logging
 import uuid
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar, cast
 
@@ -199,19 +199,6 @@ async def _existing_run(run_id: str) -> tuple[_connection.Target, Client, Workfl
 
 def _ui_url(target: _connection.Target, run_id: str) -> str | None:
     return f"{target.ui_url}/namespaces/{target.namespace}/workflows/{run_id}" if target.ui_url else None
-
-
-def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run ``coroutine`` to completion from sync code, as the frameworks' own ``*_sync`` calls do."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    coroutine.close()
-    raise RuntimeError(
-        "a sync durable call was made while an event loop is running in this thread; "
-        "await the async variant instead (e.g. await dagent.run(...))"
-    )
 
 
 def _caller_source(depth: int) -> dict[str, str]:

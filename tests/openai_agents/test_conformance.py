@@ -78,6 +78,16 @@ PATTERNS = [
         [Reply.tool_call("transfer_to_spanish_agent", {}), Reply.text("¡Hola! Estoy muy bien, gracias.")],
     ),
     Pattern(
+        "handoff-message-filter",
+        apps.handoff_message_filter,
+        [
+            Reply.tool_call("random_number", {"max": 100}),
+            Reply.text("Sora, your number is 50."),
+            Reply.tool_call("transfer_to_spanish_assistant", {}),
+            Reply.text("¡Claro, Sora!"),
+        ],
+    ),
+    Pattern(
         "deterministic-chain",
         apps.deterministic,
         [
