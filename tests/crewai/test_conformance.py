@@ -157,7 +157,7 @@ PATTERNS: dict[str, Pattern] = {
         flows.FileReadingFlow, [], {"path": "notes.txt"}, refused_in_run="read_notes"
     ),
     "Flow: a crew with memory=True in a method (refused)": Pattern(
-        apps.ConciergeFlow, [], PARIS, refused_in_run=r"a crew kicked off in a Flow method: Crew\(memory=True\)"
+        apps.ConciergeFlow, [], PARIS, refused_in_run=r"inside the flow: Crew\(memory=True\) is not supported"
     ),
     "memory=True (refused)": Pattern(
         apps.build_memory_crew, [], PARIS, refused=(UnsupportedError, r"Crew\(memory=True\) is not supported")

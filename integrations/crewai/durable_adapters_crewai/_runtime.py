@@ -24,7 +24,6 @@ from durable_adapters.adapter import DurableCalls, DurableCore, Hosted
 from . import _flow_calls, _flow_points, _flows, _interception, _llm, _names, _output, _tools
 from ._client import DurableCrew, DurableCrewAgent
 from ._flow_client import DurableFlow
-from ._flow_memory import check_crew  # noqa: F401  (imported: declares its points on FLOW_POINTS in time)
 from ._flow_payloads import FlowRunPayload
 from ._keys import agent_places, collect, normalise, refuse_unsupported
 from ._payloads import AgentRunPayload, CrewRunPayload, run_payload
