@@ -15,8 +15,9 @@ run it as a ``model_call`` activity:
 
 A model LangChain cannot serialise (a custom ``BaseChatModel`` subclass) is named instead by
 its key in the hosted graph, where it was found when the graph was hosted; one that is neither
-(created inside a node at run time), and bound kwargs that are not data (a pydantic class as
-``response_format``), are refused with the reason instead of being called in the workflow.
+(created inside a node at run time), and bound kwargs that are not data, are refused with the
+reason instead of being called in the workflow. A pydantic class bound as ``response_format``
+(structured output) travels by reference, see ``_structured_output``.
 
 Activity side, :func:`call_model` takes the live model object when this process has seen it (the
 same fingerprint was intercepted here: explicit API keys and custom clients keep working), and
@@ -57,7 +58,7 @@ from langgraph.pregel._messages import StreamMessagesHandler
 
 from durable_adapters.adapter import Hosted, LiveStream, UnsupportedError, await_only, live_stream
 
-from . import _run
+from . import _run, _structured_output
 from ._payloads import (
     Generation,
     HostedModel,
@@ -141,14 +142,15 @@ def build_request(
     """The model call as data (a :class:`ModelRequest`'s); raises :class:`UnsupportedError` for
     what cannot be written down."""
     spec = _model_spec(run, model)
-    encoded_kwargs = dumpd(kwargs)
+    # A bound pydantic class (structured output) travels as a reference plus its JSON schema.
+    encoded_kwargs = dumpd(_structured_output.kwargs_as_data(kwargs))
     missing = not_serialisable(encoded_kwargs)
     if missing:
         raise _run.refuse(
             UnsupportedError(
                 f"a call of {model_key(model)} was bound to values that cannot be written as data: "
-                f"{', '.join(missing)}. For structured output use with_structured_output(..., "
-                "method='function_calling'), whose schema is bound as a plain tool definition"
+                f"{', '.join(missing)}. Bind JSON values (tool definitions, JSON schemas) or pydantic "
+                "classes, which are sent by reference"
             )
         )
     if not isinstance(spec, HostedModel):
@@ -268,7 +270,9 @@ async def generate(
     response = await run.calls.model(
         model_key(model), request, summary=_summary(model), conversation="messages", stream=stream
     )
-    return decode_result(response, run_manager, streamed=stream)
+    return _structured_output.parsed_as_class(
+        decode_result(response, run_manager, streamed=stream), _structured_output.bound_schemas(kwargs)
+    )
 
 
 def generate_sync(
@@ -292,7 +296,9 @@ def generate_sync(
     response = run.calls.model_sync(
         model_key(model), request, summary=_summary(model), conversation="messages", stream=stream
     )
-    return decode_result(response, run_manager, streamed=stream)
+    return _structured_output.parsed_as_class(
+        decode_result(response, run_manager, streamed=stream), _structured_output.bound_schemas(kwargs)
+    )
 
 
 def as_chunk(message: BaseMessage) -> BaseMessage:
@@ -382,7 +388,8 @@ class _Publisher(BaseCallbackHandler):
 
     def on_llm_new_token(self, token: Any, *, chunk: Any = None, run_id: Any = None, **kwargs: Any) -> None:
         if isinstance(chunk, ChatGenerationChunk):
-            self._stream.publish(ModelChunk(message=_without_own_id(chunk.message)).data())
+            message = _structured_output.parsed_as_data(chunk.message)
+            self._stream.publish(ModelChunk(message=_without_own_id(message)).data())
 
     def tap_output_aiter(self, run_id: Any, output: Any) -> Any:
         return output
@@ -412,7 +419,7 @@ async def call_model(hosted: Hosted, data: dict[str, Any]) -> dict[str, Any]:
     request = ModelRequest.model_validate(data)
     model = live_model(hosted, request.model)
     messages = [decode(message) for message in request.messages]
-    kwargs = decode(request.kwargs) or {}
+    kwargs = _structured_output.kwargs_from_data(decode(request.kwargs) or {})
     agenerate = langchains_own(BaseChatModel, "_agenerate_with_cache")
     stream = live_stream()
     run_manager = _publishing(stream) if stream is not None else None
@@ -420,4 +427,4 @@ async def call_model(hosted: Hosted, data: dict[str, Any]) -> dict[str, Any]:
     for generation in result.generations:
         if str(generation.message.id or "").startswith(_OWN_ID):
             generation.message.id = None
-    return _encode_result(result).data()
+    return _encode_result(_structured_output.result_as_data(result)).data()

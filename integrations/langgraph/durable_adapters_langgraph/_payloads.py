@@ -227,3 +227,19 @@ class ModelChunk(_Payload):
     message: dict[str, Any]
     """The ``AIMessageChunk`` in LangChain's dict form, as LangChain hands it to streaming callbacks
     (its id left out when LangChain made it: the workflow's run id names the call)."""
+
+
+# -- a structured-output schema bound to a model call ----------------------------------------
+
+
+class SchemaReference(_Payload):
+    """A pydantic class bound to a model call (``with_structured_output(Schema)``'s
+    ``response_format``), written as data in :class:`ModelRequest`'s kwargs under the key
+    ``"__durable_schema__"``: the activity gets the class back by reference, and checks it is
+    still the class the run recorded by comparing its JSON schema."""
+
+    schema_class: str
+    """The class as ``module:qualname`` (``durable_adapters.adapter.reference``)."""
+    json_schema: dict[str, Any]
+    """The class's ``model_json_schema()`` when the call was made: readable in the UI, and the
+    check that the class the activity imports is the same schema."""

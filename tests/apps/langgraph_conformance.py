@@ -1,0 +1,94 @@
+"""LangGraph and LangChain apps written the way their tutorials, how-tos and agent docs write them.
+
+Each builder returns what a user would hand to ``durable(...)``: no durability code, no
+``name=`` added for it. Models are ``ChatOpenAI`` built with the app (they read
+``OPENAI_BASE_URL``: the scripted server). ``tests/langgraph/test_conformance.py`` runs each
+plainly and durably and compares the requests and the output; ``test_structured_output.py`` uses
+the structured-output apps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.graph import START, StateGraph
+from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
+
+from tests.apps.langgraph_apps import get_weather, llm
+
+# -- structured output: the schema kinds LangChain accepts -----------------------------------
+
+
+class Weather(BaseModel):
+    """The weather in a city."""
+
+    city: str = Field(description="the city")
+    sunny: bool
+
+
+class WeatherDict(TypedDict):
+    """The weather in a city."""
+
+    city: str
+    sunny: bool
+
+
+WEATHER_JSON_SCHEMA: dict[str, Any] = {
+    "title": "WeatherSchema",
+    "description": "The weather in a city.",
+    "type": "object",
+    "properties": {"city": {"type": "string"}, "sunny": {"type": "boolean"}},
+    "required": ["city", "sunny"],
+}
+
+SCHEMAS: dict[str, Any] = {"pydantic": Weather, "typeddict": WeatherDict, "json_schema_dict": WEATHER_JSON_SCHEMA}
+"""Each schema kind, and (for the scripted tool call) the name LangChain gives its tool."""
+SCHEMA_TOOL_NAMES = {"pydantic": "Weather", "typeddict": "WeatherDict", "json_schema_dict": "WeatherSchema"}
+
+
+class Asked(TypedDict):
+    question: str
+    answer: Any
+
+
+def build_structured_output(schema: str, method: str, include_raw: bool = False):
+    """A node asking ``llm().with_structured_output(schema, method=..., include_raw=...)``."""
+    model = llm().with_structured_output(SCHEMAS[schema], method=method, include_raw=include_raw)  # type: ignore[call-overload]
+
+    async def ask(state: Asked) -> dict:
+        return {"answer": await model.ainvoke(state["question"])}
+
+    return StateGraph(Asked).add_node("ask", ask).add_edge(START, "ask").compile()
+
+
+def build_structured_output_sync(schema: str, method: str):
+    """The same in a sync node (``model.invoke``)."""
+    model = llm().with_structured_output(SCHEMAS[schema], method=method)  # type: ignore[call-overload]
+
+    def ask(state: Asked) -> dict:
+        return {"answer": model.invoke(state["question"])}
+
+    return StateGraph(Asked).add_node("ask", ask).add_edge(START, "ask").compile()
+
+
+def build_bound_response_format():
+    """``llm().bind(response_format=Weather)``: the raw AIMessage carries the parsed instance."""
+    model = llm().bind(response_format=Weather)
+
+    async def ask(state: Asked) -> dict:
+        message = await model.ainvoke(state["question"])
+        return {"answer": message.additional_kwargs["parsed"]}
+
+    return StateGraph(Asked).add_node("ask", ask).add_edge(START, "ask").compile()
+
+
+def build_agent_with_response_format(strategy: str):
+    """``create_agent(..., response_format=ToolStrategy(Weather) | ProviderStrategy(Weather) | Weather)``."""
+    from langchain.agents import create_agent
+    from langchain.agents.structured_output import ProviderStrategy, ToolStrategy
+
+    response_format: Any = {"tool": ToolStrategy(Weather), "provider": ProviderStrategy(Weather), "bare": Weather}[
+        strategy
+    ]
+    return create_agent(llm(), [get_weather], system_prompt="Report the weather.", response_format=response_format)
