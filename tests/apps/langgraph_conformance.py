@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from langchain_core.tools import tool
 from langgraph.graph import START, StateGraph
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
@@ -92,3 +93,69 @@ def build_agent_with_response_format(strategy: str):
         strategy
     ]
     return create_agent(llm(), [get_weather], system_prompt="Report the weather.", response_format=response_format)
+
+
+# -- retries of the graph's own around model and tool calls ------------------------------------
+
+
+def retrying_llm(max_retries: int):
+    """A ChatOpenAI whose client retries ``max_retries`` times itself."""
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(model="gpt-4o-mini", temperature=0, max_retries=max_retries)
+
+
+def build_agent_with_model_retry(client_retries: int = 1):
+    """create_agent whose model calls are retried by ``ModelRetryMiddleware`` (twice, no jitter)."""
+    from langchain.agents import create_agent
+    from langchain.agents.middleware import ModelRetryMiddleware
+
+    return create_agent(
+        retrying_llm(client_retries),
+        [get_weather],
+        middleware=[ModelRetryMiddleware(max_retries=2, initial_delay=0.05, jitter=False)],
+    )
+
+
+def build_node_with_retry_policy(client_retries: int = 0):
+    """A hand-written chatbot node with a LangGraph ``retry_policy`` for the provider's 5xx errors."""
+    import openai
+    from langgraph.graph import MessagesState
+    from langgraph.types import RetryPolicy
+
+    model = retrying_llm(client_retries)
+
+    async def chatbot(state: MessagesState) -> dict:
+        return {"messages": [await model.ainvoke(state["messages"])]}
+
+    builder = StateGraph(MessagesState)
+    policy = RetryPolicy(max_attempts=3, initial_interval=0.05, jitter=False, retry_on=openai.InternalServerError)
+    builder.add_node("chatbot", chatbot, retry_policy=policy)
+    builder.add_edge(START, "chatbot")
+    return builder.compile()
+
+
+@tool
+def flaky_forecast(city: str) -> str:
+    """Tomorrow's forecast for a city (a service that fails while ``$FLAKY_FAILURES`` says so)."""
+    import os
+    from pathlib import Path
+
+    counter = Path(os.environ["FLAKY_FAILURES"])
+    left = int(counter.read_text())
+    if left > 0:
+        counter.write_text(str(left - 1))
+        raise ConnectionError(f"forecast service unreachable for {city}")
+    return f"{city}: rain tomorrow"
+
+
+def build_agent_with_tool_retry():
+    """create_agent whose tool calls are retried by ``ToolRetryMiddleware`` (twice, no jitter)."""
+    from langchain.agents import create_agent
+    from langchain.agents.middleware import ToolRetryMiddleware
+
+    return create_agent(
+        llm(),
+        [flaky_forecast],
+        middleware=[ToolRetryMiddleware(max_retries=2, initial_delay=0.05, jitter=False)],
+    )

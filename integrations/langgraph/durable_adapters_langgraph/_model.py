@@ -58,11 +58,12 @@ from langgraph.pregel._messages import StreamMessagesHandler
 
 from durable_adapters.adapter import Hosted, LiveStream, UnsupportedError, await_only, live_stream
 
-from . import _run, _structured_output
+from . import _retries, _run, _structured_output
 from ._payloads import (
     Generation,
     HostedModel,
     ModelChunk,
+    ModelFailure,
     ModelRequest,
     ModelResponse,
     StreamedCall,
@@ -156,7 +157,11 @@ def build_request(
     if not isinstance(spec, HostedModel):
         _remember(_live, json.dumps(spec, sort_keys=True), model)
     request = ModelRequest(
-        model=spec, messages=[dumpd(message) for message in messages], stop=stop, kwargs=encoded_kwargs
+        model=spec,
+        messages=[dumpd(message) for message in messages],
+        stop=stop,
+        kwargs=encoded_kwargs,
+        retried_by=_retries.enclosing_retry(run.hosted.obj),
     )
     return request.data()
 
@@ -177,6 +182,13 @@ def decode_result(data: dict[str, Any], run_manager: Any, *, streamed: bool = Fa
 
 def _summary(model: BaseChatModel) -> str:
     return f"model · {model_key(model)}"
+
+
+def _raise_failure(data: dict[str, Any], model: BaseChatModel) -> None:
+    """A call made inside the graph's own retry failed: raise its error for that retry to decide
+    (see ``_retries``), as a failed call's error is raised when Temporal gave up on it."""
+    if set(data) == {"failure"}:
+        raise _retries.error_of(ModelFailure.model_validate(data["failure"]), _summary(model))
 
 
 def message_id(run_manager: Any) -> str:
@@ -270,6 +282,7 @@ async def generate(
     response = await run.calls.model(
         model_key(model), request, summary=_summary(model), conversation="messages", stream=stream
     )
+    _raise_failure(response, model)
     return _structured_output.parsed_as_class(
         decode_result(response, run_manager, streamed=stream), _structured_output.bound_schemas(kwargs)
     )
@@ -296,6 +309,7 @@ def generate_sync(
     response = run.calls.model_sync(
         model_key(model), request, summary=_summary(model), conversation="messages", stream=stream
     )
+    _raise_failure(response, model)
     return _structured_output.parsed_as_class(
         decode_result(response, run_manager, streamed=stream), _structured_output.bound_schemas(kwargs)
     )
@@ -423,7 +437,13 @@ async def call_model(hosted: Hosted, data: dict[str, Any]) -> dict[str, Any]:
     agenerate = langchains_own(BaseChatModel, "_agenerate_with_cache")
     stream = live_stream()
     run_manager = _publishing(stream) if stream is not None else None
-    result = await agenerate(model, messages, stop=request.stop, run_manager=run_manager, **kwargs)
+    try:
+        result = await agenerate(model, messages, stop=request.stop, run_manager=run_manager, **kwargs)
+    except Exception as exc:
+        if request.retried_by is None:
+            raise  # Temporal retries what may heal
+        # The graph's own retry decides: one attempt per framework attempt (see _retries).
+        return {"failure": _retries.failure_of(exc)}
     for generation in result.generations:
         if str(generation.message.id or "").startswith(_OWN_ID):
             generation.message.id = None

@@ -101,6 +101,13 @@ class ModelRequest(_Payload):
     stop: list[str] | None
     kwargs: Any
     """The bound kwargs (``bind_tools`` tools, ``tool_choice``...) in LangChain's dict form."""
+    retried_by: str | None = None
+    """The graph's own retry around this call (``"ModelRetryMiddleware"``, ``"retry_policy"``):
+    the activity then returns the provider's error as a :class:`ModelFailure` instead of having
+    Temporal retry it. Written only when set (requests before it had no such field)."""
+
+    def data(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"retried_by"} if self.retried_by is None else None)
 
 
 class Generation(_Payload):
@@ -243,3 +250,17 @@ class SchemaReference(_Payload):
     json_schema: dict[str, Any]
     """The class's ``model_json_schema()`` when the call was made: readable in the UI, and the
     check that the class the activity imports is the same schema."""
+
+
+class ModelFailure(_Payload):
+    """A model call's error returned as data, not retried by Temporal: the call was made inside
+    the graph's own retry (``ModelRequest.retried_by``), which decides (see ``_retries``).
+    Written as ``{"failure": {...}}`` in place of a :class:`ModelResponse`."""
+
+    type: str
+    """The exception class as ``module:qualname``, raised again in the workflow as that type."""
+    message: str
+    """``str()`` of the exception, as the graph's retry shows it (``ModelRetryMiddleware`` writes it
+    into its failure message)."""
+    status_code: int | None = None
+    """The provider's HTTP status, when it answered with one."""
