@@ -136,8 +136,9 @@ class DurableCalls:
     ) -> dict[str, Any]:
         if not stream:
             return await self._scheduled(activity, kind, policy, key, request, summary, conversation, stream)
-        # The stream marks where the call's live chunks belong, and where they end.
-        call = f"{self._sequence + 1} {kind} {key}"
+        # The stream marks where the call's live chunks belong, and where they end; the marker
+        # is the id the call's activity is about to get.
+        call = self._call_id(self._sequence + 1, kind, key)
         self._channel.call_started(call, stream_info)
         failed = True
         try:
@@ -146,6 +147,11 @@ class DurableCalls:
             return response
         finally:
             self._channel.call_ended(call, failed=failed, location=self._locations.pop(call, None))
+
+    @staticmethod
+    def _call_id(sequence: int, kind: str, key: str) -> str:
+        """A call's activity id, e.g. ``"3 model triage"`` (persisted: history and streams name calls by it)."""
+        return f"{sequence} {kind} {key}"
 
     async def _scheduled(
         self,
@@ -162,7 +168,7 @@ class DurableCalls:
         # code that now makes a different call at this point (another tool, another agent) is
         # caught as nondeterminism, with both calls named in the message.
         self._sequence += 1
-        activity_id = f"{self._sequence} {kind} {key}"
+        activity_id = self._call_id(self._sequence, kind, key)
         items = request.get(conversation) if conversation is not None else None
         carried = await self.continuation.carried(activity_id)
         if carried is not None:  # made by an earlier run of this chain (see _continue_as_new)

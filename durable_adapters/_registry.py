@@ -78,8 +78,15 @@ class Registry:
                     return existing
                 if existing.definition is not None and existing.definition == hosted.definition:
                     return existing
+                # Where both sides have a definition, say that it is the definition that differs
+                # (a factory's agent changed between calls), not merely the object.
+                differs = (
+                    " with a different definition (what it runs differs from the first one hosted under it)"
+                    if existing.definition is not None and hosted.definition is not None
+                    else ""
+                )
                 raise ConfigurationError(
-                    f"two different objects are hosted under the name {hosted.name!r} in this process; "
+                    f"two different objects are hosted under the name {hosted.name!r} in this process{differs}; "
                     f"pass a distinct name, e.g. durable(obj, name={hosted.name + '-2'!r})"
                 )
             self._hosted[hosted.name] = hosted

@@ -67,6 +67,25 @@ def test_model_and_tool_call_fields():
     assert ToolResponse(error=error).data() == {"error": {"type": "builtins:ValueError", "message": "m", "args": ["m"]}}
 
 
+def test_tool_interrupt_fields():
+    """interrupt() in a tool: the task's answers go with the request, the tool's interrupt()
+    calls come back with the response; both only when there are any."""
+    from durable_adapters_langgraph._payloads import ToolAsked, ToolPause, ToolRequest, ToolResponse
+
+    pause = ToolPause(index=1, resume=["yes"], pending=["later"])
+    request = ToolRequest(input=None, config={}, kwargs={}, pause=pause).data()
+    assert request["pause"] == {"index": 1, "resume": ["yes"], "pending": ["later"]}
+    assert ToolRequest.model_validate(request).pause == pause
+    stopped = ToolAsked(answered=1, stopped=True, value={"q": 1})
+    assert ToolResponse(asked=stopped).data() == {
+        "asked": {"answered": 1, "stopped": True, "value": {"q": 1}, "response_schema": None}
+    }
+    assert ToolResponse(output="x", asked=ToolAsked(answered=2)).data() == {
+        "output": "x",
+        "asked": {"answered": 2, "stopped": False, "value": None, "response_schema": None},
+    }
+
+
 def test_a_tools_exception_type_is_written_as_module_qualname_and_read_in_both_forms():
     from durable_adapters_langgraph import _toolset
     from durable_adapters_langgraph._payloads import ToolError

@@ -61,7 +61,20 @@ def test_openai_agents_history_payload_field_names():
     ]
     assert names(p.ModelResponseData) == ["output", "usage", "response_id", "request_id"]
     assert names(p.ToolRequest) == ["arguments", "call_id", "tool_name", "context"]
-    assert names(p.ToolResponse) == ["output", "context", "value"]
+    assert names(p.ToolResponse) == ["output", "context", "value", "error"]
+    assert names(p.ToolError) == ["type", "message", "args"]
+    assert names(p.AgentsErrorData) == ["type", "args", "attributes", "guardrail", "run_data"]
+    assert names(p.GuardrailData) == [
+        "guardrail",
+        "output_info",
+        "tripwire_triggered",
+        "behavior",
+        "agent_output",
+        "agent",
+    ]
+    assert names(p.GuardrailRef) == ["kind", "agent", "tool", "index"]
+    assert names(p.TypedValue) == ["type", "value"]
+    assert p.AGENTS_ERROR_TYPE == "durable_adapters_openai_agents.AgentsError"
     # A streamed run's events (the run's stream, read by clients of other releases).
     assert names(p.StreamedItem) == ["kind", "name", "item"]
     assert names(p.StreamedAgent) == ["kind", "agent"]

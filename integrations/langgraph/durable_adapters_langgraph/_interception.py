@@ -53,7 +53,10 @@ def intercepting(run: _run.DurableRun) -> AbstractContextManager[None]:
 
 
 def install() -> None:
+    from . import _checkpoint_ids  # imports this module's _run users; kept apart, see its docstring
+
     PATCHES.install()
+    _checkpoint_ids.install()
 
 
 # -- chat models -----------------------------------------------------------------------------

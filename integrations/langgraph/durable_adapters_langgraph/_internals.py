@@ -396,6 +396,65 @@ INTERNALS: tuple[Internal, ...] = (
         params=("resume", "update", "goto", "graph"),
         where="_client",
     ),
+    # -- interrupt() in a tool (_tool_pause) and replay-stable checkpoint ids (_checkpoint_ids) ---
+    Internal(
+        "langgraph.types",
+        "interrupt",
+        "relied on",
+        "workflow+activity",
+        "interrupt() reads the task's answers from its scratchpad (counter, resume list, pending "
+        "answer), writes them with the task's send, and raises GraphInterrupt where they run out: "
+        "the activity gives a tool a scratchpad with the same answers, the workflow makes the "
+        "same calls again in the tool's place",
+        source=(
+            "scratchpad = conf[CONFIG_KEY_SCRATCHPAD]",
+            "idx = scratchpad.interrupt_counter()",
+            "scratchpad.get_null_resume(True)",
+            "conf[CONFIG_KEY_SEND]",
+            "raise GraphInterrupt(",
+        ),
+        where="_tool_pause",
+    ),
+    Internal(
+        "langgraph._internal._scratchpad",
+        "PregelScratchpad",
+        "constructed",
+        "activity",
+        "the scratchpad a tool's interrupt() reads in the activity",
+        params=("step", "stop", "call_counter", "interrupt_counter", "get_null_resume", "resume", "subgraph_counter"),
+        where="_tool_pause",
+    ),
+    Internal(
+        "langgraph.pregel._algo",
+        "LazyAtomicCounter",
+        "relied on",
+        "workflow",
+        "the task's interrupt count is read without counting one more by setting the counter's "
+        "_counter back (the count a tool's interrupt() calls go on from)",
+        source=("self._counter = itertools.count(0).__next__", "return self._counter()"),
+        where="_tool_pause",
+    ),
+    Internal(
+        _CONSTANTS,
+        "CONFIG_KEY_SCRATCHPAD",
+        "read",
+        "workflow+activity",
+        "as above",
+        value="__pregel_scratchpad",
+        where="_tool_pause",
+    ),
+    Internal(_CONSTANTS, "CONFIG_KEY_SEND", "read", "activity", "as above", value="__pregel_send", where="_tool_pause"),
+    Internal(
+        "langgraph.checkpoint.base.id",
+        "uuid6",
+        "relied on",
+        "workflow",
+        "checkpoint ids (which name tasks and interrupts) come from a process-wide last timestamp; "
+        "inside a run _checkpoint_ids draws them the same way from the run's clock and own last timestamp",
+        params=("node", "clock_seq"),
+        source=("global _last_v6_timestamp", "timestamp = nanoseconds // 100 + 0x01B21DD213814000"),
+        where="_checkpoint_ids",
+    ),
     # -- behaviour the core's sync bridge relies on ----------------------------------------------
     Internal(
         "langchain_core.runnables.config",

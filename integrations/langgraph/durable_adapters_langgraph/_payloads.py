@@ -12,7 +12,8 @@ written by ``_values.encode`` (LangChain's ``dumpd`` form, or the checkpoint ser
 
 * the run: :class:`RunPayload` in (the workflow input), :class:`RunResult` out;
 * a model call: :class:`ModelRequest`, :class:`ModelResponse`;
-* a tool call: :class:`ToolRequest`, :class:`ToolResponse` (with :class:`ToolError`);
+* a tool call: :class:`ToolRequest` (with :class:`ToolPause`), :class:`ToolResponse` (with
+  :class:`ToolError`, :class:`ToolAsked`);
 * not in history, but read by clients while a run goes on: :class:`PendingInput` (a run waiting
   in ``interrupt()``), :class:`StreamEvent` (a chunk of a requested stream mode),
   :class:`StreamedCall` (a model call whose tokens stream live) and :class:`ModelChunk` (one of
@@ -126,6 +127,19 @@ class ModelResponse(_Payload):
 # -- a tool call -----------------------------------------------------------------------------
 
 
+class ToolPause(_Payload):
+    """What ``interrupt()`` reads in the tool's LangGraph task when the tool starts (its
+    scratchpad), so the tool's ``interrupt()`` in the activity finds the same answers."""
+
+    index: int
+    """How many ``interrupt()`` calls the task made before this tool call."""
+    resume: list[Any]
+    """The task's answers so far (encoded), in the order of its ``interrupt()`` calls."""
+    pending: list[Any] = Field(default_factory=list)
+    """The run's answer not yet taken (``Command(resume=value)``, encoded), as a one-item list;
+    empty when there is none."""
+
+
 class ToolRequest(_Payload):
     """One tool invocation, as the workflow sends it to the ``tool_call`` activity."""
 
@@ -135,6 +149,11 @@ class ToolRequest(_Payload):
     config: dict[str, Any]
     """The JSON part of the tool's RunnableConfig (``_toolset.plain_config``)."""
     kwargs: Any
+    pause: ToolPause | None = None
+    """The task's ``interrupt()`` answers, present only when it has some (``_tool_pause``)."""
+
+    def data(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"pause"} if self.pause is None else None)
 
 
 class ToolError(_Payload):
@@ -154,17 +173,36 @@ class ToolError(_Payload):
         return self.model_dump(exclude_unset=True)  # title/errors only for a ValidationError, as written before
 
 
+class ToolAsked(_Payload):
+    """The ``interrupt()`` calls a tool made in the activity (``_tool_pause``)."""
+
+    answered: int
+    """How many found an answer (the workflow takes the same answers, in LangGraph's own way)."""
+    stopped: bool = False
+    """Whether the last one found none: the tool stopped there, as in a plain run."""
+    value: Any = None
+    """The value of the ``interrupt()`` that stopped (encoded)."""
+    response_schema: Any = None
+    """Its ``response_schema`` as JSON schema (langgraph 1.2.x after 1.2.0), or None."""
+
+
 class ToolResponse(_Payload):
-    """A tool call's outcome: exactly one of ``output`` and ``error`` is present."""
+    """A tool call's outcome: exactly one of ``output`` and ``error`` is present, unless the
+    tool stopped in ``interrupt()`` (``asked.stopped``), when neither is."""
 
     output: Any = None
     """What the tool returned (encoded: a ToolMessage, a Command, a value)."""
     error: ToolError | None = None
+    asked: ToolAsked | None = None
+    """Present only when the tool called ``interrupt()``."""
 
     def data(self) -> dict[str, Any]:
+        asked = {"asked": self.asked.model_dump()} if self.asked is not None else {}
         if self.error is not None:
-            return {"error": self.error.data()}
-        return {"output": self.output}
+            return {"error": self.error.data(), **asked}
+        if self.asked is not None and self.asked.stopped:
+            return asked
+        return {"output": self.output, **asked}
 
 
 # -- what a run shows while it goes on -------------------------------------------------------

@@ -17,6 +17,8 @@ from temporalio import workflow
 
 from durable_adapters.adapter import DurableCalls, Hosted, UnsupportedError, run_thread_context
 
+from ._tool_pause import TaskLocks
+
 
 @dataclass
 class HostedGraph:
@@ -47,6 +49,10 @@ class DurableRun:
     hosted: Hosted
     active: bool = True
     """False once the graph has returned (a thread it started may outlive it)."""
+    last_uuid6: int | None = None
+    """The last timestamp of a checkpoint id drawn in this run (``_checkpoint_ids``)."""
+    task_locks: TaskLocks = field(default_factory=TaskLocks)
+    """Concurrent tool calls of one task with ``interrupt()`` answers take them one at a time."""
 
 
 CURRENT: contextvars.ContextVar[DurableRun | None] = contextvars.ContextVar("durable_langgraph_run", default=None)

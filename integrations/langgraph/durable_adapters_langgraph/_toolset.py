@@ -28,6 +28,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
+from langgraph.errors import GraphInterrupt
 from langgraph.prebuilt.tool_node import ToolNode, ToolRuntime
 from langgraph.pregel import Pregel
 from pydantic import ValidationError
@@ -35,10 +36,10 @@ from pydantic_core import InitErrorDetails
 
 from durable_adapters.adapter import Hosted, UnsupportedError, reference, resolve
 
-from . import _run
+from . import _run, _tool_pause
 from ._internals import PREGEL_CONFIGURABLE, PREGEL_METADATA_PREFIX, PREGEL_TAG_PREFIX
 from ._model import host_model
-from ._payloads import ToolError, ToolRequest, ToolResponse
+from ._payloads import ToolError, ToolPause, ToolRequest, ToolResponse
 from ._values import decode, encode
 
 _RUNTIME = "__durable_tool_runtime__"
@@ -277,27 +278,44 @@ class ToolCallFailed(Exception):
     """A tool raised an exception whose type cannot be rebuilt in the workflow; the message names it."""
 
 
-def _request(input: Any, config: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
-    return ToolRequest(input=encode_input(input), config=plain_config(config), kwargs=encode(kwargs)).data()
+def _request(input: Any, config: Any, kwargs: dict[str, Any], pause: ToolPause | None) -> dict[str, Any]:
+    return ToolRequest(
+        input=encode_input(input), config=plain_config(config), kwargs=encode(kwargs), pause=pause
+    ).data()
 
 
 async def call_durably(run: _run.DurableRun, tool: BaseTool, input: Any, config: Any, kwargs: dict[str, Any]) -> Any:
     """One tool invocation inside a durable run: here the tool call leaves the workflow, as a
-    ``tool_call`` activity (or comes back from history on replay)."""
-    request = _request(input, config, kwargs)
+    ``tool_call`` activity (or comes back from history on replay). A task with ``interrupt()``
+    answers lends them to the tool (``_tool_pause``), one tool call at a time."""
+    scratchpad = _tool_pause.task_scratchpad()
+    if not _tool_pause.has_answers(scratchpad):
+        return await _call(run, tool, input, config, kwargs, None)
+    assert scratchpad is not None
+    async with run.task_locks.lock(scratchpad):
+        return await _call(run, tool, input, config, kwargs, scratchpad)
+
+
+async def _call(
+    run: _run.DurableRun, tool: BaseTool, input: Any, config: Any, kwargs: dict[str, Any], scratchpad: Any
+) -> Any:
+    request = _request(input, config, kwargs, _tool_pause.snapshot(scratchpad))
     response = await run.calls.tool(tool_key(run.hosted, tool), request, summary=f"tool · {tool.name}")
     return _result(response)
 
 
 def call_durably_sync(run: _run.DurableRun, tool: BaseTool, input: Any, config: Any, kwargs: dict[str, Any]) -> Any:
     """:func:`call_durably` for sync code (a sync node calling ``tool.invoke``) on the sync bridge."""
-    request = _request(input, config, kwargs)
+    request = _request(input, config, kwargs, _tool_pause.snapshot(_tool_pause.task_scratchpad()))
     response = run.calls.tool_sync(tool_key(run.hosted, tool), request, summary=f"tool · {tool.name}")
     return _result(response)
 
 
 def _result(data: dict[str, Any]) -> Any:
     response = ToolResponse.model_validate(data)
+    # The tool's interrupt() calls, made again in its place: the task takes the same answers,
+    # and where the tool stopped, LangGraph's own GraphInterrupt is raised here.
+    _tool_pause.replay_in_task(response.asked)
     if response.error is not None:
         raise _reraise(response.error)
     return decode(response.output)
@@ -345,10 +363,14 @@ async def call_tool(tool: BaseTool, data: dict[str, Any]) -> dict[str, Any]:
     kwargs = decode(request.kwargs) or {}
     # LangChain's own ainvoke of the tool's class (the first in its MRO that defines one).
     owner = next(klass for klass in type(tool).__mro__ if "ainvoke" in vars(klass))
-    try:
-        output = await langchains_own(owner, "ainvoke")(tool, tool_input, request.config, **kwargs)
-    except Exception as exc:
-        # Not a Temporal retry: a tool's exception is the graph's business (ToolNode turns it
-        # into a message for the model), exactly as in a plain run.
-        return ToolResponse(error=_error(exc)).data()
-    return ToolResponse(output=encode(output)).data()
+    with _tool_pause.activity_config(request.config, request.pause) as (config, counter):
+        try:
+            output = await langchains_own(owner, "ainvoke")(tool, tool_input, config, **kwargs)
+        except GraphInterrupt as stopped:
+            # interrupt() found no answer: the workflow stops the task in the tool's place.
+            return ToolResponse(asked=_tool_pause.asked(counter, stopped)).data()
+        except Exception as exc:
+            # Not a Temporal retry: a tool's exception is the graph's business (ToolNode turns it
+            # into a message for the model), exactly as in a plain run.
+            return ToolResponse(error=_error(exc), asked=_tool_pause.asked(counter, None)).data()
+    return ToolResponse(output=encode(output), asked=_tool_pause.asked(counter, None)).data()

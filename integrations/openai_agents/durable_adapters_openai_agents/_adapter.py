@@ -14,13 +14,14 @@ import asyncio
 from typing import Any
 
 from agents import Agent, RunConfig, Runner, RunResultStreaming
+from agents.exceptions import AgentsException
 from agents.result import RunResultBase
 from agents.run import DEFAULT_MAX_TURNS
 from agents.tool import FunctionTool
 
 from durable_adapters.adapter import Adapter, DurableCalls, DurableCore, Hosted, live_stream, scoped
 
-from . import _definition, _model, _result, _stream_events, _toolset
+from . import _definition, _errors, _model, _result, _stream_events, _toolset
 from ._agent import DurableAgent
 from ._agent_graph import DurableAgents, HostedAgents, collect_agents
 from ._payloads import ModelRequest, RunPayload, RunResultData, ToolRequest
@@ -100,6 +101,10 @@ class OpenAIAgentsAdapter(Adapter):
                     )
             except Refusal as refusal:
                 raise refusal.error from None
+            except AgentsException as exc:
+                # The run fails with it as ever; its data rides along for the client (see _errors).
+                _errors.attach(exc, _agents(hosted))
+                raise
         return _result.encode_result(result).data()
 
     async def call_model(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:

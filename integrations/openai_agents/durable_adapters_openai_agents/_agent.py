@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from agents import Agent, RunContextWrapper, RunResult, RunResultStreaming
+from agents import Agent, AgentOutputSchema, RunContextWrapper, RunResult, RunResultStreaming
+from agents.agent_output import AgentOutputSchemaBase
 from agents.run import DEFAULT_MAX_TURNS
 from pydantic_core import to_jsonable_python
 
+from durable_adapters import RunFailedError
 from durable_adapters.adapter import DurableCore, RunHandle, UnsupportedError, run_sync
 
 from ._agent_graph import HostedAgents
+from ._errors import raised_again
 from ._payloads import RunPayload
 from ._run_context import encode_context
 from ._stream_events import follow
@@ -49,12 +52,24 @@ class DurableAgent:
     ) -> RunHandle[RunResult]:
         """Start a run and return its handle at once (``await handle.result()`` for the ``RunResult``)."""
         payload = _payload(input, context, max_turns, unsupported, stream=False)
+        _check_before_start(self.agent)
         return await self.__durable_core__.start(payload.data(), run_id=run_id)
 
     async def run(self, input: str | list[Any], **kwargs: Any) -> RunResult:
-        """Run the agent durably and return the SDK's ``RunResult`` (``final_output``, ``new_items``...)."""
+        """Run the agent durably and return the SDK's ``RunResult`` (``final_output``, ``new_items``...).
+
+        A run that ends in one of the SDK's exceptions raises it, as ``Runner.run`` does
+        (``MaxTurnsExceeded``, ``InputGuardrailTripwireTriggered`` with its ``guardrail_result``...),
+        as an instance that is also a ``RunFailedError`` (see ``_errors``).
+        """
         handle = await self.start(input, **kwargs)
-        return await handle.result()
+        try:
+            return await handle.result()
+        except RunFailedError as failure:
+            error = raised_again(failure, self.__durable_core__.hosted.state.by_name)
+            if error is failure:
+                raise
+            raise error from failure
 
     def run_sync(self, input: str | list[Any], **kwargs: Any) -> RunResult:
         """:meth:`run` from sync code."""
@@ -82,6 +97,7 @@ class DurableAgent:
         Call it with an event loop running, as ``Runner.run_streamed``.
         """
         payload = _payload(input, context, max_turns, unsupported, stream=True)
+        _check_before_start(self.agent)
         core = self.__durable_core__
         state: HostedAgents = core.hosted.state
         agent = self.agent
@@ -127,3 +143,15 @@ def _payload(
             "input items (dicts), as Runner.run accepts"
         ) from exc
     return RunPayload(input=encoded_input, context=encode_context(context), max_turns=max_turns, stream=stream)
+
+
+def _check_before_start(agent: Agent[Any]) -> None:
+    """Raise what the SDK raises for ``agent`` before its first model call, before a workflow starts.
+
+    A plain run builds the starting agent's output schema first and raises ``UserError`` when it
+    cannot (a type the strict JSON schema does not allow): no model call is paid for, and no
+    durable run should be started for it either.
+    """
+    if agent.output_type is not None and agent.output_type is not str:
+        if not isinstance(agent.output_type, AgentOutputSchemaBase):
+            AgentOutputSchema(agent.output_type)

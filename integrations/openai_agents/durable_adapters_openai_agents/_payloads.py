@@ -158,6 +158,16 @@ class ToolRequest(_Payload):
     context: dict[str, Any] | None
 
 
+class ToolError(_Payload):
+    """An exception a tool let out (``failure_error_function=None``), to be raised again in the workflow."""
+
+    type: str
+    """The exception's class, ``module:qualname``."""
+    message: str
+    args: list[Any] | None
+    """The exception's ``args`` as JSON, or None when they are not JSON (then only the message is kept)."""
+
+
 class ToolResponse(_Payload):
     """The result of a ``tool_call`` activity."""
 
@@ -169,10 +179,72 @@ class ToolResponse(_Payload):
     """The tool's own return value, ``{"type": module:qualname or None, "value": JSON}``, when it is
     not ``output`` itself and survives the trip as JSON (see ``_toolset.typed_value``); the workflow
     hands the SDK this rebuilt object, as a plain run hands it the object the tool returned."""
+    error: ToolError | None = None
+    """The exception the tool raised, when it raised one: the workflow raises it again where the
+    SDK called the tool, so the SDK handles it as in a plain run (see ``_toolset``)."""
 
     def data(self) -> dict[str, Any]:
-        # "value" is written only when there is one, so a string tool's result is unchanged.
-        return self.model_dump(exclude={"value"} if self.value is None else None)
+        # "value" and "error" are written only when set, so a string tool's result is unchanged.
+        unset = {name for name in ("value", "error") if getattr(self, name) is None}
+        return self.model_dump(exclude=unset or None)
+
+
+# -- a run's failure -------------------------------------------------------------------------
+
+
+class GuardrailRef(_Payload):
+    """Where a guardrail lives in the agent graph, so a client finds its own guardrail object again."""
+
+    kind: Literal["input", "output", "tool_input", "tool_output"]
+    agent: str
+    tool: str | None
+    """The function tool holding it, for a tool guardrail."""
+    index: int
+    """Its position in the agent's (or tool's) list of guardrails of this kind."""
+
+
+class TypedValue(_Payload):
+    """A value with the type it is rebuilt as (``module:qualname``; None for a JSON value or a ``str()``)."""
+
+    type: str | None
+    value: Any
+
+
+class GuardrailData(_Payload):
+    """The result of a guardrail that tripped (``InputGuardrailResult``, ``OutputGuardrailResult``,
+    or a tool guardrail's ``guardrail`` and ``output``)."""
+
+    guardrail: GuardrailRef
+    output_info: TypedValue
+    tripwire_triggered: bool | None
+    """For an agent guardrail; None for a tool guardrail."""
+    behavior: dict[str, Any] | None
+    """For a tool guardrail: its ``ToolGuardrailFunctionOutput.behavior``."""
+    agent_output: Any
+    """For an output guardrail: the output it checked (JSON, rebuilt as the agent's output type)."""
+    agent: str | None
+    """For an output guardrail: the agent whose output it checked."""
+
+
+class AgentsErrorData(_Payload):
+    """An exception of the SDK (``agents.exceptions.AgentsException``) that ended a durable run.
+
+    Carried in the run's failure (an ``ApplicationError`` of type :data:`AGENTS_ERROR_TYPE` in its
+    cause chain, see ``_errors``), so the client raises the same exception a plain run raises.
+    """
+
+    type: str
+    """The exception's class, ``module:qualname`` (a subclass of ``AgentsException``)."""
+    args: list[Any]
+    attributes: dict[str, Any]
+    """Its plain attributes (``message``, ``tool_name``, ``timeout_seconds``...)."""
+    guardrail: GuardrailData | None
+    run_data: RunResultData | None
+    """``run_data`` (``RunErrorDetails``), written as a run result without a final output."""
+
+
+AGENTS_ERROR_TYPE = "durable_adapters_openai_agents.AgentsError"
+"""The ``ApplicationError.type`` of the failure carrying :class:`AgentsErrorData` (persisted)."""
 
 
 # -- a streamed run's events (the run's stream, not history) ---------------------------------

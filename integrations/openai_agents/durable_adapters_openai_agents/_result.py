@@ -14,6 +14,7 @@ from typing import Any
 import agents.items as sdk_items
 from agents import Agent, RunContextWrapper, RunResult, Usage
 from agents.agent_output import AgentOutputSchemaBase
+from agents.exceptions import RunErrorDetails
 from agents.items import RunItem, TResponseOutputItem
 from agents.result import RunResultBase
 from pydantic import BaseModel, TypeAdapter
@@ -93,15 +94,36 @@ def encode_result(result: RunResultBase) -> RunResultData:
     )
 
 
+def encode_run_data(details: RunErrorDetails) -> RunResultData:
+    """An exception's ``run_data`` (the run so far), written as a result without a final output."""
+    in_responses = {
+        id(item): [r, o] for r, response in enumerate(details.raw_responses) for o, item in enumerate(response.output)
+    }
+    return RunResultData(
+        input=to_jsonable_python(details.input),
+        final_output=None,
+        last_agent=details.last_agent.name,
+        new_items=[_encode_item(item, in_responses) for item in details.new_items],
+        raw_responses=[encode_response(response) for response in details.raw_responses],
+        usage=_USAGE.dump_python(details.context_wrapper.usage, mode="json"),
+        context=encode_context(details.context_wrapper.context),
+    )
+
+
+def decode_output(agent: Agent[Any], output: Any) -> Any:
+    """An agent's output written as JSON, rebuilt as the agent's ``output_type``."""
+    output_type = agent.output_type
+    if isinstance(output_type, AgentOutputSchemaBase):
+        if not output_type.is_plain_text() and output is not None:
+            return output_type.validate_json(json.dumps(output))
+    elif output_type not in (None, str) and output is not None:
+        return TypeAdapter(output_type).validate_python(output)
+    return output
+
+
 def decode_result(data: RunResultData, agents: dict[str, Agent[Any]]) -> RunResult:
     last_agent = agents[data.last_agent]
-    final_output = data.final_output
-    output_type = last_agent.output_type
-    if isinstance(output_type, AgentOutputSchemaBase):
-        if not output_type.is_plain_text() and final_output is not None:
-            final_output = output_type.validate_json(json.dumps(final_output))
-    elif output_type not in (None, str) and final_output is not None:
-        final_output = TypeAdapter(output_type).validate_python(final_output)
+    final_output = decode_output(last_agent, data.final_output)
     responses = [decode_response(response) for response in data.raw_responses]
     context_wrapper = RunContextWrapper(context=decode_context(data.context), usage=_USAGE.validate_python(data.usage))
     return RunResult(

@@ -27,8 +27,10 @@ from agents import Agent, AgentUpdatedStreamEvent, RawResponsesStreamEvent, RunI
 from agents.run_internal.run_steps import QueueCompleteSentinel
 from pydantic import TypeAdapter
 
+from durable_adapters import RunFailedError
 from durable_adapters.adapter import DurableCalls, RunHandle
 
+from ._errors import raised_again
 from ._payloads import ModelChunk, StreamedAgent, StreamedEvent, StreamedItem, StreamedResponse
 from ._raw_events import dump_raw_event, load_raw_event
 from ._result import decode_run_item, encode_run_item
@@ -135,7 +137,13 @@ async def follow(
                 elif isinstance(event, AgentUpdatedStreamEvent):
                     streamed.current_agent = event.new_agent
                 queue.put_nowait(event)
-        result = await handle.result()
+        try:
+            result = await handle.result()
+        except RunFailedError as failure:
+            error = raised_again(failure, agents)  # the SDK's exception, as a plain stream raises it
+            if error is failure:
+                raise
+            raise error from failure
         streamed.input = result.input
         streamed.new_items = result.new_items
         streamed.raw_responses = result.raw_responses

@@ -24,7 +24,7 @@ from pydantic_core import to_jsonable_python
 
 from durable_adapters.adapter import DurableCalls, reference, resolve
 
-from ._payloads import ToolRequest, ToolResponse
+from ._payloads import ToolError, ToolRequest, ToolResponse
 from ._run_context import apply_context, decode_context, encode_context
 
 
@@ -50,6 +50,10 @@ def durable_tool(agent_name: str, tool: FunctionTool, calls: DurableCalls) -> Fu
         )
         response = ToolResponse.model_validate(await calls.tool(key, request.data(), summary=f"tool · {tool.name}"))
         apply_context(ctx.context, response.context)
+        if response.error is not None:
+            # Raised here, where the SDK called the tool: it handles it as in a plain run (a
+            # UserError "Error running tool ...: <the tool's message>", or the SDK's own error).
+            raise raised_again(response.error)
         # The object the tool returned (tool_use_behavior, guardrails and the run's items get it
         # in a plain run); the portable form when it could not travel as JSON.
         return decode_value(response.value) if response.value is not None else response.output
@@ -115,10 +119,50 @@ async def call_tool(tool: FunctionTool, request: ToolRequest) -> ToolResponse:
         tool_call_id=request.call_id,
         tool_arguments=request.arguments,
     )
-    output = await tool.on_invoke_tool(ctx, request.arguments)
+    try:
+        output = await tool.on_invoke_tool(ctx, request.arguments)
+    except Exception as exc:
+        # Only a tool without a failure_error_function lets its exception out; the SDK decides
+        # what it means (in the workflow), so it travels as the tool's answer, not the call's failure.
+        changed = encode_context(ctx.context)
+        return ToolResponse(
+            output=None,
+            context=changed if changed != request.context else None,
+            error=tool_error(exc),
+        )
     after = encode_context(ctx.context)
     return ToolResponse(
         output=_portable_output(tool, output),
         value=typed_value(output),
         context=after if after != request.context else None,
     )
+
+
+def tool_error(exc: Exception) -> ToolError:
+    """A tool's exception as data: its class, message and (JSON) args."""
+    try:
+        args: list[Any] | None = to_jsonable_python(list(exc.args))
+    except Exception:
+        args = None
+    return ToolError(type=reference(type(exc)), message=str(exc), args=args)
+
+
+class ToolCallFailed(Exception):
+    """A tool's exception whose class cannot be rebuilt in the workflow: its message, its class in ``type``."""
+
+    def __init__(self, message: str, *, type: str) -> None:
+        super().__init__(message)
+        self.type = type
+
+
+def raised_again(error: ToolError) -> Exception:
+    """The tool's exception rebuilt as its own class where it can be (same message), else :class:`ToolCallFailed`."""
+    try:
+        cls = resolve(error.type)
+        if isinstance(cls, type) and issubclass(cls, Exception) and error.args is not None:
+            rebuilt = cls(*error.args)
+            if str(rebuilt) == error.message:
+                return rebuilt
+    except Exception:
+        pass
+    return ToolCallFailed(error.message, type=error.type)
