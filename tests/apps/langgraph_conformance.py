@@ -9,7 +9,8 @@ the structured-output apps.
 
 from __future__ import annotations
 
-from typing import Any
+import operator
+from typing import Annotated, Any, Literal
 
 from langchain_core.tools import tool
 from langgraph.graph import START, StateGraph
@@ -159,3 +160,193 @@ def build_agent_with_tool_retry():
         [flaky_forecast],
         middleware=[ToolRetryMiddleware(max_retries=2, initial_delay=0.05, jitter=False)],
     )
+
+
+# -- create_agent with LangChain's built-in middleware ----------------------------------------
+
+
+def _agent(*middleware: Any, tools: list[Any] | None = None, **options: Any):
+    from langchain.agents import create_agent
+
+    return create_agent(
+        llm(),
+        [get_weather] if tools is None else tools,
+        system_prompt="You are a weather assistant.",
+        middleware=list(middleware),
+        **options,
+    )
+
+
+def build_agent_summarizing():
+    """SummarizationMiddleware: once the conversation has 3 messages, older ones are summarised."""
+    from langchain.agents.middleware import SummarizationMiddleware
+
+    return _agent(SummarizationMiddleware(llm(), trigger=("messages", 3), keep=("messages", 2)))
+
+
+def build_agent_with_model_call_limit():
+    """ModelCallLimitMiddleware: one model call per run, then the agent ends."""
+    from langchain.agents.middleware import ModelCallLimitMiddleware
+
+    return _agent(ModelCallLimitMiddleware(run_limit=1, exit_behavior="end"))
+
+
+def build_agent_with_tool_call_limit():
+    """ToolCallLimitMiddleware: get_weather at most once per run."""
+    from langchain.agents.middleware import ToolCallLimitMiddleware
+
+    return _agent(ToolCallLimitMiddleware(tool_name="get_weather", run_limit=1))
+
+
+def build_agent_with_fallback():
+    """ModelFallbackMiddleware: when the primary model fails, a second model answers."""
+    from langchain.agents.middleware import ModelFallbackMiddleware
+    from langchain_openai import ChatOpenAI
+
+    fallback = ChatOpenAI(model="gpt-4o", temperature=0, max_retries=0)
+    return _agent(ModelFallbackMiddleware(fallback))
+
+
+def build_agent_with_todos():
+    """TodoListMiddleware: the agent plans with its write_todos tool."""
+    from langchain.agents.middleware import TodoListMiddleware
+
+    return _agent(TodoListMiddleware())
+
+
+def build_agent_with_pii_redaction():
+    """PIIMiddleware: e-mail addresses in the user's input are redacted before the model sees them."""
+    from langchain.agents.middleware import PIIMiddleware
+
+    return _agent(PIIMiddleware("email", strategy="redact"))
+
+
+def build_agent_with_context_editing():
+    """ContextEditingMiddleware: old tool results are cleared past a (tiny) token budget."""
+    from langchain.agents.middleware import ClearToolUsesEdit, ContextEditingMiddleware
+
+    return _agent(ContextEditingMiddleware(edits=[ClearToolUsesEdit(trigger=10, keep=0)]))
+
+
+# -- hand-written graphs ----------------------------------------------------------------------
+
+
+class Ticket(TypedDict):
+    question: str
+    topic: str
+    answer: str
+
+
+def build_router():
+    """A classifier node and conditional edges to one of two specialists (a routing how-to)."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+    from langgraph.graph import END
+
+    model = llm()
+
+    async def classify(state: Ticket) -> dict:
+        reply = await model.ainvoke([SystemMessage("Answer 'weather' or 'other'."), HumanMessage(state["question"])])
+        return {"topic": reply.text.strip().lower()}
+
+    def route(state: Ticket) -> str:
+        return "forecaster" if state["topic"] == "weather" else "generalist"
+
+    async def forecaster(state: Ticket) -> dict:
+        reply = await model.ainvoke([SystemMessage("You forecast."), HumanMessage(state["question"])])
+        return {"answer": reply.text}
+
+    async def generalist(state: Ticket) -> dict:
+        reply = await model.ainvoke([HumanMessage(state["question"])])
+        return {"answer": reply.text}
+
+    builder = StateGraph(Ticket)
+    builder.add_node("classify", classify)
+    builder.add_node("forecaster", forecaster)
+    builder.add_node("generalist", generalist)
+    builder.add_edge(START, "classify")
+    builder.add_conditional_edges("classify", route, ["forecaster", "generalist"])
+    builder.add_edge("forecaster", END)
+    builder.add_edge("generalist", END)
+    return builder.compile()
+
+
+def build_handoffs():
+    """A supervisor hands the conversation to a specialist with ``Command(goto=...)``, and the
+    specialist hands it back (multi-agent handoffs written by hand)."""
+    from langchain_core.messages import AIMessage, SystemMessage
+    from langgraph.graph import END, MessagesState
+    from langgraph.types import Command
+
+    model = llm()
+
+    async def supervisor(state: MessagesState) -> Command[Literal["weather_expert", "__end__"]]:
+        reply = await model.ainvoke([SystemMessage("Reply 'weather_expert' or 'done'."), *state["messages"]])
+        if reply.text.strip() == "weather_expert":
+            return Command(goto="weather_expert")
+        return Command(goto=END, update={"messages": [AIMessage("All done.", name="supervisor")]})
+
+    async def weather_expert(state: MessagesState) -> Command[Literal["supervisor"]]:
+        reply = await model.ainvoke([SystemMessage("You know the weather."), *state["messages"]])
+        return Command(goto="supervisor", update={"messages": [AIMessage(reply.text, name="weather_expert")]})
+
+    builder = StateGraph(MessagesState)
+    builder.add_node("supervisor", supervisor)
+    builder.add_node("weather_expert", weather_expert)
+    builder.add_edge(START, "supervisor")
+    return builder.compile()
+
+
+class Plan(TypedDict):
+    city: str
+    notes: Annotated[list[str], operator.add]
+
+
+def build_parallel_branches():
+    """Two branches fan out from START and join (a parallel-execution how-to); their model calls
+    run concurrently."""
+    from langchain_core.messages import HumanMessage
+    from langgraph.graph import END
+
+    model = llm()
+
+    async def weather(state: Plan) -> dict:
+        return {"notes": [(await model.ainvoke([HumanMessage(f"Weather in {state['city']}?")])).text]}
+
+    async def sights(state: Plan) -> dict:
+        return {"notes": [(await model.ainvoke([HumanMessage(f"Sights in {state['city']}?")])).text]}
+
+    builder = StateGraph(Plan)
+    builder.add_node("weather", weather)
+    builder.add_node("sights", sights)
+    builder.add_edge(START, "weather")
+    builder.add_edge(START, "sights")
+    builder.add_edge("weather", END)
+    builder.add_edge("sights", END)
+    return builder.compile()
+
+
+def build_functional_async():
+    """A Functional API agent with async @tasks and ``entrypoint.final`` (value returned vs saved)."""
+    from langchain_core.messages import AnyMessage
+    from langgraph.func import entrypoint, task
+
+    model = llm().bind_tools([get_weather])
+
+    @task
+    async def call_model(messages: list[AnyMessage]) -> Any:
+        return await model.ainvoke(messages)
+
+    @task
+    async def call_tool(tool_call: dict) -> Any:
+        return await get_weather.ainvoke(tool_call)
+
+    @entrypoint()
+    async def agent(messages: list[AnyMessage]) -> Any:
+        history = list(messages)
+        response = await call_model(history)
+        while response.tool_calls:
+            history += [response, *[await call_tool(call) for call in response.tool_calls]]
+            response = await call_model(history)
+        return entrypoint.final(value=response.text, save=[*history, response])
+
+    return agent
