@@ -109,3 +109,25 @@ async def test_tool_retry_middleware_runs_the_tool_as_often_as_plain(scripted_mo
     tool_runs = [(c.key, c.attempt) for c in await recorded_calls(handle) if c.kind == "tool"]
     assert tool_runs == [("flaky_forecast", 1)] * 3  # two failures, then the answer: as the middleware asked
     assert bodies(server) == bodies(plain_server)
+
+
+def test_the_persisted_names_of_a_framework_retried_call():
+    from durable_adapters_langgraph._payloads import HostedModel, ModelChunk, ModelFailure, ModelRequest
+
+    request = ModelRequest(model=HostedModel(hosted="m"), messages=[], stop=None, kwargs={}, retried_by="retry_policy")
+    assert request.data()["retried_by"] == "retry_policy"
+    assert "retried_by" not in ModelRequest(model=HostedModel(hosted="m"), messages=[], stop=None, kwargs={}).data()
+    failure = ModelFailure(type="openai:RateLimitError", message="slow down", status_code=429).data()
+    assert failure == {"type": "openai:RateLimitError", "message": "slow down", "status_code": 429}
+    assert ModelChunk(message={}, parsed_as="m:C").data() == {"message": {}, "parsed_as": "m:C"}
+
+
+def test_a_failure_is_raised_again_as_the_providers_class():
+    from durable_adapters import DurableCallError
+    from durable_adapters_langgraph._payloads import ModelFailure
+    from durable_adapters_langgraph._retries import error_of
+
+    error = error_of(ModelFailure(type="openai:RateLimitError", message="slow down", status_code=429), "model")
+    assert type(error) is openai.RateLimitError and str(error) == "slow down" and error.status_code == 429
+    unknown = error_of(ModelFailure(type="nowhere.at_all:Gone", message="gone"), "model · x")
+    assert isinstance(unknown, DurableCallError) and unknown.type == "nowhere.at_all.Gone"

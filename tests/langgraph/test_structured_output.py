@@ -184,3 +184,35 @@ def test_a_worker_that_never_saw_the_class_imports_it_and_checks_its_schema(monk
     local = {**recorded, "schema_class": "tests.apps.langgraph_conformance:build.<locals>.Weather"}
     with pytest.raises(UnsupportedError, match="Define the schema at module level"):
         _structured_output.kwargs_from_data({"response_format": {"__durable_schema__": local}})
+
+
+async def test_the_default_method_streams_its_tokens_and_the_parsed_instance(scripted_model, monkeypatch, unique):
+    """'messages' mode: the answer's tokens stream live; the chunk carrying the provider client's
+    parsed answer has the user's class, as in a plain run."""
+    runs = []
+    for kind in ("plain", "durable"):
+        server = scripted_model([Reply.json(ANSWER)])
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        graph: Any = apps.build_structured_output("pydantic", "json_schema")
+        if kind == "durable":
+            graph = durable(graph, name=f"so-stream-{unique}")
+        chunks = [chunk async for chunk in graph.astream({"question": "Lima?"}, stream_mode=["messages", "values"])]
+        runs.append((server, chunks))
+    (plain_server, plain), (server, mine) = runs
+
+    def shown(chunks: list[Any]) -> list[Any]:
+        return [
+            (mode, chunk[0].content, chunk[0].additional_kwargs) if mode == "messages" else (mode, chunk)
+            for mode, chunk in chunks
+        ]
+
+    assert shown(mine) == shown(plain)
+    parsed = [
+        c[0].additional_kwargs["parsed"]
+        for mode, c in mine
+        if mode == "messages" and "parsed" in c[0].additional_kwargs
+    ]
+    assert parsed == [apps.Weather(**ANSWER)] and type(parsed[0]) is apps.Weather
+    assert mine[-1] == ("values", {"question": "Lima?", "answer": apps.Weather(**ANSWER)})
+    assert bodies(server) == bodies(plain_server)
+    assert server.served[0].body["stream"] is True

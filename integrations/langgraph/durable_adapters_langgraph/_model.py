@@ -56,7 +56,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.utils.utils import LC_ID_PREFIX
 from langgraph.pregel._messages import StreamMessagesHandler
 
-from durable_adapters.adapter import Hosted, LiveStream, UnsupportedError, await_only, live_stream
+from durable_adapters.adapter import Hosted, LiveStream, UnsupportedError, await_only, live_stream, reference
 
 from . import _retries, _run, _structured_output
 from ._payloads import (
@@ -397,13 +397,14 @@ class _Publisher(BaseCallbackHandler):
 
     run_inline = True
 
-    def __init__(self, stream: LiveStream) -> None:
+    def __init__(self, stream: LiveStream, schema: str | None = None) -> None:
         self._stream = stream
+        self._schema = schema
 
     def on_llm_new_token(self, token: Any, *, chunk: Any = None, run_id: Any = None, **kwargs: Any) -> None:
         if isinstance(chunk, ChatGenerationChunk):
             message = _structured_output.parsed_as_data(chunk.message)
-            self._stream.publish(ModelChunk(message=_without_own_id(message)).data())
+            self._stream.publish(ModelChunk(message=_without_own_id(message), parsed_as=self._schema).data())
 
     def tap_output_aiter(self, run_id: Any, output: Any) -> Any:
         return output
@@ -412,10 +413,10 @@ class _Publisher(BaseCallbackHandler):
         return output
 
 
-def _publishing(stream: LiveStream) -> AsyncCallbackManagerForLLMRun:
+def _publishing(stream: LiveStream, schema: str | None) -> AsyncCallbackManagerForLLMRun:
     return AsyncCallbackManagerForLLMRun(
         run_id=_OWN_RUN,
-        handlers=[_Publisher(stream)],
+        handlers=[_Publisher(stream, schema)],
         inheritable_handlers=[],
         parent_run_id=None,
         tags=[],
@@ -436,7 +437,9 @@ async def call_model(hosted: Hosted, data: dict[str, Any]) -> dict[str, Any]:
     kwargs = _structured_output.kwargs_from_data(decode(request.kwargs) or {})
     agenerate = langchains_own(BaseChatModel, "_agenerate_with_cache")
     stream = live_stream()
-    run_manager = _publishing(stream) if stream is not None else None
+    schemas = _structured_output.bound_schemas(kwargs)
+    schema = reference(schemas[0]) if len(schemas) == 1 else None
+    run_manager = _publishing(stream, schema) if stream is not None else None
     try:
         result = await agenerate(model, messages, stop=request.stop, run_manager=run_manager, **kwargs)
     except Exception as exc:

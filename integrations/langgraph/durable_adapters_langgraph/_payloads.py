@@ -272,6 +272,12 @@ class ModelChunk(_Payload):
     message: dict[str, Any]
     """The ``AIMessageChunk`` in LangChain's dict form, as LangChain hands it to streaming callbacks
     (its id left out when LangChain made it: the workflow's run id names the call)."""
+    parsed_as: str | None = None
+    """The structured-output class (``module:qualname``) whose instance the provider client put in
+    ``additional_kwargs["parsed"]``, sent as its fields; written only for such a call."""
+
+    def data(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"parsed_as"} if self.parsed_as is None else None)
 
 
 # -- a structured-output schema bound to a model call ----------------------------------------

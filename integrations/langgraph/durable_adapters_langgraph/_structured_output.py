@@ -126,3 +126,18 @@ def parsed_as_class(result: ChatResult, classes: list[type[BaseModel]]) -> ChatR
         if isinstance(parsed, dict):
             generation.message.additional_kwargs["parsed"] = schema.model_validate(parsed)
     return result
+
+
+def parsed_in_chunk(message: BaseMessage, parsed_as: str | None) -> BaseMessage:
+    """A live chunk's parsed fields as an instance of the class the activity named (client side),
+    when this process can import it; otherwise the fields stay a dict."""
+    parsed = message.additional_kwargs.get("parsed")
+    if parsed_as is None or not isinstance(parsed, dict):
+        return message
+    try:
+        schema = resolve(parsed_as)
+    except (ImportError, AttributeError):
+        return message
+    if _is_schema_class(schema):
+        message.additional_kwargs["parsed"] = schema.model_validate(parsed)
+    return message
