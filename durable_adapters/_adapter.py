@@ -17,7 +17,7 @@ import threading
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, RunFailedError
 
 if TYPE_CHECKING:
     from ._calls import DurableCalls
@@ -68,6 +68,18 @@ class Adapter(ABC):
     @abstractmethod
     def decode_result(self, hosted: Hosted, payload: dict[str, Any]) -> Any:
         """Turn the workflow's JSON result back into the framework's result type."""
+
+    def decode_failure(self, hosted: Hosted, failure: RunFailedError) -> BaseException:
+        """The exception a failed run raises on the client: ``failure`` itself by default.
+
+        A plain run raises the framework's own exceptions, which user code catches by type. An
+        adapter that puts such an exception as data into the run's failure (in the workflow, an
+        ``ApplicationError`` with ``details`` in the raised exception's cause chain, which
+        Temporal keeps) rebuilds it here from ``failure.__cause__`` (the client's
+        ``WorkflowFailureError`` and its causes). It is best made an instance of both the
+        framework's class and :class:`RunFailedError`, so both kinds of ``except`` match.
+        """
+        return failure
 
     # -- inside the workflow --------------------------------------------------------------------
     @abstractmethod

@@ -96,6 +96,7 @@ class DurableCore:
             ui_url=_ui_url(target, handle.id),
             decode=lambda payload: self.hosted.adapter.decode_result(self.hosted, payload),
             on_done=lease.release if lease is not None else None,
+            decode_failure=lambda failure: self.hosted.adapter.decode_failure(self.hosted, failure),
         )
 
     async def start(self, payload: dict[str, Any], *, run_id: str | None = None) -> RunHandle[Any]:

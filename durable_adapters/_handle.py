@@ -32,9 +32,11 @@ class RunHandle(Generic[ResultT]):
         ui_url: str | None,
         decode: Callable[[dict[str, Any]], ResultT],
         on_done: Callable[[], Awaitable[None]] | None = None,
+        decode_failure: Callable[[RunFailedError], BaseException] | None = None,
     ) -> None:
         self._handle = handle
         self._decode = decode
+        self._decode_failure = decode_failure
         self._on_done = on_done
         self.run_id: str = handle.id
         self.ui_url: str | None = ui_url
@@ -45,17 +47,23 @@ class RunHandle(Generic[ResultT]):
         return self._handle
 
     async def result(self) -> ResultT:
-        """Wait for the run to finish; raise :class:`RunFailedError` if it failed."""
+        """Wait for the run to finish; raise :class:`RunFailedError` if it failed.
+
+        Where the adapter rebuilds the framework's own exception from the failure (see
+        :meth:`Adapter.decode_failure`), that exception is raised instead, as a plain run would.
+        """
         try:
             output = await self._handle.result()
         except WorkflowFailureError as exc:
             cause = exc.cause
             message = getattr(cause, "message", None) or str(cause or exc)
-            raise RunFailedError(
+            failure = RunFailedError(
                 f"durable run {self.run_id!r} failed: {message}",
                 type=getattr(cause, "type", None),
                 run_id=self.run_id,
-            ) from exc
+            )
+            failure.__cause__ = exc  # the failure's whole cause chain, with the details adapters attach
+            raise (self._decode_failure(failure) if self._decode_failure else failure) from exc
         finally:
             await self._done()
         if isinstance(output, dict):  # a handle fetched without a result type

@@ -31,6 +31,12 @@ uses it to SIGKILL a worker while a chosen model call is certainly in flight. Wi
 ``after_events=k`` a streamed answer sends its first ``k`` events before it holds: a model that
 is mid-answer. ``stream_interval`` paces a streamed answer's events, like tokens being generated.
 
+Embeddings: ``POST /v1/embeddings`` answers every input with a vector derived from the input
+alone (a hash of it, unit length, ``dimensions`` honoured, float or base64 as asked), so a
+framework's memory or knowledge can run against the server. Embedding requests take no reply
+from the script and no injected fault; they are kept apart from the model requests, in
+:attr:`~ScriptedModelServer.embeddings`, so counts of model calls stay what they were.
+
 Determinism: ids are derived from the ordinal ``n`` of the distinct body being answered
 (``chatcmpl-n``, ``resp_n``, ``msg_n``, ``fc_n_i``, ``call_n_i``) and timestamps are fixed, so
 equal scripts driven by equal requests produce equal bytes on every run.
@@ -38,8 +44,12 @@ equal scripts driven by equal requests produce equal bytes on every run.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import math
 import re
+import struct
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -61,7 +71,7 @@ DEFAULT_USAGE = (10, 5)
 MODEL_IDS = ("gpt-4o", "gpt-4o-mini", "gpt-4.1-mini")
 """The models ``GET /v1/models`` lists. Any model name is accepted on the model endpoints."""
 
-Api = Literal["chat", "responses"]
+Api = Literal["chat", "responses", "embeddings"]
 
 _ENDPOINTS: dict[str, Api] = {"/v1/chat/completions": "chat", "/v1/responses": "responses"}
 
@@ -152,13 +162,13 @@ class ModelRequest:
     """
 
     path: str
-    """``/v1/chat/completions`` or ``/v1/responses``."""
+    """``/v1/chat/completions``, ``/v1/responses`` or ``/v1/embeddings``."""
     body: dict[str, Any]
     """The parsed JSON body (empty if it was not a JSON object; such requests get a 400)."""
     headers: dict[str, str] = field(repr=False)
     """Request headers, names lower-cased."""
     api: Api
-    """Which API was called: ``"chat"`` (chat completions) or ``"responses"``."""
+    """Which API was called: ``"chat"`` (chat completions), ``"responses"`` or ``"embeddings"``."""
     stream: bool
     """Whether the body asked for server-sent events (``"stream": true``)."""
     status: int = 0
@@ -452,6 +462,55 @@ _RENDERERS: dict[Api, Callable[[Reply, int, dict[str, Any]], _Answer]] = {
 # --------------------------------------------------------------------------------------------
 
 
+EMBEDDING_DIMENSIONS = 1536
+"""The length of an embedding when the request does not ask for ``dimensions``."""
+
+
+def embedding_of(text: str, dimensions: int = EMBEDDING_DIMENSIONS) -> list[float]:
+    """The vector the server answers for ``text``: the same text always gets the same vector,
+    different texts different ones; unit length, as OpenAI's embeddings are."""
+    values: list[float] = []
+    block = 0
+    while len(values) < dimensions:
+        digest = hashlib.sha256(f"{block}:{text}".encode()).digest()
+        values.extend(byte / 127.5 - 1.0 for byte in digest)
+        block += 1
+    del values[dimensions:]
+    norm = math.sqrt(sum(v * v for v in values)) or 1.0
+    return [v / norm for v in values]
+
+
+def _embedding_inputs(raw: Any) -> list[str] | None:
+    """The request's inputs as texts (token arrays keep their JSON form); ``None`` if malformed."""
+    if isinstance(raw, str):
+        return [raw]
+    if isinstance(raw, list) and raw and all(isinstance(x, int) for x in raw):
+        return [json.dumps(raw)]
+    if isinstance(raw, list) and raw and all(isinstance(x, (str, list)) for x in raw):
+        return [x if isinstance(x, str) else json.dumps(x) for x in raw]
+    return None
+
+
+def _embeddings_answer(body: Any) -> _Answer:
+    if not isinstance(body, dict) or not isinstance(body.get("model"), str):
+        return _error_answer(400, "scripted server: an embeddings request needs a JSON body with a model")
+    texts = _embedding_inputs(body.get("input"))
+    if texts is None:
+        return _error_answer(400, "scripted server: 'input' must be a string, a list of strings or tokens")
+    dimensions = body.get("dimensions", EMBEDDING_DIMENSIONS)
+    if not isinstance(dimensions, int) or dimensions < 1:
+        return _error_answer(400, "scripted server: 'dimensions' must be a positive integer")
+    as_base64 = body.get("encoding_format") == "base64"
+    data = []
+    for index, text in enumerate(texts):
+        vector = embedding_of(text, dimensions)
+        encoded: Any = base64.b64encode(struct.pack(f"<{dimensions}f", *vector)).decode() if as_base64 else vector
+        data.append({"object": "embedding", "index": index, "embedding": encoded})
+    tokens = sum(len(text.split()) for text in texts)
+    usage = {"prompt_tokens": tokens, "total_tokens": tokens}
+    return _json_answer({"object": "list", "data": data, "model": body["model"], "usage": usage})
+
+
 @dataclass(frozen=True)
 class _Failure:
     status: int
@@ -466,6 +525,7 @@ class _State:
     requests: list[ModelRequest] = field(default_factory=list)
     served: list[ModelRequest] = field(default_factory=list)
     repeats: list[ModelRequest] = field(default_factory=list)
+    embeddings: list[ModelRequest] = field(default_factory=list)
     answers: dict[str, _Answer] = field(default_factory=dict)
     """Rendered answer per distinct (endpoint, canonical body); its size is the ordinal."""
     failures: deque[_Failure] = field(default_factory=deque)
@@ -585,6 +645,12 @@ class ScriptedModelServer:
         """Served requests whose body equals an earlier served body: calls paid for twice."""
         with self._lock:
             return list(self._state.repeats)
+
+    @property
+    def embeddings(self) -> list[ModelRequest]:
+        """Every ``/v1/embeddings`` request, in arrival order (a copy); not among :attr:`requests`."""
+        with self._lock:
+            return list(self._state.embeddings)
 
     @property
     def held(self) -> list[ModelRequest]:
@@ -746,6 +812,25 @@ class ScriptedModelServer:
         state.answers[key] = answer
         return answer
 
+    def _embed(self, raw: bytes, headers: dict[str, str]) -> _Answer:
+        """Answer an embeddings request at once (no script reply, no fault) and record it."""
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+        answer = _embeddings_answer(body)
+        request = ModelRequest(
+            path="/v1/embeddings",
+            body=body if isinstance(body, dict) else {},
+            headers=headers,
+            api="embeddings",
+            stream=False,
+            status=answer.status,
+        )
+        with self._lock:
+            self._state.embeddings.append(request)
+        return answer
+
     def _wait(self, seconds: float) -> None:
         if seconds > 0:
             self._stopping.wait(seconds)
@@ -777,6 +862,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         path = urlsplit(self.path).path
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if path == "/v1/embeddings":
+            self._send(self.server.scripted._embed(raw, {k.lower(): v for k, v in self.headers.items()}))
+            return
         api = _ENDPOINTS.get(path)
         if api is None:
             self._send(_error_answer(404, f"Invalid URL (POST {path})"))

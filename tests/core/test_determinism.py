@@ -20,7 +20,8 @@ from temporalio import workflow
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import ApplicationError, CancelledError
 
-from durable_adapters import _determinism
+from durable_adapters import RunFailedError, _determinism
+from durable_adapters._handle import RunHandle
 from durable_adapters._payloads import RunInput
 from durable_adapters._replay import replay_histories
 from durable_adapters._workflow import AgentLoopWorkflow
@@ -172,6 +173,26 @@ async def test_framework_error_fails_the_run_at_once_with_its_type(temporal_clie
     assert cause.type == "builtins.ValueError"
     assert cause.message == "ValueError: bad input 42"
     assert [call.key for call in await recorded_calls(handle)] == ["first"]
+
+
+async def test_a_failed_run_raises_what_the_adapter_rebuilds_from_the_failure(temporal_client, unique):
+    """An adapter raises the framework's own exception on the client (``Adapter.decode_failure``)."""
+    seen: list[RunFailedError] = []
+
+    def rebuild(failure: RunFailedError) -> BaseException:
+        seen.append(failure)
+        return LookupError(failure.type)  # what the framework's plain run would have raised
+
+    async with serving(temporal_client, f"core-rebuild-{unique}"):
+        workflow_handle = await run_program(temporal_client, unique, "rebuild", [{"op": "raise", "message": "no 7"}])
+        with pytest.raises(LookupError) as raised:
+            await RunHandle(workflow_handle, ui_url=None, decode=dict, decode_failure=rebuild).result()
+        with pytest.raises(RunFailedError, match="no 7"):  # without an adapter's rebuild: the core's error
+            await RunHandle(workflow_handle, ui_url=None, decode=dict).result()
+
+    assert raised.value.args == ("builtins.ValueError",)
+    assert seen[0].run_id == workflow_handle.id
+    assert isinstance(seen[0].__cause__, WorkflowFailureError)  # the whole failure, details and all
 
 
 async def test_unknown_hosted_name_fails_the_run_saying_what_to_do(temporal_client, unique):

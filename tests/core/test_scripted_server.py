@@ -403,18 +403,46 @@ def test_models_endpoint_and_unknown_path(serve: Serve) -> None:
     server = serve([Reply.text("unused")])
 
     assert "gpt-4o-mini" in [model.id for model in client(server).models.list()]
-    unknown = urllib.request.Request(f"{server.base_url}/embeddings", data=b"{}", method="POST")
+    unknown = urllib.request.Request(f"{server.base_url}/images/generations", data=b"{}", method="POST")
     with pytest.raises(urllib.error.HTTPError) as raised:
         urllib.request.urlopen(unknown)
 
     assert raised.value.code == 404
     assert json.load(raised.value)["error"] == {
-        "message": "Invalid URL (POST /v1/embeddings)",
+        "message": "Invalid URL (POST /v1/images/generations)",
         "type": "invalid_request_error",
         "param": None,
         "code": None,
     }
     assert server.requests == [], "only model calls are recorded"
+
+
+# Embeddings ----------------------------------------------------------------------------------
+
+
+def test_embeddings_are_stable_per_text_and_kept_apart_from_model_calls(serve: Serve) -> None:
+    server = serve([Reply.text("the one model reply")])
+    embeddings = client(server).embeddings  # the SDK asks for base64 by default and decodes it
+
+    first = embeddings.create(model="text-embedding-3-small", input=["Paris is sunny", "Rome is warm"])
+    again = embeddings.create(model="text-embedding-3-small", input="Paris is sunny", encoding_format="float")
+    short = embeddings.create(model="text-embedding-3-small", input="Paris is sunny", dimensions=8)
+
+    paris, rome = (item.embedding for item in first.data)
+    assert len(paris) == 1536 and len(short.data[0].embedding) == 8
+    assert again.data[0].embedding == pytest.approx(paris, abs=1e-6)  # one text, one vector
+    assert paris != rome
+    assert sum(v * v for v in paris) == pytest.approx(1.0, abs=1e-4)  # unit length, like OpenAI's
+    assert [r.body["input"] for r in server.embeddings] == [["Paris is sunny", "Rome is warm"], *["Paris is sunny"] * 2]
+    assert server.requests == []  # model-call bookkeeping and the script are untouched
+    assert chat(server, "hi").choices[0].message.content == "the one model reply"
+
+
+def test_a_malformed_embeddings_request_is_a_400(serve: Serve) -> None:
+    server = serve([])
+    with pytest.raises(openai.BadRequestError, match="'input' must be"):
+        client(server).embeddings.create(model="text-embedding-3-small", input=[])
+    assert [r.status for r in server.embeddings] == [400]
 
 
 def test_context_manager_stops_the_server() -> None:

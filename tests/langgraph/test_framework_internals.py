@@ -172,7 +172,7 @@ def test_every_point_of_the_interception_table_is_there_as_replaced():
 
 def test_every_point_says_its_side_and_why_and_is_installed_with_its_original_kept():
     _interception.install()
-    assert len(PATCHES.table()) == 12
+    assert len(PATCHES.table()) == 15  # 12, the two checkpoint-id points and the sync Functional API point
     for point in PATCHES.table():
         assert point.side in ("workflow", "activity", "worker") and len(point.why) > 20, point
         installed = getattr(point.owner, point.attribute)

@@ -86,6 +86,33 @@ def test_tool_interrupt_fields():
     }
 
 
+def test_store_operation_fields():
+    """A batch of store operations (key ``langgraph:store``): operations and answers as plain JSON."""
+    from datetime import UTC, datetime
+
+    from langgraph.store.base import GetOp, Item, PutOp
+
+    from durable_adapters_langgraph import _store
+
+    assert _store.STORE_KEY == "langgraph:store"
+    assert _store.encode_op(PutOp(("a", "b"), "k", {"v": 1})) == {
+        "put": {"namespace": ["a", "b"], "key": "k", "value": {"v": 1}, "index": None, "ttl": None}
+    }
+    assert _store.encode_op(GetOp(("a",), "k")) == {"get": {"namespace": ["a"], "key": "k", "refresh_ttl": True}}
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    item = Item(value={"v": 1}, key="k", namespace=("a",), created_at=when, updated_at=when)
+    assert _store.encode_result(item) == {
+        "item": {
+            "namespace": ["a"],
+            "key": "k",
+            "value": {"v": 1},
+            "created_at": "2026-01-01T00:00:00+00:00",
+            "updated_at": "2026-01-01T00:00:00+00:00",
+        }
+    }
+    assert _store.decode_result(_store.encode_result(item)) == item
+
+
 def test_a_tools_exception_type_is_written_as_module_qualname_and_read_in_both_forms():
     from durable_adapters_langgraph import _toolset
     from durable_adapters_langgraph._payloads import ToolError

@@ -30,7 +30,19 @@ def test_openai_agents_history_payload_field_names():
     def names(model: type) -> list[str]:
         return list(model.model_fields)
 
-    assert names(p.RunPayload) == ["input", "context", "max_turns", "stream"]
+    assert names(p.RunPayload) == ["input", "context", "max_turns", "stream", "run_config"]
+    from durable_adapters_openai_agents._run_config import SUPPORTED
+
+    assert SUPPORTED == (  # RunPayload.run_config's keys: the SDK's RunConfig field names
+        "model_settings",
+        "nest_handoff_history",
+        "tracing_disabled",
+        "trace_include_sensitive_data",
+        "workflow_name",
+        "trace_id",
+        "group_id",
+        "trace_metadata",
+    )
     assert names(p.RunResultData) == [
         "input",
         "final_output",

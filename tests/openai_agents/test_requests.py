@@ -12,10 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from agents import Agent, ModelSettings, Runner, set_tracing_disabled
+from agents import Agent, ModelSettings, RunConfig, Runner, set_tracing_disabled
+from agents.models.multi_provider import MultiProvider
 from openai.types.shared import Reasoning
 
-from durable_adapters import durable
+from durable_adapters import UnsupportedError, durable
 from durable_adapters.testing import Reply
 from tests.apps.openai_weather import get_weather, model
 
@@ -106,3 +107,51 @@ async def test_default_model_settings_reach_the_model(
     body = server.served[0].body
     assert body["model"] == "gpt-5-mini"
     assert body["text"]["verbosity"] == "low"  # the SDK's default for gpt-5-mini
+
+
+async def test_run_config_settings_reach_the_model_as_in_a_plain_run(
+    scripted_model: Any, monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
+    """``run_config``'s model settings are merged over the agent's by the SDK's loop, as plainly."""
+
+    def config() -> RunConfig:
+        return RunConfig(
+            model_settings=ModelSettings(temperature=0.1, max_tokens=50, extra_args={"seed": 3}),
+            workflow_name="weather desk",
+            group_id="conversation-7",
+            trace_metadata={"team": "desk"},
+        )
+
+    plain_server = scripted_model(SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", plain_server.base_url)
+    plain = await Runner.run(own_settings_object(), "Oslo?", run_config=config())
+
+    server = scripted_model(SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    result = await durable(own_settings_object(), name=f"run-config-{unique}").run("Oslo?", run_config=config())
+
+    assert result.final_output == plain.final_output
+    assert [request.body for request in server.served] == [request.body for request in plain_server.served]
+    assert server.served[0].body["temperature"] == 0.1 and server.served[0].body["seed"] == 3
+
+
+@pytest.mark.parametrize(
+    ("config", "field"),
+    [
+        (lambda: RunConfig(model="gpt-4.1"), "model"),
+        (lambda: RunConfig(model_provider=MultiProvider(openai_base_url="http://elsewhere")), "model_provider"),
+        (lambda: RunConfig(call_model_input_filter=lambda data: data.model_data), "call_model_input_filter"),
+    ],
+    ids=["model", "model_provider", "callback"],
+)
+async def test_run_config_fields_a_durable_run_cannot_take_are_refused_before_it_starts(
+    config: Callable[[], RunConfig], field: str, scripted_model: Any, monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
+    server = scripted_model(SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    dagent = durable(model_object(), name=f"refused-config-{field}-{unique}")
+
+    with pytest.raises(UnsupportedError, match=f"run_config fields \\['{field}'\\]") as refused:
+        await dagent.run("Oslo?", run_config=config())
+    assert "Set them on the agents instead" in str(refused.value)
+    assert server.served == []

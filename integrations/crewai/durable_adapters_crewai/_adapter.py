@@ -73,7 +73,8 @@ class CrewAIAdapter(Adapter):
         return self._runtime().payload_from_text(hosted, text)
 
     def result_text(self, result: Any) -> str:
-        return str(result.raw)
+        # A crew's or an agent's output by its raw text; a flow's outcome by its result.
+        return str(result.raw) if hasattr(result, "raw") else str(getattr(result, "result", result))
 
     def describe_model(self, hosted: Hosted, key: str) -> str:
         return self._runtime().describe_model(hosted, key)

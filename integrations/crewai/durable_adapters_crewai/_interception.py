@@ -170,6 +170,10 @@ _NO_TOOL_HOOK = (
 def tool_run(original: Callable[..., Any], self: BaseTool, *args: Any, **kwargs: Any) -> Any:
     run = _run.current()
     key = run.tool_keys.get(id(self)) if run is not None else None
+    if key is None and run is not None and run.flow:
+        from ._flow_calls import tool_key
+
+        key = tool_key(run, self)
     if key is None:
         return original(self, *args, **kwargs)
     assert run is not None

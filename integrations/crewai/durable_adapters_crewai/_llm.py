@@ -135,6 +135,10 @@ def key_for(llm: BaseLLM) -> str | None:
         return None
     run.check()
     key = run.llm_keys.get(id(llm))
+    if key is None and run.flow:
+        from ._flow_calls import llm_key
+
+        return llm_key(run, llm)
     if key is None:
         raise run.refuse(
             f"the crew called an LLM ({type(llm).__name__} {getattr(llm, 'model', '')!r}) that is not "
@@ -154,7 +158,7 @@ def call_durably(llm: BaseLLM, key: str, messages: Any, tools: Any, response_mod
     assert run is not None
     if not in_bridge():
         raise run.refuse(_FROM_THREAD.format(what=" (a synchronous LLM.call)"))
-    request = _request(llm, messages, tools, response_model)
+    request = {**_request(llm, messages, tools, response_model), **run.specs.get(key, {})}
     streamed = bool(request["stream"])
     if streamed:
         run.calls.emit(_stream.started_event(run, from_agent))
@@ -181,7 +185,7 @@ async def acall_durably(
                 "after the model reported its context window exceeded)"
             )
         )
-    request = _request(llm, messages, tools, response_model)
+    request = {**_request(llm, messages, tools, response_model), **run.specs.get(key, {})}
     streamed = bool(request["stream"])
     if streamed:
         run.calls.emit(_stream.started_event(run, from_agent))

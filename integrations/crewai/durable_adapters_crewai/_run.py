@@ -29,6 +29,11 @@ class CrewRun:
     agent_places: dict[int, str] = field(default_factory=dict)
     """Where each agent of the crew copy is (``agents[0]``, ``manager_agent``), by id: streamed
     chunks name the agent at that place in the client's own crew (see ``_stream``)."""
+    flow: bool = False
+    """A flow's run: the LLMs and tools its methods make are keyed by what they are when first
+    called (``_flow_calls``), not refused for lacking a path in a hosted crew."""
+    specs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """In a flow's run, what each key's request carries so a worker can build the object (``_flow_calls``)."""
 
     def refuse(self, message: str) -> UnsupportedError:
         """Record that the run reached something it cannot do durably, and return the error to raise.

@@ -21,8 +21,10 @@ from crewai.crews.utils import enable_agent_streaming
 
 from durable_adapters.adapter import DurableCalls, DurableCore, Hosted
 
-from . import _interception, _llm, _names, _output, _tools
+from . import _flow_calls, _flow_points, _flows, _interception, _llm, _names, _output, _tools
 from ._client import DurableCrew, DurableCrewAgent
+from ._flow_client import DurableFlow
+from ._flow_payloads import FlowRunPayload
 from ._keys import agent_places, collect, normalise, refuse_unsupported
 from ._payloads import AgentRunPayload, CrewRunPayload, run_payload
 from ._run import CrewRun, HostedCrew
@@ -37,16 +39,27 @@ class CrewAIRuntime:
     """What :class:`~._adapter.CrewAIAdapter` delegates to once CrewAI is imported."""
 
     def accepts(self, obj: Any) -> bool:
-        return isinstance(obj, (Crew, Agent))
+        return isinstance(obj, (Crew, Agent)) or _flows.is_flow(obj)
 
     def default_name(self, obj: Any) -> str | None:
         # A crew's own name, or one derived from its definition when CrewAI left it "crew".
+        if _flows.is_flow(obj):
+            return _flows.default_name(obj)
         return _names.default_name(obj)
 
     def definition(self, obj: Any) -> str | None:
+        if _flows.is_flow(obj):
+            return _flows.definition(obj)
         return _names.definition(obj)
 
     def host(self, hosted: Hosted) -> None:
+        if _flows.is_flow(hosted.obj):
+            # A flow's LLMs and tools are made inside its methods: keyed when called (_flow_calls).
+            hosted.state = HostedCrew(_flows.known_classes(hosted.obj))
+            _interception.install()
+            _flow_points.FLOW_POINTS.install()
+            _flow_calls.intercept_llm_classes()
+            return
         refuse_unsupported(hosted.obj)
         models, tools = collect(hosted.obj)
         hosted.models.update(models)
@@ -57,15 +70,21 @@ class CrewAIRuntime:
         _interception.install()
 
     def client(self, core: DurableCore) -> Any:
+        if _flows.is_flow(core.hosted.obj):
+            return DurableFlow(core)
         return DurableCrew(core) if isinstance(core.hosted.obj, Crew) else DurableCrewAgent(core)
 
     def decode_result(self, hosted: Hosted, payload: dict[str, Any]) -> Any:
         classes = _state(hosted).classes
+        if payload["kind"] == "flow":
+            return _flows.decode(payload, classes)
         if payload["kind"] == "crew":
             return _output.decode_crew_output(payload, classes)
         return _output.decode_agent_output(payload, classes)
 
     async def run(self, hosted: Hosted, payload: dict[str, Any], calls: DurableCalls) -> dict[str, Any]:
+        if _flows.is_flow(hosted.obj):
+            return await _flows.run(hosted.obj, payload, calls)
         crew_run = CrewRun(calls)
         with _interception.intercepting(crew_run):
             # The copy is made with the run current, so the crew it builds keeps its task-output
@@ -99,12 +118,22 @@ class CrewAIRuntime:
             return _output.encode_agent_output(result)
 
     async def call_model(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
+        if _flows.is_flow(hosted.obj):
+            return await _flow_calls.call_model(request, _state(hosted).classes)
         return await _llm.call_model(hosted.model(key), request, _state(hosted).classes)
 
     async def call_tool(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
+        if _flows.is_flow(hosted.obj):
+            if key == _flow_points.PERSIST_KEY:
+                return await _flow_points.persist_on_worker(
+                    _flows.flow_class(hosted.obj), request, _state(hosted).classes
+                )
+            return await _flow_calls.call_tool(request)
         return await _tools.call_tool(hosted.tool(key), request)
 
     def payload_from_text(self, hosted: Hosted, text: str) -> dict[str, Any]:
+        if _flows.is_flow(hosted.obj):
+            return FlowRunPayload(inputs={"input": text}).data()
         if isinstance(hosted.obj, Crew):
             return CrewRunPayload(inputs={"input": text}).data()
         return AgentRunPayload(messages=text, response_format=None).data()

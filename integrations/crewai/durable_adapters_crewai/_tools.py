@@ -55,7 +55,9 @@ def run_durably(crew_run: CrewRun, tool: BaseTool, key: str, args: tuple[Any, ..
     # (datetimes, enums, objects), not their JSON.
     validated = tool._validate_kwargs(kwargs)
     request = ToolRequest(arguments=_crossing(validated, kwargs))
-    response = ToolResponse.model_validate(crew_run.calls.tool_sync(key, request.data(), summary=f"tool · {tool.name}"))
+    # A flow's tool goes with what it is (``_flow_calls``); a crew's is found by its key alone.
+    data = {**request.data(), **crew_run.specs.get(key, {})}
+    response = ToolResponse.model_validate(crew_run.calls.tool_sync(key, data, summary=f"tool · {tool.name}"))
     if response.error is not None:
         raise rebuild_error(response.error)
     return decode_value(response.result)

@@ -18,7 +18,7 @@ from langgraph.pregel import Pregel
 
 from durable_adapters.adapter import Adapter, DurableCalls, DurableCore, Hosted
 
-from . import _graph, _interception, _model, _run, _toolset
+from . import _graph, _interception, _model, _run, _store, _toolset
 from ._client import DurableGraph
 from ._payloads import RunPayload, RunResult
 from ._values import decode, encode
@@ -66,7 +66,10 @@ class LangGraphAdapter(Adapter):
         return await _model.call_model(hosted, request)
 
     async def call_tool(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
-        return await _toolset.call_tool(hosted.tool(key), request)
+        if key == _store.STORE_KEY:  # a batch of the graph's store operations (see _store)
+            return await _store.call_store(_store.live_store(hosted.obj), request)
+        store = _store.live_store(hosted.obj) if getattr(hosted.obj, "store", None) is not None else None
+        return await _toolset.call_tool(hosted.tool(key), request, store)
 
     def payload_from_text(self, hosted: Hosted, text: str) -> dict[str, Any]:
         return RunPayload(input=encode({"messages": [HumanMessage(text)]})).data()

@@ -12,46 +12,23 @@ Inside a durable run's graph, :func:`run_uuid6` makes the same UUIDv6 from the w
 and random stream, with the last timestamp kept by the run itself (``DurableRun.last_uuid6``).
 Outside one, LangGraph's own ``uuid6`` runs.
 
-These replacements are kept apart from the interception table (``_interception.PATCHES``)
-until ``docs/architecture.md`` lists them (requested in the lead's queue); they are installed
-the table's way and checked on each release through ``_internals``.
+The interception table (``_interception.PATCHES``) puts it in the place of ``uuid6`` where
+Pregel bound it (``langgraph.pregel._checkpoint``, ``langgraph.checkpoint.base``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-import langgraph.checkpoint.base
-import langgraph.pregel._checkpoint
 from langgraph.checkpoint.base.id import UUID
 from temporalio import workflow
-
-from durable_adapters.adapter import Interceptions
 
 from . import _run
 
 _UUID_EPOCH = 0x01B21DD213814000
 """100-ns intervals between the UUID epoch (1582-10-15) and the Unix epoch, as in LangGraph's uuid6."""
 
-CHECKPOINT_IDS = Interceptions("langgraph checkpoint ids", active=_run.in_workflow_run)
 
-
-@CHECKPOINT_IDS.point(
-    langgraph.checkpoint.base,
-    "uuid6",
-    side="workflow",
-    why="empty and new checkpoints' ids, as in langgraph.pregel._checkpoint",
-)
-@CHECKPOINT_IDS.point(
-    langgraph.pregel._checkpoint,
-    "uuid6",
-    side="workflow",
-    why="checkpoint ids name tasks and interrupts; LangGraph's uuid6 keeps a process-wide last "
-    "timestamp, so a replay would draw other ids: drawn from the run's clock, random stream and "
-    "own last timestamp instead",
-)
-def run_uuid6(original: Callable[..., Any], node: int | None = None, clock_seq: int | None = None) -> UUID:
+def run_uuid6(node: int | None = None, clock_seq: int | None = None) -> UUID:
+    """LangGraph's ``uuid6`` inside a durable run's graph: the run's clock, random stream and last timestamp."""
     run = _run.current()
     assert run is not None  # active only inside a durable run's graph
     timestamp = workflow.time_ns() // 100 + _UUID_EPOCH
@@ -67,7 +44,3 @@ def run_uuid6(original: Callable[..., Any], node: int | None = None, clock_seq: 
     value |= (clock_seq & 0x3FFF) << 48
     value |= node & 0xFFFFFFFFFFFF
     return UUID(int=value, version=6)  # LangGraph's UUID class: the stdlib's refuses version 6
-
-
-def install() -> None:
-    CHECKPOINT_IDS.install()

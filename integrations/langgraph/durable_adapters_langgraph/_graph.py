@@ -31,6 +31,7 @@ from durable_adapters.adapter import DurableCalls, UnsupportedError
 
 from ._model import Flush
 from ._payloads import CarriedCheckpoint, PendingInput, PendingInterrupt, RunPayload, RunResult, StreamEvent
+from ._store import durable_store
 from ._values import decode, decode_opaque, encode, encode_opaque
 
 INTERRUPT_KEY = "__interrupt__"
@@ -73,7 +74,11 @@ def _output(graph: Any, values: Any) -> Any:
 async def run_graph(graph: Any, payload: RunPayload, calls: DurableCalls) -> RunResult:
     """Invoke ``graph`` on ``payload`` inside the workflow; the result for the client."""
     saver = InMemorySaver()
-    runnable = graph.copy({"checkpointer": saver})
+    update: dict[str, Any] = {"checkpointer": saver}
+    store = durable_store(graph)
+    if store is not None:
+        update["store"] = store  # reads and writes of the graph's store become activities
+    runnable = graph.copy(update)
     config: dict[str, Any] = dict(payload.config)
     configurable = dict(config.get("configurable") or {})
     # A run without a thread still gets one (its own run id), so interrupt() and state work.

@@ -30,8 +30,11 @@ from typing import Any
 
 import langchain_core.callbacks.manager
 import langchain_core.tracers.event_stream
+import langgraph.checkpoint.base
 import langgraph.graph.ui
+import langgraph.pregel._checkpoint
 import langgraph.pregel._messages
+import langgraph.pregel._runner
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatResult
@@ -41,7 +44,7 @@ from langchain_core.tools.structured import StructuredTool
 
 from durable_adapters.adapter import Interceptions, reference, scoped
 
-from . import _ids, _model, _run, _toolset
+from . import _checkpoint_ids, _ids, _model, _run, _sync_tasks, _toolset
 
 PATCHES = Interceptions("langgraph", active=_run.reachable)
 """The table: installed by ``LangGraphAdapter.host`` (:func:`install`), once per process."""
@@ -53,10 +56,7 @@ def intercepting(run: _run.DurableRun) -> AbstractContextManager[None]:
 
 
 def install() -> None:
-    from . import _checkpoint_ids  # imports this module's _run users; kept apart, see its docstring
-
     PATCHES.install()
-    _checkpoint_ids.install()
 
 
 # -- chat models -----------------------------------------------------------------------------
@@ -299,3 +299,39 @@ def run_id_uuid7(original: Callable[..., Any], *args: Any, **kwargs: Any) -> Any
 )
 def message_id_uuid4(original: Callable[..., Any]) -> Any:
     return _ids.routed_uuid4(original)
+
+
+@PATCHES.point(
+    langgraph.checkpoint.base,
+    "uuid6",
+    side="workflow",
+    active=_IDS_ACTIVE,
+    why="empty and new checkpoints' ids, as in langgraph.pregel._checkpoint",
+)
+@PATCHES.point(
+    langgraph.pregel._checkpoint,
+    "uuid6",
+    side="workflow",
+    active=_IDS_ACTIVE,
+    why="checkpoint ids name tasks and interrupts; LangGraph's uuid6 keeps a process-wide last "
+    "timestamp, so a replay would draw other ids: drawn from the run's clock, random stream and "
+    "own last timestamp instead",
+)
+def checkpoint_uuid6(original: Callable[..., Any], node: int | None = None, clock_seq: int | None = None) -> Any:
+    return _checkpoint_ids.run_uuid6(node, clock_seq)
+
+
+# -- the Functional API in sync style ---------------------------------------------------------
+
+
+@PATCHES.point(
+    langgraph.pregel._runner,
+    "_acall",
+    side="workflow",
+    active=_sync_tasks.on_the_bridge,
+    why="a task called from sync code (a sync @entrypoint or task on the sync bridge, which runs inside "
+    "an asyncio task) would get an asyncio future whose .result() fails at once; it gets the "
+    "concurrent future a thread gets, whose .result() waits on the workflow loop",
+)
+def task_acall(original: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    return _sync_tasks.bridged_acall(original, *args, **kwargs)

@@ -455,6 +455,17 @@ INTERNALS: tuple[Internal, ...] = (
         source=("global _last_v6_timestamp", "timestamp = nanoseconds // 100 + 0x01B21DD213814000"),
         where="_checkpoint_ids",
     ),
+    Internal(
+        "langgraph.pregel._runner",
+        "_acall",
+        "relied on",
+        "workflow",
+        "a task called from sync code gets an asyncio future when an asyncio task is running (as on "
+        "the sync bridge), a concurrent future otherwise: _sync_tasks gives sync code on the bridge "
+        "a concurrent future that waits on the workflow loop",
+        source=("in_async = asyncio.current_task() is not None", "fut = concurrent.futures.Future()"),
+        where="_sync_tasks",
+    ),
     # -- behaviour the core's sync bridge relies on ----------------------------------------------
     Internal(
         "langchain_core.runnables.config",

@@ -14,6 +14,7 @@ written by ``_values.encode`` (LangChain's ``dumpd`` form, or the checkpoint ser
 * a model call: :class:`ModelRequest`, :class:`ModelResponse`;
 * a tool call: :class:`ToolRequest` (with :class:`ToolPause`), :class:`ToolResponse` (with
   :class:`ToolError`, :class:`ToolAsked`);
+* a batch of store operations: :class:`StoreRequest`, :class:`StoreResponse`;
 * not in history, but read by clients while a run goes on: :class:`PendingInput` (a run waiting
   in ``interrupt()``), :class:`StreamEvent` (a chunk of a requested stream mode),
   :class:`StreamedCall` (a model call whose tokens stream live) and :class:`ModelChunk` (one of
@@ -203,6 +204,24 @@ class ToolResponse(_Payload):
         if self.asked is not None and self.asked.stopped:
             return asked
         return {"output": self.output, **asked}
+
+
+# -- a batch of store operations ---------------------------------------------------------------
+
+
+class StoreRequest(_Payload):
+    """A batch of operations on the graph's store (``_store``), one activity under ``langgraph:store``."""
+
+    ops: list[dict[str, Any]]
+    """Each ``{"get"|"search"|"put"|"list_namespaces": {<the operation's fields>}}``: namespaces as
+    lists, values encoded."""
+
+
+class StoreResponse(_Payload):
+    """The store's answers, one per operation: None, ``{"item": ...}``, ``{"items": [...]}`` or
+    ``{"namespaces": [...]}`` (items with ISO 8601 times, values encoded)."""
+
+    results: list[Any]
 
 
 # -- what a run shows while it goes on -------------------------------------------------------

@@ -34,7 +34,7 @@ from langgraph.pregel import Pregel
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails
 
-from durable_adapters.adapter import Hosted, UnsupportedError, reference, resolve
+from durable_adapters.adapter import Hosted, reference, resolve
 
 from . import _run, _tool_pause
 from ._internals import PREGEL_CONFIGURABLE, PREGEL_METADATA_PREFIX, PREGEL_TAG_PREFIX
@@ -219,29 +219,25 @@ def plain_config(config: Any) -> dict[str, Any]:
     }
 
 
+_STORE = "__durable_store__"
+
+
 def _encode_arg(value: Any) -> Any:
+    from langgraph.store.base import BaseStore
+
     if isinstance(value, ToolRuntime):
-        if value.store is not None:
-            raise _run.refuse(
-                UnsupportedError(
-                    "a tool takes ToolRuntime and the graph has a store: stores are not supported in durable "
-                    "runs yet (the tool runs in an activity, the store would be shared state)"
-                )
-            )
         return {
             _RUNTIME: {
                 "state": encode(value.state),
                 "context": encode(value.context),
                 "config": plain_config(value.config),
                 "tool_call_id": value.tool_call_id,
+                # the graph's store: the live one in the activity (written only when there is one)
+                **({"store": True} if value.store is not None else {}),
             }
         }
-    from langgraph.store.base import BaseStore
-
     if isinstance(value, BaseStore):
-        raise _run.refuse(
-            UnsupportedError("InjectedStore is not supported in durable runs yet: the tool runs in an activity")
-        )
+        return {_STORE: True}  # InjectedStore: the graph's live store in the activity
     return encode(value)
 
 
@@ -324,7 +320,7 @@ def _result(data: dict[str, Any]) -> Any:
 # -- activity side ----------------------------------------------------------------------------
 
 
-def _decode_arg(value: Any) -> Any:
+def _decode_arg(value: Any, store: Any) -> Any:
     if isinstance(value, dict) and set(value) == {_RUNTIME}:
         data = value[_RUNTIME]
         return ToolRuntime(
@@ -333,16 +329,18 @@ def _decode_arg(value: Any) -> Any:
             config=data["config"],
             stream_writer=lambda _chunk: None,  # custom stream events from tools are not carried yet
             tool_call_id=data["tool_call_id"],
-            store=None,
+            store=store if data.get("store") else None,
         )
+    if isinstance(value, dict) and set(value) == {_STORE}:
+        return store
     return decode(value)
 
 
-def decode_input(data: Any) -> Any:
+def decode_input(data: Any, store: Any = None) -> Any:
     if isinstance(data, dict) and data.get("type") == "tool_call" and isinstance(data.get("args"), dict):
-        return {**data, "args": {name: _decode_arg(value) for name, value in data["args"].items()}}
+        return {**data, "args": {name: _decode_arg(value, store) for name, value in data["args"].items()}}
     if isinstance(data, dict) and set(data) == {"__args__"}:
-        return {name: _decode_arg(value) for name, value in data["__args__"].items()}
+        return {name: _decode_arg(value, store) for name, value in data["__args__"].items()}
     return decode(data)
 
 
@@ -354,12 +352,13 @@ def _error(exc: BaseException) -> ToolError:
     return ToolError(type=reference(type(exc)), message=str(exc), args=encode(list(exc.args)), **validation)
 
 
-async def call_tool(tool: BaseTool, data: dict[str, Any]) -> dict[str, Any]:
-    """Run the live tool for one recorded call (the activity side of :func:`call_durably`)."""
+async def call_tool(tool: BaseTool, data: dict[str, Any], store: Any = None) -> dict[str, Any]:
+    """Run the live tool for one recorded call (the activity side of :func:`call_durably`);
+    ``store`` is the graph's live store, given to a tool that takes it."""
     from ._interception import langchains_own  # the table imports this module
 
     request = ToolRequest.model_validate(data)
-    tool_input = decode_input(request.input)
+    tool_input = decode_input(request.input, store)
     kwargs = decode(request.kwargs) or {}
     # LangChain's own ainvoke of the tool's class (the first in its MRO that defines one).
     owner = next(klass for klass in type(tool).__mro__ if "ainvoke" in vars(klass))

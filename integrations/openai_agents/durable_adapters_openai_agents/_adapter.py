@@ -26,6 +26,7 @@ from ._agent import DurableAgent
 from ._agent_graph import DurableAgents, HostedAgents, collect_agents
 from ._payloads import ModelRequest, RunPayload, RunResultData, ToolRequest
 from ._refusal import Refusal
+from ._run_config import decode_run_config
 from ._run_context import decode_context
 from ._runner import CURRENT_RUN, install_runner
 
@@ -40,7 +41,7 @@ async def _run_streamed(
         run.input,
         context=decode_context(run.context),
         max_turns=run.max_turns,
-        run_config=RunConfig(tracing_disabled=True),
+        run_config=_workflow_config(run),
     )
     _stream_events.emit_events(streamed, calls)
     async for _ in streamed.stream_events():
@@ -48,6 +49,13 @@ async def _run_streamed(
     if streamed.run_loop_task is not None and streamed.run_loop_task.cancelled():
         raise asyncio.CancelledError("the run's streamed loop was cancelled")
     return streamed
+
+
+def _workflow_config(run: RunPayload) -> RunConfig:
+    # Tracing would start the SDK's exporter thread and HTTP client inside the workflow.
+    config = decode_run_config(run.run_config)
+    config.tracing_disabled = True
+    return config
 
 
 def _agents(hosted: Hosted) -> dict[str, Agent[Any]]:
@@ -97,7 +105,7 @@ class OpenAIAgentsAdapter(Adapter):
                         run.input,
                         context=decode_context(run.context),
                         max_turns=run.max_turns,
-                        run_config=RunConfig(tracing_disabled=True),
+                        run_config=_workflow_config(run),
                     )
             except Refusal as refusal:
                 raise refusal.error from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from agents import Agent, AgentOutputSchema, RunContextWrapper, RunResult, RunResultStreaming
+from agents import Agent, AgentOutputSchema, RunConfig, RunContextWrapper, RunResult, RunResultStreaming
 from agents.agent_output import AgentOutputSchemaBase
 from agents.run import DEFAULT_MAX_TURNS
 from pydantic_core import to_jsonable_python
@@ -16,6 +16,7 @@ from durable_adapters.adapter import DurableCore, RunHandle, UnsupportedError, r
 from ._agent_graph import HostedAgents
 from ._errors import raised_again
 from ._payloads import RunPayload
+from ._run_config import encode_run_config
 from ._run_context import encode_context
 from ._stream_events import follow
 
@@ -47,11 +48,12 @@ class DurableAgent:
         *,
         context: Any = None,
         max_turns: int = DEFAULT_MAX_TURNS,
+        run_config: RunConfig | None = None,
         run_id: str | None = None,
         **unsupported: Any,
     ) -> RunHandle[RunResult]:
         """Start a run and return its handle at once (``await handle.result()`` for the ``RunResult``)."""
-        payload = _payload(input, context, max_turns, unsupported, stream=False)
+        payload = _payload(input, context, max_turns, run_config, unsupported, stream=False)
         _check_before_start(self.agent)
         return await self.__durable_core__.start(payload.data(), run_id=run_id)
 
@@ -81,6 +83,7 @@ class DurableAgent:
         *,
         context: Any = None,
         max_turns: int = DEFAULT_MAX_TURNS,
+        run_config: RunConfig | None = None,
         run_id: str | None = None,
         **unsupported: Any,
     ) -> RunResultStreaming:
@@ -96,7 +99,7 @@ class DurableAgent:
         :class:`~durable_adapters_openai_agents.ModelCallRestarted` before its new events.
         Call it with an event loop running, as ``Runner.run_streamed``.
         """
-        payload = _payload(input, context, max_turns, unsupported, stream=True)
+        payload = _payload(input, context, max_turns, run_config, unsupported, stream=True)
         _check_before_start(self.agent)
         core = self.__durable_core__
         state: HostedAgents = core.hosted.state
@@ -127,14 +130,21 @@ class DurableAgent:
 
 
 def _payload(
-    input: str | list[Any], context: Any, max_turns: int, unsupported: dict[str, Any], *, stream: bool
+    input: str | list[Any],
+    context: Any,
+    max_turns: int,
+    run_config: RunConfig | None,
+    unsupported: dict[str, Any],
+    *,
+    stream: bool,
 ) -> RunPayload:
     if unsupported:
         raise UnsupportedError(
             f"durable runs do not take {sorted(unsupported)} yet; supported: input, context, "
-            "max_turns, run_id (hooks, sessions and run_config hold live objects that cannot "
-            "cross into a workflow's history)"
+            "max_turns, run_config (its plain settings), run_id (hooks and sessions hold live "
+            "objects that cannot cross into a workflow's history)"
         )
+    encoded_config = encode_run_config(run_config)
     try:
         encoded_input = to_jsonable_python(input)
     except Exception as exc:
@@ -142,7 +152,13 @@ def _payload(
             f"the run input cannot be written as JSON ({exc}); pass a string or a list of "
             "input items (dicts), as Runner.run accepts"
         ) from exc
-    return RunPayload(input=encoded_input, context=encode_context(context), max_turns=max_turns, stream=stream)
+    return RunPayload(
+        input=encoded_input,
+        context=encode_context(context),
+        max_turns=max_turns,
+        stream=stream,
+        run_config=encoded_config,
+    )
 
 
 def _check_before_start(agent: Agent[Any]) -> None:

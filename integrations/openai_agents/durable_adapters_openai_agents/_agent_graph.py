@@ -15,6 +15,7 @@ The user's agent objects are never modified.
 from __future__ import annotations
 
 import dataclasses
+import types
 import weakref
 from typing import Any
 
@@ -86,8 +87,79 @@ def collect_agents(root: Agent[Any]) -> dict[str, Agent[Any]]:
             target = _handoff_target(entry)
             if target is not None:
                 pending.append(target)
+        pending.extend(agents_run_by_code(agent))
         found[agent.name] = agent
     return found
+
+
+# How deep code is followed from a guardrail, instructions function or hook to the agents it runs
+# (the function itself, a helper it calls, the helper's helper).
+_CODE_DEPTH = 3
+
+
+def agents_run_by_code(agent: Agent[Any]) -> list[Agent[Any]]:
+    """The agents that code running in the workflow for ``agent`` can reach by name.
+
+    A guardrail that asks a guardrail agent (the SDK's standard pattern), an instructions
+    function or a hook that runs another agent call ``Runner.run(other, ...)`` from code the SDK
+    runs in the workflow; the worker must know ``other`` to make its calls activities. Such an
+    agent is found where the code names it: a module-level variable the function (or a helper it
+    calls) reads, or a value its closure captured. An agent built inside the function on each call
+    cannot be found and fails the run when reached (see :meth:`DurableAgents.stand_in`).
+    """
+    code: list[Any] = [agent.instructions, agent.tool_use_behavior]
+    code += [guardrail.guardrail_function for guardrail in agent.input_guardrails + agent.output_guardrails]
+    if agent.hooks is not None:
+        # The hook methods a user's AgentHooks subclass overrides (the base class's do nothing).
+        code += [value for name, value in vars(type(agent.hooks)).items() if callable(value)]
+    for entry in agent.handoffs:
+        if isinstance(entry, Handoff):
+            code += [entry.on_invoke_handoff, entry.input_filter, entry.is_enabled]
+    for tool in agent.tools:
+        if isinstance(tool, FunctionTool):
+            code.append(tool.is_enabled)
+            for guardrail in (tool.tool_input_guardrails or []) + (tool.tool_output_guardrails or []):  # type: ignore[operator]
+                code.append(guardrail.guardrail_function)
+    found: list[Agent[Any]] = []
+    seen: set[int] = set()
+    for value in code:
+        _agents_named_by(value, found, seen, _CODE_DEPTH)
+    return found
+
+
+def _agents_named_by(value: Any, found: list[Agent[Any]], seen: set[int], depth: int) -> None:
+    if isinstance(value, Agent):
+        if all(agent is not value for agent in found):
+            found.append(value)
+        return
+    if depth == 0 or id(value) in seen or not callable(value) or isinstance(value, type):
+        return
+    seen.add(id(value))
+    func = getattr(value, "__func__", value)  # a bound method: its function
+    wrapped = getattr(func, "__wrapped__", None)
+    if wrapped is not None:
+        _agents_named_by(wrapped, found, seen, depth)
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return
+    for cell in getattr(func, "__closure__", None) or ():
+        try:
+            _agents_named_by(cell.cell_contents, found, seen, depth - 1)
+        except ValueError:  # an empty cell
+            continue
+    names = getattr(func, "__globals__", {})
+    for name in _global_names(code):
+        if name in names:
+            _agents_named_by(names[name], found, seen, depth - 1)
+
+
+def _global_names(code: types.CodeType) -> list[str]:
+    """The names ``code`` (and the code nested in it: comprehensions, inner functions) may read as globals."""
+    names = list(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names += _global_names(const)
+    return names
 
 
 class DurableAgents:
@@ -112,8 +184,10 @@ class DurableAgents:
         if known is not agent:
             raise UnsupportedError(
                 f"agent {agent.name!r} was created during the run or is not reachable from the durable "
-                "agent through its handoffs or agent tools; a worker can only call agents it knows by "
-                "name. Add it to the agent graph (handoffs=[...] or tools=[agent.as_tool(...)])"
+                "agent; a worker can only call agents it knows by name. An agent is reachable through "
+                "handoffs, agent tools (agent.as_tool(...)), and from a guardrail, instructions function "
+                "or hook that names it as a module-level variable (or captures it): build it once there, "
+                "not inside the function on each call"
             )
         tools = [
             durable_tool(agent.name, tool, self.calls)

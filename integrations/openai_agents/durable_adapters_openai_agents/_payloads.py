@@ -55,9 +55,15 @@ class RunPayload(_Payload):
     stream: bool = False
     """True for a streamed run (``run_streamed``): the workflow runs the SDK's streamed loop.
     Written only when True, so an unstreamed run's input is the JSON earlier releases wrote."""
+    run_config: dict[str, Any] | None = None
+    """The run's ``run_config`` fields that travel (see ``_run_config``), or None. Written only
+    when set, like ``stream``."""
 
     def data(self) -> dict[str, Any]:
-        return self.model_dump(exclude={"stream"} if not self.stream else None)
+        unset = {"stream"} if not self.stream else set()
+        if self.run_config is None:
+            unset.add("run_config")
+        return self.model_dump(exclude=unset or None)
 
 
 class ModelResponseData(_Payload):

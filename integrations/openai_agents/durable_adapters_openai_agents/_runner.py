@@ -17,7 +17,7 @@ from typing import Any
 from agents import RunConfig
 from agents.run import AgentRunner, get_default_agent_runner, set_default_agent_runner
 
-from durable_adapters.adapter import UnsupportedError, run_thread_context
+from durable_adapters.adapter import UnsupportedError, await_only, in_bridge, run_thread_context
 
 from ._agent_graph import DurableAgents
 from ._refusal import Refusal
@@ -76,7 +76,14 @@ class DurableAgentRunner(AgentRunner):
 
     def run_sync(self, starting_agent: Any, input: Any, **kwargs: Any) -> Any:
         if CURRENT_RUN.get() is not None:
-            raise Refusal(UnsupportedError("Runner.run_sync inside a durable run: await Runner.run instead"))
+            if in_bridge():
+                # Sync code the run handed to a thread (asyncio.to_thread): plainly a thread with no
+                # loop, where run_sync works; here the bridge waits on the nested run, whose model
+                # and tool calls are activities one by one, as for Runner.run.
+                return await_only(self.run(starting_agent, input, **kwargs))
+            # On the workflow's loop, as on a plain run's loop, the SDK refuses it (RuntimeError:
+            # an event loop is already running): the run fails as the plain run does.
+            return self._fallback.run_sync(starting_agent, input, **kwargs)
         _refuse_off_workflow("Runner.run_sync")
         return self._fallback.run_sync(starting_agent, input, **kwargs)
 

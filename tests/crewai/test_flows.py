@@ -1,0 +1,114 @@
+"""CrewAI Flows run durably: the flow's own logic in the workflow, every LLM and tool call an activity.
+
+Each flow runs plainly, then durably with no ``name=``, against scripted model servers of their
+own; the requests (bodies), the result and the state after the run must be the plain run's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from durable_adapters import UnsupportedError, durable
+from durable_adapters.testing import Reply, recorded_calls
+from tests.apps.crewai_flows import FileReadingFlow, JoinFlow, RouterFlow, TopicState
+
+WEATHER_SCRIPT = [
+    Reply.text("Weather"),
+    Reply.tool_call("get_weather", {"city": "Paris"}),
+    Reply.text("Sunny, 21C"),
+]
+POPULATION_SCRIPT = [
+    Reply.text("Population"),
+    Reply.tool_call("get_population", {"city": "Oslo"}),
+    Reply.text("2.1 million"),
+]
+JOIN_SCRIPT = [Reply.text("Sunny and mild"), Reply.text("2.1 million"), Reply.text("Sunny and mild; 2.1 million")]
+
+
+def _without_id(state):
+    data = state.model_dump() if hasattr(state, "model_dump") else dict(state)
+    data.pop("id", None)  # CrewAI gives every run's state a fresh uuid4
+    return data
+
+
+async def _plain_and_durable(scripted_model, monkeypatch, build, script, inputs):
+    server = scripted_model(script)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    plain_flow = build()
+    plain = await plain_flow.kickoff_async(inputs=inputs)
+    plain_server = server
+
+    server = scripted_model(script)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    dflow = durable(build())  # no name=
+    handle = await dflow.start(inputs=inputs)
+    outcome = await asyncio.wait_for(handle.result(), timeout=60)
+    return plain_flow, plain, plain_server, dflow, handle, outcome, server
+
+
+@pytest.mark.parametrize(
+    ("script", "city", "route", "tool"),
+    [(WEATHER_SCRIPT, "Paris", "weather", "get_weather"), (POPULATION_SCRIPT, "Oslo", "population", "get_population")],
+)
+async def test_router_flow_with_two_crews_matches_plain_run(script, city, route, tool, scripted_model, monkeypatch):
+    plain_flow, plain, plain_server, dflow, handle, outcome, server = await _plain_and_durable(
+        scripted_model, monkeypatch, RouterFlow, script, {"city": city}
+    )
+
+    assert dflow.name.startswith("routerflow-")
+    assert outcome.result == plain == f"{city}: {script[-1].content}"
+    assert isinstance(outcome.state, TopicState)
+    assert _without_id(outcome.state) == _without_id(plain_flow.state)
+    assert outcome.state.steps == ["classify", "route", route, "conclude"]
+    assert [r.body for r in server.served] == [r.body for r in plain_server.served]
+    assert len(server.served) == 3 and not server.repeats
+    calls = await recorded_calls(handle)
+    assert [c.kind for c in calls] == ["model", "model", "tool", "model"]
+    assert calls[2].key.startswith(f"tool:{tool}:")
+    assert all(c.key.startswith("llm:gpt-4o-mini:") for c in calls if c.kind == "model")
+
+
+async def test_kickoff_returns_the_result_and_keeps_the_state_as_a_plain_kickoff(scripted_model, monkeypatch):
+    server = scripted_model(WEATHER_SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    plain_flow = RouterFlow()
+    plain = await asyncio.to_thread(plain_flow.kickoff, inputs={"city": "Paris"})
+
+    server = scripted_model(WEATHER_SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    dflow = durable(RouterFlow)  # the class works too
+    result = await asyncio.to_thread(dflow.kickoff, inputs={"city": "Paris"})
+
+    assert result == plain == "Paris: Sunny, 21C"
+    assert _without_id(dflow.state) == _without_id(plain_flow.state)
+
+
+async def test_and_or_listeners_agent_and_bare_llm_calls_with_dict_state(scripted_model, monkeypatch):
+    plain_flow, plain, plain_server, dflow, handle, outcome, server = await _plain_and_durable(
+        scripted_model, monkeypatch, JoinFlow, JOIN_SCRIPT, {"city": "Paris"}
+    )
+
+    assert outcome.result == plain
+    assert isinstance(outcome.state, dict)
+    assert _without_id(outcome.state) == _without_id(plain_flow.state)
+    assert outcome.state["log"] == plain_flow.state["log"]
+    assert outcome.state["joined"] == "Sunny and mild; 2.1 million"
+    assert [r.body for r in server.served] == [r.body for r in plain_server.served]
+    assert not server.repeats
+    calls = await recorded_calls(handle)
+    assert [c.kind for c in calls] == ["model", "model", "model"]
+
+
+async def test_a_file_opened_in_a_flow_method_is_refused_naming_the_method(scripted_model, monkeypatch, tmp_path):
+    server = scripted_model([Reply.text("unused")])
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello")
+    assert FileReadingFlow().kickoff(inputs={"path": str(notes)}) == "hello"  # plainly it reads the file
+
+    with pytest.raises(Exception, match="read_notes") as failure:
+        await asyncio.wait_for(durable(FileReadingFlow).kickoff_async(inputs={"path": str(notes)}), timeout=60)
+    assert "UnsupportedError" in repr(failure.value) or isinstance(failure.value, UnsupportedError)
+    assert server.requests == []
