@@ -42,6 +42,8 @@ class Pattern:
     input: Any
     answers: tuple[Any, ...] = ()
     """Resume values, one ``Command(resume=...)`` each (a callable gets the pending interrupts)."""
+    turns: tuple[Any, ...] = ()
+    """Further inputs, each invoked on the same thread after the first."""
     stream_mode: Any = None
     """Run with ``astream(..., stream_mode=...)`` and compare the chunks."""
     parallel: bool = False
@@ -212,6 +214,38 @@ PATTERNS: dict[str, Pattern] = {
     "Functional API, async @task, entrypoint.final": Pattern(
         apps.build_functional_async, WEATHER, [HumanMessage("Lima?")]
     ),
+    "Functional API, sync @entrypoint blocking on task(...).result() (ReAct how-to)": Pattern(
+        pause.build_sync_functional_agent,
+        [
+            Reply.tool_calls([("get_weather", {"city": "Paris"}), ("get_weather", {"city": "Lisbon"})]),
+            Reply.tool_call("get_weather", {"city": "Rome"}),
+            Reply.text("All sunny."),
+        ],
+        [HumanMessage("Weather in Paris and Lisbon, then Rome?")],
+    ),
+    "Functional API, sync, previous + entrypoint.final on a thread": Pattern(
+        pause.build_sync_functional_memory,
+        [Reply.text("Hello Ana."), Reply.text("You are Ana.")],
+        [HumanMessage("I am Ana.")],
+        turns=([HumanMessage("Who am I?")],),
+    ),
+    "Functional API, sync, a failing task caught from .result()": Pattern(
+        pause.build_sync_functional_fallback, [Reply.text("Sunny in Oslo.")], "Oslo"
+    ),
+    # stores
+    "store: runtime.store writes, get_store() reads (InMemoryStore)": Pattern(
+        pause.build_store_graph, [Reply.text("Ana likes the sea.")], {"messages": [HumanMessage("I like the sea.")]}
+    ),
+    "create_agent(store=...): ToolRuntime.store and InjectedStore in tools": Pattern(
+        pause.build_store_agent,
+        [
+            Reply.tool_call("save_memory", {"fact": "likes the sea"}),
+            Reply.tool_call("recall_memories", {}),
+            Reply.text("You like the sea."),
+        ],
+        {"messages": [HumanMessage("I like the sea.")]},
+        langchain=True,
+    ),
     # streaming
     "stream_mode='updates' (react agent)": Pattern(lg.build_react_agent, WEATHER, ASK, stream_mode="updates"),
     "stream_mode=['values', 'updates'] (router)": Pattern(
@@ -240,9 +274,11 @@ def view(value: Any) -> Any:
 async def _run(graph: Any, pattern: Pattern, thread: dict[str, Any]) -> list[Any]:
     if pattern.stream_mode is not None:
         return [chunk async for chunk in graph.astream(pattern.input, stream_mode=pattern.stream_mode)]
-    if not pattern.answers:
+    if not pattern.answers and not pattern.turns:
         return [await graph.ainvoke(pattern.input)]
     results = [await graph.ainvoke(pattern.input, thread)]
+    for turn in pattern.turns:
+        results.append(await graph.ainvoke(turn, thread))
     for answer in pattern.answers:
         value = answer(results[-1]["__interrupt__"]) if callable(answer) else answer
         results.append(await graph.ainvoke(Command(resume=value), thread))
@@ -261,7 +297,7 @@ async def _plain_and_durable(pattern: Pattern, name: str, scripted_model, monkey
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         build = pattern.build()
         graph: Any = build
-        if kind == "plain" and pattern.answers:
+        if kind == "plain" and (pattern.answers or pattern.turns):
             graph = build.copy({"checkpointer": InMemorySaver()})
         elif kind == "durable":
             graph = durable(build, name=name)
