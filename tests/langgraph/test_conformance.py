@@ -197,6 +197,16 @@ PATTERNS: dict[str, Pattern] = {
         {"messages": [HumanMessage("Ask an expert: which city is sunnier?")]},
         answers=(lambda interrupts: {interrupts[0].id: {"data": "Lisbon"}},),
     ),
+    "interrupt() in parallel create_agent tools, one asking twice": Pattern(
+        pause.build_agent_with_asking_tools,
+        [
+            Reply.tool_calls([("book_flight", {"city": "Lisbon"}), ("book_hotel", {"city": "Lisbon", "nights": 3})]),
+            Reply.text("Booked."),
+        ],
+        {"messages": [HumanMessage("Book Lisbon: flight and hotel, 3 nights.")]},
+        answers=(lambda interrupts: {i.id: "approved" for i in interrupts}, "yes"),
+        langchain=True,
+    ),
     "interrupt() in a subgraph node": Pattern(
         pause.build_subgraph_interrupt,
         [Reply.text("Draft: Lisbon."), Reply.text("Final: Lisbon.")],
@@ -265,7 +275,10 @@ def view(value: Any) -> Any:
     if isinstance(value, Interrupt):
         return ("Interrupt", view(value.value))
     if isinstance(value, dict):
-        return {key: view(item) for key, item in value.items()}
+        shown = {key: view(item) for key, item in value.items()}
+        if "__interrupt__" in shown:  # interrupts of parallel tasks come in any order
+            shown["__interrupt__"] = sorted(shown["__interrupt__"], key=repr)
+        return shown
     if isinstance(value, (list, tuple)):
         return [view(item) for item in value]
     return value
