@@ -126,6 +126,13 @@ PATTERNS: dict[str, Pattern] = {
         failures=(400, 1),
         langchain=True,
     ),
+    "create_agent + ModelFallbackMiddleware (primary 500s past its client's retries)": Pattern(
+        apps.build_agent_with_fallback,
+        [Reply.text("Sunny, says the fallback.")],
+        ASK,
+        failures=(500, 3),
+        langchain=True,
+    ),
     "create_agent + TodoListMiddleware": Pattern(
         apps.build_agent_with_todos,
         [

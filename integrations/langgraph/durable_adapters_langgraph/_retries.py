@@ -2,7 +2,8 @@
 
 A model call runs in an activity that Temporal retries (``model_policy``: up to 8 attempts), and
 the provider client inside it retries too (``ChatOpenAI(max_retries=2)``). When the graph has
-its own retry around the call — LangChain's ``ModelRetryMiddleware``, or a node's
+its own retry around the call — LangChain's ``ModelRetryMiddleware`` (or
+``ModelFallbackMiddleware``, which answers a failure with the next model), or a node's
 ``retry_policy`` — a failure Temporal retried first would be retried again by the graph: the
 attempts multiply (3 client requests x 8 Temporal attempts x 3 middleware attempts).
 
@@ -39,23 +40,28 @@ _GRAPH_RETRY = {"run_with_retry", "arun_with_retry"}
 _MIDDLEWARE_RETRY = {"wrap_model_call", "awrap_model_call"}
 
 
-def _is_model_retry_middleware(obj: Any) -> bool:
+def _recovering_middleware(obj: Any) -> str | None:
+    """The name of LangChain's middleware that recovers from a failed model call itself
+    (``ModelRetryMiddleware`` retries it, ``ModelFallbackMiddleware`` moves to the next model)."""
     try:
-        from langchain.agents.middleware import ModelRetryMiddleware
+        from langchain.agents.middleware import ModelFallbackMiddleware, ModelRetryMiddleware
     except ImportError:  # langchain is optional for a LangGraph user
-        return False
-    return isinstance(obj, ModelRetryMiddleware)
+        return None
+    if isinstance(obj, (ModelRetryMiddleware, ModelFallbackMiddleware)):
+        return type(obj).__name__
+    return None
 
 
 def enclosing_retry(graph: Any = None) -> str | None:
     """The retry of the graph's own around the model call being made here, if any:
-    ``"ModelRetryMiddleware"`` or ``"retry_policy"`` (a node's or the graph's)."""
+    ``"ModelRetryMiddleware"``, ``"ModelFallbackMiddleware"`` or ``"retry_policy"`` (a node's or
+    the graph's)."""
     if graph is not None and _node_has_retry_policy(graph):
         return "retry_policy"
     for frame in _callers():
         name = frame.f_code.co_name
-        if name in _MIDDLEWARE_RETRY and _is_model_retry_middleware(frame.f_locals.get("self")):
-            return "ModelRetryMiddleware"
+        if name in _MIDDLEWARE_RETRY and (middleware := _recovering_middleware(frame.f_locals.get("self"))):
+            return middleware
         if name in _GRAPH_RETRY:
             task = frame.f_locals.get("task")
             if getattr(task, "retry_policy", None) or frame.f_locals.get("retry_policy"):
