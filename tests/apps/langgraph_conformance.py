@@ -350,3 +350,31 @@ def build_functional_async():
         return entrypoint.final(value=response.text, save=[*history, response])
 
     return agent
+
+
+# -- structured output across a worker kill ------------------------------------------------------
+
+
+class Checked(TypedDict):
+    question: str
+    answer: Any
+    report: str
+
+
+def build_checked_forecast():
+    """A structured answer (``with_structured_output(Weather)``, the default method), then a tool
+    checks it: a kill test holds the tool, so the structured call is in history when the worker dies."""
+    model = llm().with_structured_output(Weather)
+
+    async def forecast(state: Checked) -> dict:
+        return {"answer": await model.ainvoke(state["question"])}
+
+    async def check(state: Checked) -> dict:
+        return {"report": await get_weather.ainvoke({"city": state["answer"].city})}
+
+    builder = StateGraph(Checked)
+    builder.add_node("forecast", forecast)
+    builder.add_node("check", check)
+    builder.add_edge(START, "forecast")
+    builder.add_edge("forecast", "check")
+    return builder.compile()

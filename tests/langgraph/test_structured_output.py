@@ -8,6 +8,7 @@ model, a TypedDict and a JSON-schema dict; ``include_raw=True``; ``bind(response
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -216,3 +217,34 @@ async def test_the_default_method_streams_its_tokens_and_the_parsed_instance(scr
     assert mine[-1] == ("values", {"question": "Lima?", "answer": apps.Weather(**ANSWER)})
     assert bodies(server) == bodies(plain_server)
     assert server.served[0].body["stream"] is True
+
+
+async def test_a_structured_answer_from_history_is_the_users_class_on_a_new_worker(
+    scripted_model, worker_process, tmp_path, unique
+):
+    """The structured call finished, the worker is SIGKILLed during the next (tool) call; a fresh
+    worker process replays the answer from history and gives it the user's class."""
+    from durable_adapters.testing import wait_for_line
+
+    server = scripted_model([Reply.json(ANSWER)])
+    tool_log, hold = tmp_path / "tools.log", tmp_path / "hold"
+    hold.write_text("get_weather Lima")
+    name = f"so-kill-{unique}"
+    env = {"OPENAI_BASE_URL": server.base_url, "TOOL_LOG": str(tool_log), "TOOL_HOLD": str(hold)}
+    target = f"{name}=tests.apps.langgraph_conformance:build_checked_forecast"
+
+    first = worker_process(target, env=env)
+    handle = await durable(apps.build_checked_forecast(), name=name, worker=False).start(
+        {"question": "Weather in Lima?", "answer": None, "report": ""}
+    )
+    await wait_for_line(tool_log, "get_weather Lima")
+    first.kill()
+    assert first.returncode == -9
+
+    hold.unlink()
+    worker_process(target, env=env)
+    result = await asyncio.wait_for(handle.result(), timeout=90)
+
+    assert result["answer"] == apps.Weather(**ANSWER) and type(result["answer"]) is apps.Weather
+    assert result["report"] == "Lima: sunny, 21C"
+    assert len(server.served) == 1 and server.repeats == []  # the structured call was not sent again
