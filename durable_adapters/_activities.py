@@ -82,7 +82,7 @@ def _without_cause_cycles(exc: BaseException) -> BaseException:
 
 def _hosted(call: CallInput) -> Hosted:
     try:
-        return REGISTRY.require(call.hosted)
+        return REGISTRY.require(call.hosted, call.definition)
     except ConfigurationError as exc:
         raise ApplicationError(str(exc), type=qualified_name(exc), non_retryable=True) from None
 

@@ -26,8 +26,10 @@ from ._sync_bridge import await_only
 class DurableCalls:
     """Schedules the model and tool calls of one run as activities. Workflow side only."""
 
-    def __init__(self, run: RunInput, channel: RunChannel | None = None) -> None:
+    def __init__(self, run: RunInput, channel: RunChannel | None = None, *, alongside: bool = False) -> None:
         self._run = run
+        # A run of a definition hosted beside its name's primary one tells its calls which one.
+        self._definition = run.definition if alongside else None
         self._sequence = 0
         self._channel = channel or RunChannel()
         self._conversations = ConversationTracker()
@@ -186,7 +188,14 @@ class DurableCalls:
         try:
             output: CallOutput = await workflow.execute_activity(
                 activity,
-                CallInput(hosted=self._run.hosted, key=key, request=request, conversation=delta, stream=stream),
+                CallInput(
+                    hosted=self._run.hosted,
+                    key=key,
+                    request=request,
+                    conversation=delta,
+                    stream=stream,
+                    definition=self._definition,
+                ),
                 start_to_close_timeout=timedelta(seconds=policy.start_to_close_seconds),
                 heartbeat_timeout=timedelta(seconds=policy.heartbeat_timeout_seconds),
                 retry_policy=policy.retry_policy(),

@@ -11,7 +11,7 @@ import asyncio
 import inspect
 import logging
 import uuid
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar, cast
 
@@ -114,7 +114,11 @@ class DurableCore:
             await client.start_workflow(
                 AgentLoopWorkflow.run,
                 RunInput(
-                    hosted=self.name, framework=self.hosted.adapter.framework, payload=payload, options=self.options
+                    hosted=self.name,
+                    framework=self.hosted.adapter.framework,
+                    payload=payload,
+                    options=self.options,
+                    definition=self.hosted.definition,
                 ),
                 id=run_id,
                 task_queue=self.task_queue,
@@ -197,19 +201,6 @@ def _ui_url(target: _connection.Target, run_id: str) -> str | None:
     return f"{target.ui_url}/namespaces/{target.namespace}/workflows/{run_id}" if target.ui_url else None
 
 
-def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run ``coroutine`` to completion from sync code, as the frameworks' own ``*_sync`` calls do."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    coroutine.close()
-    raise RuntimeError(
-        "a sync durable call was made while an event loop is running in this thread; "
-        "await the async variant instead (e.g. await dagent.run(...))"
-    )
-
-
 def _caller_source(depth: int) -> dict[str, str]:
     frame = inspect.stack()[depth].frame
     source = {"module": str(frame.f_globals.get("__name__", ""))}
@@ -218,8 +209,12 @@ def _caller_source(depth: int) -> dict[str, str]:
     return source
 
 
-def host(obj: Any, *, name: str | None = None, source: dict[str, str] | None = None) -> Hosted:
-    """Host ``obj`` in this process's registry (what a worker serves) and return its entry."""
+def host(obj: Any, *, name: str | None = None, source: dict[str, str] | None = None, alongside: bool = False) -> Hosted:
+    """Host ``obj`` in this process's registry (what a worker serves) and return its entry.
+
+    ``alongside``: another definition already hosted under the name is kept beside this one
+    (``durable()``), instead of an error (a worker's targets: it would not know which to serve).
+    """
     existing = getattr(obj, "__durable_core__", None)
     if existing is not None:
         if name is not None and name != existing.name:
@@ -232,12 +227,14 @@ def host(obj: Any, *, name: str | None = None, source: dict[str, str] | None = N
             f"this {type(obj).__qualname__} has no name of its own; pass one: durable(obj, name='my-agent')"
         )
     definition = adapter.definition(obj)
-    found = REGISTRY.get(hosted_name)
+    found = REGISTRY.get(hosted_name, definition)
     if found is not None and (found.obj is obj or (definition is not None and found.definition == definition)):
         return found  # the same object, or the same definition built again (a factory, per call)
     hosted = Hosted(name=hosted_name, obj=obj, adapter=adapter, source=source or {}, definition=definition)
     adapter.host(hosted)
-    return REGISTRY.add(hosted)
+    # Another definition under a hosted name (a factory building a different agent per call)
+    # is hosted beside the first: each run names the definition it was started with.
+    return REGISTRY.add(hosted, alongside=alongside)
 
 
 def _policy(default: CallPolicy, given: CallPolicy | dict[str, Any] | None) -> CallPolicy:
@@ -277,7 +274,7 @@ def durable(
         continue_as_new_after_events: Continue a run as new once its history has this many
             events, instead of when Temporal suggests it (see ``docs/architecture.md``).
     """
-    hosted = host(obj, name=name, source=_caller_source(2))
+    hosted = host(obj, name=name, source=_caller_source(2), alongside=True)
     defaults = RunOptions()
     run_options = RunOptions(
         model=_policy(defaults.model, model_policy),

@@ -70,6 +70,9 @@ class RunInput(BaseModel):
     payload: dict[str, Any]
     """The framework call's arguments, as the adapter encoded them."""
     options: RunOptions = Field(default_factory=RunOptions)
+    definition: str | None = None
+    """The adapter's digest of the definition the run was started with (``Adapter.definition``):
+    the run executes that one, and a worker that hosts another under the name refuses to start it."""
     carried: Carry | None = None
     """Set on a run that continued as new: the earlier runs' answers, for the fast-forward
     (see ``_continue_as_new``)."""
@@ -116,6 +119,9 @@ class CallInput(BaseModel):
     stream: bool = False
     """A model call whose chunks are published live while it runs (see ``_live``); its result is
     still the complete response."""
+    definition: str | None = None
+    """Set when the run's definition is hosted beside its name's primary one (``Registry.add``):
+    which of them the call belongs to."""
 
 
 class StreamLocation(BaseModel):

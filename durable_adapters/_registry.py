@@ -59,51 +59,83 @@ class Hosted:
 
 
 class Registry:
-    """Hosted objects of this process, by name. Thread-safe; one per process (``REGISTRY``)."""
+    """Hosted objects of this process, by name. Thread-safe; one per process (``REGISTRY``).
+
+    A name has one primary hosting: what a worker started for that name serves. ``durable()`` may
+    host further *definitions* under the same name beside it (an agent a factory builds
+    differently per call): each run carries the digest of the definition it was started with
+    (``RunInput.definition``) and runs that one.
+    """
 
     def __init__(self) -> None:
         self._hosted: dict[str, Hosted] = {}
+        self._alongside: dict[tuple[str, str], Hosted] = {}
         self._lock = threading.Lock()
 
-    def add(self, hosted: Hosted) -> Hosted:
+    def add(self, hosted: Hosted, *, alongside: bool = False) -> Hosted:
         """Host ``hosted``; hosting the same object again under its name returns the first entry,
         and so does hosting another object with the same definition (the same agent built again).
 
-        Two different definitions under one name is an error: a worker would not know which to run.
+        Another definition under a hosted name is hosted beside it when ``alongside`` (what
+        ``durable()`` asks: each run names its definition) and both have a definition; otherwise it
+        is an error, because a worker would not know which one to run.
         """
         with self._lock:
             existing = self._hosted.get(hosted.name)
-            if existing is not None:
-                if existing.obj is hosted.obj:
-                    return existing
-                if existing.definition is not None and existing.definition == hosted.definition:
-                    return existing
-                # Where both sides have a definition, say that it is the definition that differs
-                # (a factory's agent changed between calls), not merely the object.
-                differs = (
-                    " with a different definition (what it runs differs from the first one hosted under it)"
-                    if existing.definition is not None and hosted.definition is not None
-                    else ""
-                )
-                raise ConfigurationError(
-                    f"two different objects are hosted under the name {hosted.name!r} in this process{differs}; "
-                    f"pass a distinct name, e.g. durable(obj, name={hosted.name + '-2'!r})"
-                )
-            self._hosted[hosted.name] = hosted
-            return hosted
+            if existing is None:
+                self._hosted[hosted.name] = hosted
+                return hosted
+            if existing.obj is hosted.obj:
+                return existing
+            same = self._matching(hosted.name, hosted.definition)
+            if same is not None:
+                return same
+            if alongside and existing.definition is not None and hosted.definition is not None:
+                self._alongside[(hosted.name, hosted.definition)] = hosted
+                return hosted
+            # Where both sides have a definition, say that it is the definition that differs
+            # (a factory's agent changed between calls), not merely the object.
+            differs = (
+                " with a different definition (what it runs differs from the first one hosted under it)"
+                if existing.definition is not None and hosted.definition is not None
+                else ""
+            )
+            raise ConfigurationError(
+                f"two different objects are hosted under the name {hosted.name!r} in this process{differs}; "
+                f"pass a distinct name, e.g. durable(obj, name={hosted.name + '-2'!r})"
+            )
 
-    def get(self, name: str) -> Hosted | None:
+    def _matching(self, name: str, definition: str | None) -> Hosted | None:
+        if definition is None:
+            return None
+        primary = self._hosted.get(name)
+        if primary is not None and primary.definition == definition:
+            return primary
+        return self._alongside.get((name, definition))
+
+    def get(self, name: str, definition: str | None = None) -> Hosted | None:
+        """The hosting of ``name`` with ``definition`` if this process has it, else the name's
+        primary hosting (whose ``definition`` the caller compares), else None."""
         with self._lock:
-            return self._hosted.get(name)
+            return self._matching(name, definition) or self._hosted.get(name)
 
-    def require(self, name: str) -> Hosted:
-        hosted = self.get(name)
+    def is_alongside(self, hosted: Hosted) -> bool:
+        """Whether ``hosted`` is a further definition beside its name's primary hosting."""
+        with self._lock:
+            return self._hosted.get(hosted.name) is not hosted
+
+    def require(self, name: str, definition: str | None = None) -> Hosted:
+        """As :meth:`get`, but a missing name, or a run's definition that this process hosts
+        under another one, is a :class:`ConfigurationError` saying what to do."""
+        hosted = self.get(name, definition)
         if hosted is None:
             known = ", ".join(sorted(self._hosted)) or "nothing"
             raise ConfigurationError(
                 f"this worker does not host {name!r} (it hosts {known}). Start a worker that hosts it: "
                 f"`durable-adapters worker MODULE:ATTR`, or wrap the object with durable(obj, name={name!r})."
             )
+        if definition is not None and hosted.definition is not None and hosted.definition != definition:
+            raise ConfigurationError(other_definition(name))
         return hosted
 
     def names(self) -> list[str]:
@@ -113,6 +145,17 @@ class Registry:
     def remove(self, name: str) -> None:
         with self._lock:
             self._hosted.pop(name, None)
+            for key in [key for key in self._alongside if key[0] == name]:
+                del self._alongside[key]
+
+
+def other_definition(name: str) -> str:
+    """What a worker says of a run started with a definition of ``name`` it does not host."""
+    return (
+        f"this worker hosts {name!r} with another definition than the one this run was started with "
+        "(its agents, instructions, tools or models differ). Run workers with the same code as the "
+        f"client that starts the runs, or give each definition its own name: durable(obj, name='{name}-v2')"
+    )
 
 
 REGISTRY = Registry()

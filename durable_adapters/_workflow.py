@@ -21,7 +21,7 @@ from ._channel import EventsPage, RunChannel, StreamPage
 from ._errors import ConfigurationError, qualified_name
 from ._names import EVENTS_QUERY, PENDING_INPUT_QUERY, RESUME_UPDATE, STREAM_QUERY, WORKFLOW_TYPE
 from ._payloads import RunInput, RunOutput
-from ._registry import REGISTRY
+from ._registry import REGISTRY, Hosted, other_definition
 
 
 @workflow.defn(name=WORKFLOW_TYPE)
@@ -60,7 +60,7 @@ class AgentLoopWorkflow:
 
     @workflow.run
     async def run(self, run: RunInput) -> RunOutput:
-        hosted = REGISTRY.get(run.hosted)
+        hosted = REGISTRY.get(run.hosted, run.definition)
         if hosted is None:
             error = ConfigurationError(
                 f"no worker on task queue {workflow.info().task_queue!r} hosts {run.hosted!r} "
@@ -75,7 +75,10 @@ class AgentLoopWorkflow:
                 type=qualified_name(ConfigurationError),
                 non_retryable=True,
             )
-        calls = DurableCalls(run, self._channel)
+        if _started_with_another_definition(run, hosted):
+            error = ConfigurationError(other_definition(run.hosted))
+            raise ApplicationError(str(error), type=qualified_name(error), non_retryable=True)
+        calls = DurableCalls(run, self._channel, alongside=REGISTRY.is_alongside(hosted))
         continuation = calls.continuation
         with _determinism.guarded(continuation.now), _sync_bridge.bridged_executor():
             # The loop runs as a task so the run can continue as new while it is parked on a
@@ -119,3 +122,14 @@ class AgentLoopWorkflow:
                 f"{type(exc).__name__}: {exc}", type=qualified_name(exc), non_retryable=True
             ) from exc
         return RunOutput.of(payload)
+
+
+def _started_with_another_definition(run: RunInput, hosted: Hosted) -> bool:
+    """A run starting now with a definition this worker does not host under the run's name.
+
+    Checked only when the run starts: a run that replays (its worker restarted) or continues as
+    new has already started, and goes on with the worker's code, whose calls its history checks.
+    """
+    if run.definition is None or hosted.definition is None or hosted.definition == run.definition:
+        return False
+    return run.carried is None and not workflow.unsafe.is_replaying()

@@ -34,7 +34,7 @@ from __future__ import annotations
 from ._adapter import Adapter, adapter_for, installed_adapters
 from ._calls import DurableCallError, DurableCalls
 from ._determinism import run_thread_context
-from ._durable import DurableCore, run_sync
+from ._durable import DurableCore
 from ._errors import ConfigurationError, UnsupportedError
 from ._handle import RunHandle
 from ._interception import InterceptedPoint, Interceptions, Side
@@ -46,6 +46,7 @@ from ._registry import REGISTRY, Hosted
 from ._scoped import scoped
 from ._stream import StreamEvent
 from ._sync_bridge import await_only, in_bridge
+from ._sync_calls import run_sync
 
 __all__ = [
     "PENDING_INPUT_QUERY",

@@ -17,6 +17,7 @@ from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.prebuilt import InjectedStore, ToolNode, ToolRuntime, tools_condition
 from langgraph.store.base import BaseStore
 from langgraph.types import interrupt
+from pydantic import BaseModel
 
 from durable_adapters.testing import hold_point
 from tests.apps.langgraph_apps import llm
@@ -340,3 +341,37 @@ def build_file_store_graph():
     import os
 
     return build_store_graph(FileStore(os.environ["STORE_FILE"]))
+
+
+# -- a tool whose interrupt() says what answer it expects (langgraph 1.2.x after 1.2.0) ----------
+
+
+class Approval(BaseModel):
+    """A reviewer's answer to a booking."""
+
+    approved: bool
+    note: str
+
+
+@tool
+def approve_booking(city: str) -> str:
+    """Have a human approve a booking."""
+    approval = interrupt({"city": city}, response_schema=Approval)  # type: ignore[call-arg]
+    return f"approved={approval.approved} ({approval.note})"
+
+
+def build_typed_tool_interrupt():
+    """A ToolNode tool stopping in interrupt(value, response_schema=Approval): the answer comes
+    back validated into Approval."""
+    model = llm().bind_tools([approve_booking])
+
+    async def chatbot(state: MessagesState) -> dict:
+        return {"messages": [await model.ainvoke(state["messages"])]}
+
+    builder = StateGraph(MessagesState)
+    builder.add_node("chatbot", chatbot)
+    builder.add_node("tools", ToolNode([approve_booking]))
+    builder.add_conditional_edges("chatbot", tools_condition)
+    builder.add_edge("tools", "chatbot")
+    builder.add_edge(START, "chatbot")
+    return builder.compile(name="typed-tool-interrupt")

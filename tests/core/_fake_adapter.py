@@ -166,7 +166,10 @@ class FakeAdapter(Adapter):
         return {"key": key, "echo": request, "reply": model_reply(key, request)}
 
     async def call_tool(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
-        return {"key": key, "sum": sum(request.get("numbers", []))}
+        answer: dict[str, Any] = {"key": key, "sum": sum(request.get("numbers", []))}
+        if hosted.definition is not None:
+            answer["definition"] = hosted.definition  # which definition's tool answered
+        return answer
 
 
 async def _streamed_reply(key: str, request: dict[str, Any], stream: LiveStream | None) -> dict[str, Any]:
@@ -274,11 +277,18 @@ async def start_program(
     *,
     run_id: str,
     options: RunOptions | None = None,
+    definition: str | None = None,
 ) -> WorkflowHandle[Any, RunOutput]:
     """Start the real agent-loop workflow on ``steps`` for the hosted fake app ``hosted``."""
     return await client.start_workflow(
         AgentLoopWorkflow.run,
-        RunInput(hosted=hosted, framework=FRAMEWORK, payload={"steps": steps}, options=options or RunOptions()),
+        RunInput(
+            hosted=hosted,
+            framework=FRAMEWORK,
+            payload={"steps": steps},
+            options=options or RunOptions(),
+            definition=definition,
+        ),
         id=run_id,
         task_queue=task_queue,
     )

@@ -101,7 +101,7 @@ async def test_activity_id_is_sequence_kind_key(monkeypatch):
 
 
 def test_payload_field_names():
-    assert set(RunInput.model_fields) == {"hosted", "framework", "payload", "options", "carried"}
+    assert set(RunInput.model_fields) == {"hosted", "framework", "payload", "options", "definition", "carried"}
     assert set(RunOptions.model_fields) == {"model", "tool", "continue_as_new_after_events"}
     assert set(CallPolicy.model_fields) == {
         "start_to_close_seconds",
@@ -112,7 +112,10 @@ def test_payload_field_names():
         "max_attempts",
     }
     assert set(RunOutput.model_fields) == {"payload", "compressed"}
-    assert set(CallInput.model_fields) == {"hosted", "key", "request", "conversation", "stream"}
+    assert set(CallInput.model_fields) == {"hosted", "key", "request", "conversation", "stream", "definition"}
+    # Fields added later are optional, so histories written before them still load.
+    assert RunInput.model_validate({"hosted": "h", "framework": "f", "payload": {}}).definition is None
+    assert CallInput.model_validate({"hosted": "h", "key": "k", "request": {}}).definition is None
     from durable_adapters._channel import StreamItem, StreamPage
     from durable_adapters._payloads import StreamLocation
 
@@ -131,7 +134,7 @@ def test_payload_field_names():
     assert set(CarriedError.model_fields) == {"message", "type"}
     # ... and they are the JSON keys in history (no aliases).
     run = RunInput(hosted="h", framework="f", payload={"input": "x"}).model_dump(mode="json")
-    assert set(run) == {"hosted", "framework", "payload", "options", "carried"}
+    assert set(run) == {"hosted", "framework", "payload", "options", "definition", "carried"}
     assert set(run["options"]) == {"model", "tool", "continue_as_new_after_events"}
     assert set(CallInput(hosted="h", key="k", request={}).model_dump(mode="json")) == {
         "hosted",
@@ -139,6 +142,7 @@ def test_payload_field_names():
         "request",
         "conversation",
         "stream",
+        "definition",
     }
     assert set(CallOutput(response={}).model_dump(mode="json")) == {"response", "stream"}
     assert set(RunOutput(payload={}).model_dump(mode="json")) == {"payload", "compressed"}

@@ -7,12 +7,14 @@ own; the requests (bodies), the result and the state after the run must be the p
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
+from crewai.flow.flow import Flow, start
 
 from durable_adapters import UnsupportedError, durable
 from durable_adapters.testing import Reply, recorded_calls
-from tests.apps.crewai_flows import FileReadingFlow, JoinFlow, RouterFlow, TopicState
+from tests.apps.crewai_flows import FileReadingFlow, JoinFlow, RouterFlow, TopicState, weather_crew
 
 WEATHER_SCRIPT = [
     Reply.text("Weather"),
@@ -110,5 +112,40 @@ async def test_a_file_opened_in_a_flow_method_is_refused_naming_the_method(scrip
 
     with pytest.raises(Exception, match="read_notes") as failure:
         await asyncio.wait_for(durable(FileReadingFlow).kickoff_async(inputs={"path": str(notes)}), timeout=60)
+    assert "UnsupportedError" in repr(failure.value) or isinstance(failure.value, UnsupportedError)
+    assert server.requests == []
+
+
+def test_a_flow_is_named_by_its_class_the_same_for_the_class_and_its_instances():
+    by_instance, by_class = durable(RouterFlow(), worker=False), durable(RouterFlow, worker=False)
+    other = durable(JoinFlow(), worker=False)
+    assert by_instance.name == by_class.name and by_instance.name.startswith("routerflow-")
+    assert other.name.startswith("joinflow-") and other.name != by_instance.name
+    assert durable(RouterFlow(), name="support", worker=False).name == "support"
+
+
+async def test_persist_restore_by_id_is_refused_before_any_model_call(scripted_model, monkeypatch):
+    from tests.apps.crewai_flows import PersistedFlow
+
+    server = scripted_model([Reply.text("unused")])
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    with pytest.raises(UnsupportedError, match="@persist"):
+        await durable(PersistedFlow, worker=False).kickoff_async(inputs={"id": "abc"})
+    assert server.requests == []
+
+
+class _ThrottledFlow(Flow[dict[str, Any]]):
+    @start()
+    def ask(self) -> str:
+        crew = weather_crew()
+        crew.max_rpm = 10  # CrewAI enforces it with a timer thread: refused in durable runs
+        return str(crew.kickoff(inputs={"city": "Paris"}).raw)
+
+
+async def test_a_crew_built_in_a_method_is_checked_before_any_of_its_calls(scripted_model, monkeypatch):
+    server = scripted_model([Reply.text("unused")])
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    with pytest.raises(Exception, match="max_rpm") as failure:
+        await asyncio.wait_for(durable(_ThrottledFlow).kickoff_async(), timeout=60)
     assert "UnsupportedError" in repr(failure.value) or isinstance(failure.value, UnsupportedError)
     assert server.requests == []

@@ -170,3 +170,34 @@ async def test_a_worker_killed_while_a_tool_waits_for_a_human(scripted_model, wo
     assert len(server.served) == 2 and server.repeats == []  # the first model call was not made again
     assert log.read_text().splitlines() == ["human_assistance Which city is sunnier?"] * 2
     assert [c.kind for c in await recorded_calls(handle)] == ["model", "tool", "tool", "model"]
+
+
+async def test_a_tools_interrupt_with_a_response_schema(scripted_model, monkeypatch, tmp_path, unique):
+    """interrupt(value, response_schema=Model) in a tool: the client sees the schema, the tool
+    gets the answer validated into Model (langgraph 1.2.x after 1.2.0)."""
+    import inspect
+
+    import pytest
+    from langgraph.types import interrupt
+
+    if "response_schema" not in inspect.signature(interrupt).parameters:
+        pytest.skip("this langgraph has no interrupt(response_schema=...)")
+    script = [Reply.tool_call("approve_booking", {"city": "Lisbon"}), Reply.text("Approved.")]
+    answer = {"approved": True, "note": "go"}
+    (plain_server, plain, _), (server, mine, _) = await _plain_and_durable(
+        apps.build_typed_tool_interrupt,
+        script,
+        {"messages": [HumanMessage("Book Lisbon.")]},
+        [lambda _i: answer],
+        scripted_model,
+        monkeypatch,
+        tmp_path,
+        unique,
+    )
+    (asked,), (theirs,) = mine[0]["__interrupt__"], plain[0]["__interrupt__"]
+    assert asked.value == theirs.value == {"city": "Lisbon"}
+    assert asked.response_schema == theirs.response_schema
+    assert asked.response_schema["properties"].keys() == {"approved", "note"}
+    assert messages_view(mine[1]["messages"]) == messages_view(plain[1]["messages"])
+    assert mine[1]["messages"][2].content == "approved=True (go)"
+    assert bodies(server) == bodies(plain_server)

@@ -125,3 +125,34 @@ async def test_a_worker_killed_during_a_store_write_loses_and_doubles_nothing(
     # the finished write was not made again; the one in flight was retried (a put: the same write)
     assert log.read_text().splitlines() == ["store put first", "store put second", "store put second"]
     assert len(server.served) == 1 and server.repeats == []
+
+
+def test_every_store_operation_crosses_as_data_and_back():
+    """Each operation kind and its answer survive the trip through history unchanged (JSON only)."""
+    from datetime import UTC, datetime
+
+    from langgraph.store.base import GetOp, ListNamespacesOp, MatchCondition, PutOp, SearchItem, SearchOp
+
+    from durable_adapters_langgraph import _store
+
+    ops = [
+        GetOp(("a", "b"), "k", refresh_ttl=False),
+        SearchOp(("a",), filter={"kind": "fact"}, limit=3, offset=1, query="sea", refresh_ttl=True),
+        PutOp(("a",), "k", {"v": [1, 2]}, index=["v"], ttl=5.0),
+        PutOp(("a",), "gone", None),  # a delete
+        ListNamespacesOp(match_conditions=(MatchCondition("prefix", ("a", "*")),), max_depth=2, limit=7, offset=0),
+    ]
+    encoded = [_store.encode_op(op) for op in ops]
+    assert json.loads(json.dumps(encoded)) == encoded
+    assert [_store.decode_op(data) for data in encoded] == ops
+
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    results = [
+        None,
+        [SearchItem(("a",), "k", {"v": 1}, when, when, score=0.5)],
+        [("a", "b"), ("a", "c")],
+    ]
+    encoded_results = [_store.encode_result(result) for result in results]
+    assert json.loads(json.dumps(encoded_results)) == encoded_results
+    decoded = [_store.decode_result(data) for data in encoded_results]
+    assert decoded == results and decoded[1][0].score == 0.5

@@ -1,4 +1,5 @@
-"""An agent rebuilt per call (a factory) under one name reuses the first hosting; another under it is refused."""
+"""An agent rebuilt per call (a factory) under one name reuses the first hosting; a different one
+under the name is hosted beside it, and each run executes the agent it was started with."""
 
 from __future__ import annotations
 
@@ -48,14 +49,25 @@ async def test_an_agent_built_per_call_runs_again_and_again(scripted_model: Any,
     assert len(server.served) == 6
 
 
-def test_a_different_agent_under_the_same_name_is_refused(unique: str) -> None:
-    name = f"factory_{unique}"
-    durable(build_agent(name))
-    with pytest.raises(ConfigurationError, match="two different objects are hosted under the name"):
-        durable(build_agent(name, instructions="Answer at length."))
+async def test_a_different_agent_under_the_same_name_runs_as_itself(
+    scripted_model: Any, monkeypatch, unique: str
+) -> None:
+    name = f"modes_{unique}"
+    server = scripted_model([Reply.text("Brief."), Reply.text("At length."), Reply.text("Brief again.")])
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+
+    brief = await durable(build_agent(name)).run("Oslo?")
+    long = await durable(build_agent(name, instructions="Answer at length.")).run("Oslo?")
+    again = await durable(build_agent(name)).run("Oslo again?")
+
+    assert [brief.final_output, long.final_output, again.final_output] == ["Brief.", "At length.", "Brief again."]
+    # Each run sent its own agent's instructions, as the same three plain runs would.
+    assert [r.system_text() for r in server.served] == ["Answer briefly.", "Answer at length.", "Answer briefly."]
 
 
-def test_a_tool_built_around_a_per_call_value_is_not_taken_for_the_last_one(unique: str) -> None:
+async def test_a_tool_built_around_a_per_call_value_answers_with_that_value(
+    scripted_model: Any, monkeypatch, unique: str
+) -> None:
     def build_for(user: str) -> Agent:
         @function_tool
         def whoami() -> str:
@@ -64,7 +76,21 @@ def test_a_tool_built_around_a_per_call_value_is_not_taken_for_the_last_one(uniq
 
         return Agent(name=f"per-user-{unique}", instructions="Answer.", tools=[whoami], model=model())
 
-    durable(build_for("ada"))
-    durable(build_for("ada"))  # the same definition: the same code around the same value
-    with pytest.raises(ConfigurationError, match="two different objects"):
-        durable(build_for("bob"))
+    # Both runs start with the same request (a repeat, answered alike); their second ones differ.
+    server = scripted_model([Reply.tool_call("whoami", {}), Reply.text("ok"), Reply.text("ok")])
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+
+    for user in ("ada", "bob"):
+        assert (await durable(build_for(user)).run("Who am I?")).final_output == "ok"
+    tool_outputs = [m["content"] for r in server.served for m in r.body["messages"] if m["role"] == "tool"]
+    assert tool_outputs == ["ada", "bob"]  # not the first hosting's value for both
+
+
+def test_a_worker_refuses_two_definitions_under_one_name(unique: str) -> None:
+    """A worker serves what it hosts under a name to every run of it: two would be ambiguous."""
+    from durable_adapters._durable import host
+
+    name = f"worker_{unique}"
+    host(build_agent(name), name=name)
+    with pytest.raises(ConfigurationError, match="with a different definition"):
+        host(build_agent(name, instructions="Answer at length."), name=name)

@@ -8,6 +8,7 @@ result, ``run_data``), and the requests the model received. The durable exceptio
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from agents import (
     ModelBehaviorError,
     OutputGuardrailTripwireTriggered,
     Runner,
+    ToolTimeoutError,
     UserError,
     function_tool,
     input_guardrail,
@@ -64,6 +66,13 @@ async def no_cold_reports(ctx: Any, agent: Agent, output: WeatherReport) -> Guar
 def strict_lookup(city: str) -> str:
     """The weather in a city; fails loudly for unknown cities."""
     raise LookupError(f"no station in {city}")
+
+
+@function_tool(timeout=0.5, timeout_behavior="raise_exception")
+async def slow_lookup(city: str) -> str:
+    """The weather in a city, from a station that takes its time."""
+    await asyncio.sleep(3)
+    return f"{city}: sunny"
 
 
 class Loose(BaseModel):
@@ -257,3 +266,33 @@ async def test_a_streamed_run_raises_the_sdk_exception_from_stream_events(
         errors.append(raised.value)
 
     assert str(errors[1]) == str(errors[0]) == "Max turns (1) exceeded"
+
+
+async def test_a_tool_timeout_raises_tool_timeout_error(
+    scripted_model: Any, monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
+    """The SDK times the tool in the workflow (a durable timer) and cancels its activity."""
+
+    def build() -> Agent:
+        return Agent(name="patient", instructions="Answer.", tools=[slow_lookup], model=model())
+
+    script = [Reply.tool_call("slow_lookup", {"city": "Oslo"}), Reply.text("never")]
+    plain, durable_ = await plain_then_durable(build, script, "Oslo?", scripted_model, monkeypatch, f"slow-{unique}")
+
+    assert_same_exception(plain, durable_, ToolTimeoutError)
+    assert isinstance(durable_.error, ToolTimeoutError)
+    assert (durable_.error.tool_name, durable_.error.timeout_seconds) == ("slow_lookup", 0.5)
+    assert len(durable_.bodies) == 1  # the run stopped at the timeout, as plainly
+
+
+async def test_a_handle_from_start_raises_the_sdk_exception_too(
+    scripted_model: Any, monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
+    server = scripted_model([Reply.tool_call("get_weather", {"city": "Oslo"})] * 3)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    agent = Agent(name="handled", instructions="Check the weather.", tools=[get_weather], model=model())
+    handle = await durable(agent, name=f"handled-{unique}").start("Oslo?", max_turns=1)
+
+    with pytest.raises(MaxTurnsExceeded, match=r"Max turns \(1\) exceeded") as raised:
+        await handle.result()
+    assert isinstance(raised.value, RunFailedError) and raised.value.run_id == handle.run_id

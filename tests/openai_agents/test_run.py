@@ -127,11 +127,13 @@ def test_run_sync_works_from_sync_code(scripted_model, monkeypatch, unique):
     assert len(server.served) == 1
 
 
-def test_two_objects_under_one_name_is_an_error(unique):
-    durable(build_looper(), name=f"dup-{unique}")
+def test_two_definitions_under_one_name_each_keep_their_own_agent(unique):
+    """Since the core hosts a different definition beside the first (test_definition runs them)."""
+    looper = durable(build_looper(), name=f"dup-{unique}")
     durable(build_looper(), name=f"dup-{unique}")  # the same definition built again (test_definition)
-    with pytest.raises(Exception, match="pass a distinct name"):
-        durable(build_structured(), name=f"dup-{unique}")
+    structured = durable(build_structured(), name=f"dup-{unique}")
+    assert looper.name == structured.name == f"dup-{unique}"
+    assert looper.agent.name == "looper" and structured.agent.name == "structured"
 
 
 async def test_a_streamed_agent_tool_fails_the_run_instead_of_telling_the_model(scripted_model, monkeypatch, unique):

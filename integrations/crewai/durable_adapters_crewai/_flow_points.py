@@ -19,6 +19,8 @@ flow's durable run executes in the calling context:
 * **Flows kicked off synchronously inside the flow** (CrewAI's own agent executor is a flow):
   ``Flow.kickoff`` would run ``asyncio.run`` on a thread, which cannot wait on an activity; on the
   sync bridge it awaits the flow's ``kickoff_async`` on the workflow's loop.
+* **Crews and agents built in a method** are checked when kicked off, as ``durable(crew)``
+  checks a crew when it is wrapped: what cannot run durably is refused before any of its calls.
 * **File I/O in a flow method.** ``open()`` called directly by a flow method's own code would
   run inside the workflow on every replay; it is refused with the method's name. (Network I/O
   and ``time.sleep`` are refused by the core's guard; ``time.time``/``random``/``uuid4`` are made
@@ -35,6 +37,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from crewai import Agent, Crew
 from crewai.flow.persistence.decorators import PersistenceDecorator
 from crewai.flow.runtime import Flow
 from pydantic import BaseModel
@@ -209,6 +212,37 @@ def flow_kickoff(original: Callable[..., Any], self: Flow[Any], *args: Any, **kw
     if getattr(self, "stream", False):
         raise _run().refuse(f"a streaming flow ({type(self).__name__}) was kicked off inside a durable flow")
     return await_only(self.kickoff_async(*args, **kwargs))
+
+
+def _check(obj: Any) -> None:
+    from ._keys import refuse_unsupported
+
+    try:
+        refuse_unsupported(obj)
+    except UnsupportedError as exc:
+        raise _run().refuse(f"inside the flow: {exc}") from None
+
+
+_CHECKED_WHY = (
+    "a crew or agent a flow method builds is unknown until it is kicked off; it is checked then, as "
+    "durable(crew) checks a crew when it is wrapped, before any of its calls is made"
+)
+
+
+def check_then_kickoff(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+    _check(self)
+    return original(self, *args, **kwargs)
+
+
+async def check_then_kickoff_async(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+    _check(self)
+    return await original(self, *args, **kwargs)
+
+
+for _owner in (Crew, Agent):
+    FLOW_POINTS.point(_owner, "kickoff", side="workflow", why=_CHECKED_WHY)(check_then_kickoff)
+    for _name in ("kickoff_async", "akickoff"):
+        FLOW_POINTS.point(_owner, _name, side="workflow", why=_CHECKED_WHY)(check_then_kickoff_async)
 
 
 @FLOW_POINTS.point(

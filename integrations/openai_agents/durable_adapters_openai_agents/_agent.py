@@ -10,14 +10,13 @@ from agents.agent_output import AgentOutputSchemaBase
 from agents.run import DEFAULT_MAX_TURNS
 from pydantic_core import to_jsonable_python
 
-from durable_adapters import RunFailedError
 from durable_adapters.adapter import DurableCore, RunHandle, UnsupportedError, run_sync
 
 from ._agent_graph import HostedAgents
-from ._errors import raised_again
 from ._payloads import RunPayload
 from ._run_config import encode_run_config
 from ._run_context import encode_context
+from ._run_handle import agent_run_handle
 from ._stream_events import follow
 
 
@@ -52,10 +51,13 @@ class DurableAgent:
         run_id: str | None = None,
         **unsupported: Any,
     ) -> RunHandle[RunResult]:
-        """Start a run and return its handle at once (``await handle.result()`` for the ``RunResult``)."""
+        """Start a run and return its handle at once (``await handle.result()`` for the ``RunResult``;
+        it raises the SDK's own exceptions, as :meth:`run` does)."""
         payload = _payload(input, context, max_turns, run_config, unsupported, stream=False)
         _check_before_start(self.agent)
-        return await self.__durable_core__.start(payload.data(), run_id=run_id)
+        core = self.__durable_core__
+        handle = await core.start(payload.data(), run_id=run_id)
+        return agent_run_handle(handle, core.hosted.state.by_name)
 
     async def run(self, input: str | list[Any], **kwargs: Any) -> RunResult:
         """Run the agent durably and return the SDK's ``RunResult`` (``final_output``, ``new_items``...).
@@ -65,13 +67,7 @@ class DurableAgent:
         as an instance that is also a ``RunFailedError`` (see ``_errors``).
         """
         handle = await self.start(input, **kwargs)
-        try:
-            return await handle.result()
-        except RunFailedError as failure:
-            error = raised_again(failure, self.__durable_core__.hosted.state.by_name)
-            if error is failure:
-                raise
-            raise error from failure
+        return await handle.result()
 
     def run_sync(self, input: str | list[Any], **kwargs: Any) -> RunResult:
         """:meth:`run` from sync code."""
