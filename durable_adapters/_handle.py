@@ -63,7 +63,10 @@ class RunHandle(Generic[ResultT]):
                 run_id=self.run_id,
             )
             failure.__cause__ = exc  # the failure's whole cause chain, with the details adapters attach
-            raise (self._decode_failure(failure) if self._decode_failure else failure) from exc
+            rebuilt = self._decode_failure(failure) if self._decode_failure else failure
+            if rebuilt is failure:
+                raise failure from exc
+            raise rebuilt from failure  # the framework's exception, caused by the run's failure
         finally:
             await self._done()
         if isinstance(output, dict):  # a handle fetched without a result type

@@ -28,6 +28,10 @@ def replayer() -> Replayer:
         workflow_runner=UnsandboxedWorkflowRunner(),
         workflow_task_executor=RunPinnedExecutor(),
         data_converter=DATA_CONVERTER,
+        # No 2 s deadlock detector: a replay judges what the code does, not how fast it runs, and
+        # the first replay of a process imports a framework's lazily loaded modules inside the
+        # workflow, which on a loaded machine can take longer than that.
+        debug_mode=True,
     )
 
 

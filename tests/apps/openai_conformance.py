@@ -21,6 +21,7 @@ from agents import (
     AgentHooks,
     FunctionToolResult,
     GuardrailFunctionOutput,
+    HandoffInputData,
     InputGuardrailTripwireTriggered,
     ModelSettings,
     OutputGuardrailTripwireTriggered,
@@ -31,9 +32,11 @@ from agents import (
     ToolsToFinalOutputResult,
     TResponseInputItem,
     function_tool,
+    handoff,
     input_guardrail,
     output_guardrail,
 )
+from agents.extensions import handoff_filters
 from openai.types.responses import ResponseTextDeltaEvent
 from pydantic import BaseModel
 
@@ -172,6 +175,35 @@ triage_agent = Agent(
 
 async def routing(runner: AgentRunner) -> Any:
     result = await runner.run(triage_agent, "Hola, ¿cómo estás?")
+    return [result.final_output, result.last_agent.name]
+
+
+# -- handoffs/message filter -----------------------------------------------------------------
+
+
+def spanish_handoff_message_filter(handoff_message_data: HandoffInputData) -> HandoffInputData:
+    # Remove all tool-related messages from the history the Spanish agent sees.
+    return handoff_filters.remove_all_tools(handoff_message_data)
+
+
+filtered_spanish_agent = Agent(
+    name="Spanish Assistant",
+    instructions="You only speak Spanish and are extremely concise.",
+    handoff_description="A Spanish-speaking assistant.",
+)
+first_agent = Agent(
+    name="Assistant",
+    instructions="Be extremely concise.",
+    tools=[random_number],
+    handoffs=[handoff(filtered_spanish_agent, input_filter=spanish_handoff_message_filter)],
+)
+
+
+async def handoff_message_filter(runner: AgentRunner) -> Any:
+    result = await runner.run(first_agent, input="Hi, my name is Sora. Give me a number up to 100.")
+    result = await runner.run(
+        first_agent, input=result.to_input_list() + [{"content": "Por favor, habla en español.", "role": "user"}]
+    )
     return [result.final_output, result.last_agent.name]
 
 

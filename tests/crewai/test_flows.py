@@ -7,13 +7,14 @@ own; the requests (bodies), the result and the state after the run must be the p
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 import pytest
 from crewai.flow.flow import Flow, start
 
 from durable_adapters import UnsupportedError, durable
-from durable_adapters.testing import Reply, recorded_calls
+from durable_adapters.testing import Reply, history_json, recorded_calls, recorded_model_requests
 from tests.apps.crewai_flows import FileReadingFlow, JoinFlow, RouterFlow, TopicState, weather_crew
 
 WEATHER_SCRIPT = [
@@ -70,6 +71,11 @@ async def test_router_flow_with_two_crews_matches_plain_run(script, city, route,
     assert [c.kind for c in calls] == ["model", "model", "tool", "model"]
     assert calls[2].key.startswith(f"tool:{tool}:")
     assert all(c.key.startswith("llm:gpt-4o-mini:") for c in calls if c.kind == "model")
+    # The LLM goes into history as what it is (class and settings), never with its API key.
+    requests = recorded_model_requests(await handle.workflow_handle.fetch_history())
+    assert all(r["llm"]["cls"].endswith(":OpenAICompletion") for r in requests)
+    assert all(r["llm"]["fields"]["model"] == "gpt-4o-mini" and "api_key" not in r["llm"]["fields"] for r in requests)
+    assert os.environ["OPENAI_API_KEY"] not in await history_json(handle)
 
 
 async def test_kickoff_returns_the_result_and_keeps_the_state_as_a_plain_kickoff(scripted_model, monkeypatch):

@@ -26,6 +26,7 @@ from agents import Agent, Runner, set_tracing_disabled
 from durable_adapters import UnsupportedError, durable
 from durable_adapters.testing import Reply
 from tests.apps import openai_conformance as apps
+from tests.apps import openai_io_apps as io_apps
 
 PROGRAM_TIMEOUT = 120  # seconds; a few model calls each, on a loaded machine
 
@@ -76,6 +77,16 @@ PATTERNS = [
         "handoff-routing",
         apps.routing,
         [Reply.tool_call("transfer_to_spanish_agent", {}), Reply.text("¡Hola! Estoy muy bien, gracias.")],
+    ),
+    Pattern(
+        "handoff-message-filter",
+        apps.handoff_message_filter,
+        [
+            Reply.tool_call("random_number", {"max": 100}),
+            Reply.text("Sora, your number is 50."),
+            Reply.tool_call("transfer_to_spanish_assistant", {}),
+            Reply.text("¡Claro, Sora!"),
+        ],
     ),
     Pattern(
         "deterministic-chain",
@@ -149,6 +160,16 @@ PATTERNS = [
     ),
     Pattern("stream-text", apps.stream_text, [Reply.text("Why do programmers prefer dark mode? Fewer bugs.")]),
     Pattern("run-config", apps.run_config_settings, [Reply.text("7.")]),
+    Pattern(
+        "human-in-the-loop",
+        io_apps.human_in_the_loop,
+        [Reply.tool_call("cancel_order", {"order_id": "42"}), Reply.text("Order 42 is cancelled.")],
+    ),
+    Pattern(
+        "sqlite-session",
+        io_apps.sqlite_memory,
+        [Reply.text("San Francisco."), Reply.text("California.")],
+    ),
     Pattern(
         "previous-response-id",
         apps.previous_response_id,

@@ -30,7 +30,7 @@ def test_openai_agents_history_payload_field_names():
     def names(model: type) -> list[str]:
         return list(model.model_fields)
 
-    assert names(p.RunPayload) == ["input", "context", "max_turns", "stream", "run_config"]
+    assert names(p.RunPayload) == ["input", "context", "max_turns", "stream", "run_config", "session"]
     from durable_adapters_openai_agents._run_config import SUPPORTED
 
     assert SUPPORTED == (  # RunPayload.run_config's keys: the SDK's RunConfig field names

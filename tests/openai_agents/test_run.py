@@ -152,17 +152,3 @@ async def test_a_streamed_agent_tool_fails_the_run_instead_of_telling_the_model(
     assert failure.value.type == "durable_adapters._errors.UnsupportedError"
     assert "on_stream" in str(failure.value)
     assert len(server.served) == 1  # the model never got the refusal as a tool result
-
-
-def test_tools_that_need_approval_are_refused_when_wrapped(unique):
-    from agents import function_tool
-
-    @function_tool(needs_approval=True)
-    def delete_everything() -> str:
-        """Deletes everything."""
-        return "gone"
-
-    from tests.apps.openai_weather import model
-
-    with pytest.raises(UnsupportedError, match="needs approval"):
-        durable(Agent(name=f"approver-{unique}", tools=[delete_everything], model=model()))

@@ -467,6 +467,22 @@ INTERNALS: tuple[Internal, ...] = (
         "refused: local vector stores and embedder calls inside the loop",
     ),
     Internal("crewai.crew", "Crew.knowledge", "read", "wrap", "refused: a local vector store"),
+    # -- memory and knowledge, refused kind by kind (_memory) -----------------------------------
+    Internal(
+        "crewai.crew", "Crew.memory", "read", "wrap", "refused: True or a Memory/MemoryScope/MemorySlice (_memory)"
+    ),
+    Internal("crewai.crew", "Crew.knowledge_sources", "read", "wrap", "refused: embedded into a local vector store"),
+    Internal("crewai.agents.agent_builder.base_agent", "BaseAgent.knowledge", "read", "wrap", "refused (_memory)"),
+    Internal(
+        "crewai.agents.agent_builder.base_agent", "BaseAgent.knowledge_storage", "read", "wrap", "refused (_memory)"
+    ),
+    Internal(
+        "crewai.memory.unified_memory",
+        "Memory",
+        "read",
+        "wrap",
+        "an Agent turns memory=True into a Memory when made: the refusal names both (by the class name)",
+    ),
     Internal("crewai.crew", "Crew.planning_llm", "read", "wrap", "keyed, should planning ever be allowed"),
     Internal(
         "crewai.tasks.llm_guardrail",

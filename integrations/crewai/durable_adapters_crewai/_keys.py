@@ -23,6 +23,8 @@ from crewai.utilities.string_utils import sanitize_tool_name
 
 from durable_adapters.adapter import UnsupportedError
 
+from ._memory import refuse_memory_and_knowledge
+
 
 def _field(obj: Any, name: str) -> Any:
     # Read the stored value: CrewAI's deprecated fields (function_calling_llm, reasoning) warn on
@@ -105,11 +107,6 @@ def _check_agent(label: str, agent: BaseAgent) -> None:
             f"{label}.max_execution_time",
             "CrewAI runs the agent in a thread to time it; set model_policy/tool_policy start_to_close_seconds instead",
         )
-    if getattr(agent, "memory", None) or getattr(agent, "knowledge_sources", None) or getattr(agent, "knowledge", None):
-        raise _refuse(
-            f"{label} memory/knowledge",
-            "they read and write local vector stores and call embedders inside the loop; remove them for durable runs",
-        )
     if _field(agent, "reasoning") or _field(agent, "planning"):
         raise _refuse(f"{label}.reasoning/planning", "not tested durably yet")
     llm = getattr(agent, "llm", None)
@@ -135,13 +132,10 @@ def _llm_guardrail(task: Any) -> bool:
 def refuse_unsupported(obj: Crew | Agent) -> None:
     """Raise :class:`UnsupportedError` for what cannot run durably; say what to do instead."""
     if isinstance(obj, Crew):
-        if obj.memory:
-            raise _refuse(
-                "Crew(memory=True)",
-                "memory reads and writes local storage and calls embedders inside the loop; remove it for durable runs",
-            )
-        if obj.knowledge_sources or getattr(obj, "knowledge", None):
-            raise _refuse("crew knowledge sources", "they query a local vector store; remove them")
+        agents = {f"agents[{i}]": agent for i, agent in enumerate(obj.agents)}
+        if obj.manager_agent is not None:
+            agents["manager_agent"] = obj.manager_agent
+        refuse_memory_and_knowledge(obj, agents)
         if obj.max_rpm:
             raise _refuse(
                 "Crew(max_rpm=...)",
@@ -160,8 +154,6 @@ def refuse_unsupported(obj: Crew | Agent) -> None:
             for tool in task.tools or []:
                 if isinstance(tool, BaseTool) and tool.max_usage_count is not None:
                     raise _refuse(f"tasks[{j}] tool {tool.name!r} with max_usage_count", "see the agent tools")
-            if task.async_execution:
-                raise _refuse(f"tasks[{j}].async_execution", "not tested durably yet; run tasks sequentially")
             if _llm_guardrail(task):
                 raise _refuse(
                     f"tasks[{j}] LLM guardrail (guardrail given as text)",
@@ -170,4 +162,5 @@ def refuse_unsupported(obj: Crew | Agent) -> None:
                     "no model call can be made durably; check the output in a guardrail function",
                 )
     else:
+        refuse_memory_and_knowledge(None, {"agent": obj})
         _check_agent("agent", obj)

@@ -19,9 +19,10 @@ from agents.result import RunResultBase
 from agents.run import DEFAULT_MAX_TURNS
 from agents.tool import FunctionTool
 
+from durable_adapters import RunFailedError
 from durable_adapters.adapter import Adapter, DurableCalls, DurableCore, Hosted, live_stream, scoped
 
-from . import _definition, _errors, _model, _result, _stream_events, _toolset
+from . import _approval, _definition, _errors, _model, _result, _session, _stream_events, _toolset
 from ._agent import DurableAgent
 from ._agent_graph import DurableAgents, HostedAgents, collect_agents
 from ._payloads import ModelRequest, RunPayload, RunResultData, ToolRequest
@@ -32,7 +33,7 @@ from ._runner import CURRENT_RUN, install_runner
 
 
 async def _run_streamed(
-    durable_agents: DurableAgents, root: Agent[Any], run: RunPayload, calls: DurableCalls
+    durable_agents: DurableAgents, root: Agent[Any], run: RunPayload, calls: DurableCalls, session: Any = None
 ) -> RunResultStreaming:
     """The SDK's streamed loop, every event it produces put into the run's stream (see ``_stream_events``)."""
     durable_agents.streamed_root_pending = True
@@ -42,6 +43,7 @@ async def _run_streamed(
         context=decode_context(run.context),
         max_turns=run.max_turns,
         run_config=_workflow_config(run),
+        session=session,
     )
     _stream_events.emit_events(streamed, calls)
     async for _ in streamed.stream_events():
@@ -91,21 +93,36 @@ class OpenAIAgentsAdapter(Adapter):
     def decode_result(self, hosted: Hosted, payload: dict[str, Any]) -> Any:
         return _result.decode_result(RunResultData.model_validate(payload), _agents(hosted))
 
+    def decode_failure(self, hosted: Hosted, failure: RunFailedError) -> BaseException:
+        # The SDK's own exception (MaxTurnsExceeded, a guardrail's tripwire...), rebuilt from the
+        # data the workflow put into the failure (see _errors); any other failure stays as it is.
+        return _errors.raised_again(failure, _agents(hosted))
+
     async def run(self, hosted: Hosted, payload: dict[str, Any], calls: DurableCalls) -> dict[str, Any]:
         run = RunPayload.model_validate(payload)
         # The stand-ins' models and tools carry every call out of the workflow (see _interception).
         durable_agents = DurableAgents(_agents(hosted), calls)
+        session = (
+            _session.DurableSession(_session.SessionRef.model_validate(run.session), calls) if run.session else None
+        )
         with scoped(CURRENT_RUN, durable_agents):
             try:
                 if run.stream:
-                    result: RunResultBase = await _run_streamed(durable_agents, hosted.obj, run, calls)
+                    result: RunResultBase = await _run_streamed(durable_agents, hosted.obj, run, calls, session)
                 else:
-                    result = await Runner.run(
-                        durable_agents.stand_in(hosted.obj),
-                        run.input,
-                        context=decode_context(run.context),
-                        max_turns=run.max_turns,
-                        run_config=_workflow_config(run),
+                    root = durable_agents.stand_in(hosted.obj)
+                    result = await _approval.run_until_decided(
+                        Runner.run(
+                            root,
+                            run.input,
+                            context=decode_context(run.context),
+                            max_turns=run.max_turns,
+                            run_config=_workflow_config(run),
+                            session=session,
+                        ),
+                        # Tool approvals: the plain caller's Runner.run(agent, state) (see _approval).
+                        lambda state: Runner.run(root, state, run_config=_workflow_config(run), session=session),
+                        calls,
                     )
             except Refusal as refusal:
                 raise refusal.error from None
@@ -122,6 +139,8 @@ class OpenAIAgentsAdapter(Adapter):
         return response.data()
 
     async def call_tool(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
+        if key.startswith(_session.KEY_PREFIX):
+            return await _session.call_session(request)
         return (await _toolset.call_tool(hosted.tool(key), ToolRequest.model_validate(request))).data()
 
     def payload_from_text(self, hosted: Hosted, text: str) -> dict[str, Any]:

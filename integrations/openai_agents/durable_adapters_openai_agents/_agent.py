@@ -8,15 +8,16 @@ from typing import Any
 from agents import Agent, AgentOutputSchema, RunConfig, RunContextWrapper, RunResult, RunResultStreaming
 from agents.agent_output import AgentOutputSchemaBase
 from agents.run import DEFAULT_MAX_TURNS
+from agents.run_state import RunState
 from pydantic_core import to_jsonable_python
 
 from durable_adapters.adapter import DurableCore, RunHandle, UnsupportedError, run_sync
 
+from . import _approval, _session
 from ._agent_graph import HostedAgents
 from ._payloads import RunPayload
 from ._run_config import encode_run_config
 from ._run_context import encode_context
-from ._run_handle import agent_run_handle
 from ._stream_events import follow
 
 
@@ -43,33 +44,52 @@ class DurableAgent:
 
     async def start(
         self,
-        input: str | list[Any],
+        input: str | list[Any] | RunState[Any],
         *,
         context: Any = None,
         max_turns: int = DEFAULT_MAX_TURNS,
         run_config: RunConfig | None = None,
         run_id: str | None = None,
+        session: Any = None,
         **unsupported: Any,
     ) -> RunHandle[RunResult]:
         """Start a run and return its handle at once (``await handle.result()`` for the ``RunResult``;
-        it raises the SDK's own exceptions, as :meth:`run` does)."""
-        payload = _payload(input, context, max_turns, run_config, unsupported, stream=False)
+        it raises the SDK's own exceptions, as :meth:`run` does).
+
+        ``input`` may be the ``RunState`` of a run paused for tool approvals (``result.to_state()``
+        after ``approve`` / ``reject``): the decisions go to that run, which goes on.
+        """
+        if isinstance(input, RunState):
+            resumed, _ = await _approval.resume(self.__durable_core__, input, run_id)
+            return resumed
+        payload = _payload(input, context, max_turns, run_config, unsupported, stream=False, session=session)
         _check_before_start(self.agent)
         core = self.__durable_core__
-        handle = await core.start(payload.data(), run_id=run_id)
-        return agent_run_handle(handle, core.hosted.state.by_name)
+        return await core.start(payload.data(), run_id=run_id)
 
-    async def run(self, input: str | list[Any], **kwargs: Any) -> RunResult:
+    async def run(self, input: str | list[Any] | RunState[Any], **kwargs: Any) -> RunResult:
         """Run the agent durably and return the SDK's ``RunResult`` (``final_output``, ``new_items``...).
 
         A run that ends in one of the SDK's exceptions raises it, as ``Runner.run`` does
         (``MaxTurnsExceeded``, ``InputGuardrailTripwireTriggered`` with its ``guardrail_result``...),
         as an instance that is also a ``RunFailedError`` (see ``_errors``).
-        """
-        handle = await self.start(input, **kwargs)
-        return await handle.result()
 
-    def run_sync(self, input: str | list[Any], **kwargs: Any) -> RunResult:
+        As ``Runner.run``, a run that reaches tool calls needing approval returns a result with
+        ``interruptions``; the run itself waits durably (see ``_approval``). Decide on
+        ``result.to_state()`` and pass the state here to go on.
+        """
+        agents = self.__durable_core__.hosted.state.by_name
+        after_round = 0
+        handle: RunHandle[RunResult]
+        if isinstance(input, RunState):
+            handle, after_round = await _approval.resume(self.__durable_core__, input, kwargs.get("run_id"))
+        else:
+            handle = await self.start(input, **kwargs)
+        if not _approval.needs_approval(agents):
+            return await handle.result()
+        return await _approval.outcome(handle, agents, after_round=after_round)
+
+    def run_sync(self, input: str | list[Any] | RunState[Any], **kwargs: Any) -> RunResult:
         """:meth:`run` from sync code."""
         return run_sync(self.run(input, **kwargs))
 
@@ -81,6 +101,7 @@ class DurableAgent:
         max_turns: int = DEFAULT_MAX_TURNS,
         run_config: RunConfig | None = None,
         run_id: str | None = None,
+        session: Any = None,
         **unsupported: Any,
     ) -> RunResultStreaming:
         """Run the agent durably, streamed, as ``Runner.run_streamed``: a ``RunResultStreaming`` at once.
@@ -95,10 +116,15 @@ class DurableAgent:
         :class:`~durable_adapters_openai_agents.ModelCallRestarted` before its new events.
         Call it with an event loop running, as ``Runner.run_streamed``.
         """
-        payload = _payload(input, context, max_turns, run_config, unsupported, stream=True)
+        payload = _payload(input, context, max_turns, run_config, unsupported, stream=True, session=session)
         _check_before_start(self.agent)
         core = self.__durable_core__
         state: HostedAgents = core.hosted.state
+        if _approval.needs_approval(state.by_name):
+            raise UnsupportedError(
+                "run_streamed of an agent with tools that need approval (needs_approval=...) is not "
+                "supported yet; use run() (it returns the interruptions and goes on from result.to_state())"
+            )
         agent = self.agent
         streamed = RunResultStreaming(
             input=input,
@@ -133,12 +159,13 @@ def _payload(
     unsupported: dict[str, Any],
     *,
     stream: bool,
+    session: Any = None,
 ) -> RunPayload:
     if unsupported:
         raise UnsupportedError(
             f"durable runs do not take {sorted(unsupported)} yet; supported: input, context, "
-            "max_turns, run_config (its plain settings), run_id (hooks and sessions hold live "
-            "objects that cannot cross into a workflow's history)"
+            "max_turns, run_config (its plain settings), run_id, session (hooks hold live objects "
+            "that cannot cross into a workflow's history)"
         )
     encoded_config = encode_run_config(run_config)
     try:
@@ -148,12 +175,17 @@ def _payload(
             f"the run input cannot be written as JSON ({exc}); pass a string or a list of "
             "input items (dicts), as Runner.run accepts"
         ) from exc
+    ref = None
+    if session is not None:
+        ref = _session.session_ref(session).model_dump()
+        _session.host_session(session)  # the embedded worker of this process uses it as it is
     return RunPayload(
         input=encoded_input,
         context=encode_context(context),
         max_turns=max_turns,
         stream=stream,
         run_config=encoded_config,
+        session=ref,
     )
 
 

@@ -64,19 +64,16 @@ def collect_agents(root: Agent[Any]) -> dict[str, Agent[Any]]:
             )
         if agent.mcp_servers:
             raise UnsupportedError(
-                f"agent {agent.name!r} uses MCP servers, which are not supported in a durable run yet"
+                f"agent {agent.name!r} uses MCP servers (mcp_servers=[...]), which are not supported in a "
+                "durable run yet: their tool listing and calls would run inside the workflow, over a live "
+                "connection. Call the MCP tool from a @function_tool (it runs in a worker activity), or run "
+                "this agent without durable()"
             )
         for tool in agent.tools:
             if type(tool).__name__ in _LOCAL_TOOL_TYPES:
                 raise UnsupportedError(
                     f"agent {agent.name!r} uses a {type(tool).__name__}, which runs on the local machine "
                     "and is not supported in a durable run; wrap the action in a @function_tool instead"
-                )
-            if isinstance(tool, FunctionTool) and tool.needs_approval is not False:
-                raise UnsupportedError(
-                    f"tool {tool.name!r} of agent {agent.name!r} needs approval (needs_approval=...), "
-                    "which durable runs do not support yet: the run would stop at the approval with no "
-                    "way to resume it. Remove needs_approval, or run this agent without durable()"
                 )
             # An agent tool keeps its agent only in a private attribute (see _internals), which
             # the SDK's tool union does not declare; read it untyped and check what it holds.

@@ -458,9 +458,10 @@ INTERNALS: tuple[Internal, ...] = (
         "agents.tool",
         "FunctionTool.needs_approval",
         "read",
-        "hosting",
-        "Tools that need approval are refused when the agent is wrapped (no durable pause yet).",
-        used_in="_agent_graph",
+        "client",
+        "Whether a graph has tools that may ask for approval: its runs then watch for a pause "
+        "(see _approval), and run_streamed refuses them.",
+        used_in="_approval",
     ),
     Internal(
         "agents.items",
@@ -569,6 +570,62 @@ INTERNALS: tuple[Internal, ...] = (
         "Its agent fields are written as names and found again on the client.",
         params=("source_agent", "target_agent"),
         used_in="_result",
+    ),
+    # -- tool approvals (_approval) -----------------------------------------------------------
+    Internal(
+        "agents.result",
+        "RunResult.to_state",
+        "called",
+        "workflow",
+        "A run stopped at interruptions goes on from result.to_state(), as the plain caller's.",
+        used_in="_approval",
+    ),
+    Internal(
+        "agents.run_state",
+        "RunState.approve",
+        "called",
+        "workflow",
+        "The decisions that arrive with the resume update are applied with the SDK's own approve.",
+        params=("approval_item", "always_approve"),
+        used_in="_approval",
+    ),
+    Internal(
+        "agents.run_state",
+        "RunState.reject",
+        "called",
+        "workflow",
+        "... and reject, with its rejection message.",
+        params=("approval_item", "always_reject", "rejection_message"),
+        used_in="_approval",
+    ),
+    Internal(
+        "agents.run_state",
+        "RunState._context",
+        "read",
+        "client",
+        "The decisions the caller made on the state (approve/reject write them into its context), "
+        "and which durable run the state belongs to (an attribute on the copied context wrapper).",
+        used_in="_approval",
+    ),
+    Internal(
+        "agents.run_context",
+        "RunContextWrapper.is_tool_approved",
+        "called",
+        "client",
+        "Reads each pending call's decision; the same question for an unseen call id tells a "
+        "sticky (always_approve / always_reject) decision.",
+        params=("tool_name", "call_id"),
+        used_in="_approval",
+    ),
+    # -- sessions (_session) -----------------------------------------------------------------
+    Internal(
+        "agents.memory",
+        "SessionSettings",
+        "called",
+        "workflow",
+        "The durable session stand-in carries the user's session_settings (e.g. limit), which the "
+        "SDK's loop reads from the session it is given.",
+        used_in="_session",
     ),
     Internal(
         "agents.exceptions",

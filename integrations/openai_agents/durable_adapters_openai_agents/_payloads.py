@@ -58,11 +58,16 @@ class RunPayload(_Payload):
     run_config: dict[str, Any] | None = None
     """The run's ``run_config`` fields that travel (see ``_run_config``), or None. Written only
     when set, like ``stream``."""
+    session: dict[str, Any] | None = None
+    """The run's session (``_session.SessionRef``: its id and settings, never the store); written
+    only when there is one."""
 
     def data(self) -> dict[str, Any]:
         unset = {"stream"} if not self.stream else set()
         if self.run_config is None:
             unset.add("run_config")
+        if self.session is None:
+            unset.add("session")
         return self.model_dump(exclude=unset or None)
 
 
