@@ -61,6 +61,16 @@ def _carry(saver: InMemorySaver, thread_id: str) -> CarriedCheckpoint | None:
     return CarriedCheckpoint(checkpoint=encode_opaque(latest.checkpoint), metadata=encode_opaque(latest.metadata))
 
 
+def _output(graph: Any, values: Any) -> Any:
+    """The state as ``ainvoke`` returns it: only the graph's output channels. ``astream``'s
+    'values' chunks show the stream channels, which may be more (``create_agent``'s middleware
+    keeps private fields such as ``jump_to`` or call counts there, omitted from its output)."""
+    keys = getattr(graph, "output_channels", None)
+    if isinstance(values, dict) and isinstance(keys, (list, tuple)):
+        return {key: value for key, value in values.items() if key in keys}
+    return values
+
+
 async def run_graph(graph: Any, payload: RunPayload, calls: DurableCalls) -> RunResult:
     """Invoke ``graph`` on ``payload`` inside the workflow; the result for the client."""
     saver = InMemorySaver()
@@ -104,7 +114,7 @@ async def run_graph(graph: Any, payload: RunPayload, calls: DurableCalls) -> Run
             if not ns and mode == "updates" and isinstance(chunk, dict) and chunk.get(INTERRUPT_KEY) is not None:
                 interrupts.extend(chunk[INTERRUPT_KEY])
             elif not ns and mode == "values":
-                latest = chunk
+                latest = _output(graph, chunk)
             if mode in requested:
                 calls.emit(StreamEvent(mode=mode, chunk=encode(chunk), ns=list(ns)).data())
         if not interrupts:

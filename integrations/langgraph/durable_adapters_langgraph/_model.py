@@ -15,8 +15,9 @@ run it as a ``model_call`` activity:
 
 A model LangChain cannot serialise (a custom ``BaseChatModel`` subclass) is named instead by
 its key in the hosted graph, where it was found when the graph was hosted; one that is neither
-(created inside a node at run time), and bound kwargs that are not data (a pydantic class as
-``response_format``), are refused with the reason instead of being called in the workflow.
+(created inside a node at run time), and bound kwargs that are not data, are refused with the
+reason instead of being called in the workflow. A pydantic class bound as ``response_format``
+(structured output) travels by reference, see ``_structured_output``.
 
 Activity side, :func:`call_model` takes the live model object when this process has seen it (the
 same fingerprint was intercepted here: explicit API keys and custom clients keep working), and
@@ -55,13 +56,14 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.utils.utils import LC_ID_PREFIX
 from langgraph.pregel._messages import StreamMessagesHandler
 
-from durable_adapters.adapter import Hosted, LiveStream, UnsupportedError, await_only, live_stream
+from durable_adapters.adapter import Hosted, LiveStream, UnsupportedError, await_only, live_stream, reference
 
-from . import _run
+from . import _retries, _run, _structured_output
 from ._payloads import (
     Generation,
     HostedModel,
     ModelChunk,
+    ModelFailure,
     ModelRequest,
     ModelResponse,
     StreamedCall,
@@ -141,20 +143,25 @@ def build_request(
     """The model call as data (a :class:`ModelRequest`'s); raises :class:`UnsupportedError` for
     what cannot be written down."""
     spec = _model_spec(run, model)
-    encoded_kwargs = dumpd(kwargs)
+    # A bound pydantic class (structured output) travels as a reference plus its JSON schema.
+    encoded_kwargs = dumpd(_structured_output.kwargs_as_data(kwargs))
     missing = not_serialisable(encoded_kwargs)
     if missing:
         raise _run.refuse(
             UnsupportedError(
                 f"a call of {model_key(model)} was bound to values that cannot be written as data: "
-                f"{', '.join(missing)}. For structured output use with_structured_output(..., "
-                "method='function_calling'), whose schema is bound as a plain tool definition"
+                f"{', '.join(missing)}. Bind JSON values (tool definitions, JSON schemas) or pydantic "
+                "classes, which are sent by reference"
             )
         )
     if not isinstance(spec, HostedModel):
         _remember(_live, json.dumps(spec, sort_keys=True), model)
     request = ModelRequest(
-        model=spec, messages=[dumpd(message) for message in messages], stop=stop, kwargs=encoded_kwargs
+        model=spec,
+        messages=[dumpd(message) for message in messages],
+        stop=stop,
+        kwargs=encoded_kwargs,
+        retried_by=_retries.enclosing_retry(run.hosted.obj),
     )
     return request.data()
 
@@ -175,6 +182,13 @@ def decode_result(data: dict[str, Any], run_manager: Any, *, streamed: bool = Fa
 
 def _summary(model: BaseChatModel) -> str:
     return f"model · {model_key(model)}"
+
+
+def _raise_failure(data: dict[str, Any], model: BaseChatModel) -> None:
+    """A call made inside the graph's own retry failed: raise its error for that retry to decide
+    (see ``_retries``), as a failed call's error is raised when Temporal gave up on it."""
+    if set(data) == {"failure"}:
+        raise _retries.error_of(ModelFailure.model_validate(data["failure"]), _summary(model))
 
 
 def message_id(run_manager: Any) -> str:
@@ -268,7 +282,10 @@ async def generate(
     response = await run.calls.model(
         model_key(model), request, summary=_summary(model), conversation="messages", stream=stream
     )
-    return decode_result(response, run_manager, streamed=stream)
+    _raise_failure(response, model)
+    return _structured_output.parsed_as_class(
+        decode_result(response, run_manager, streamed=stream), _structured_output.bound_schemas(kwargs)
+    )
 
 
 def generate_sync(
@@ -292,7 +309,10 @@ def generate_sync(
     response = run.calls.model_sync(
         model_key(model), request, summary=_summary(model), conversation="messages", stream=stream
     )
-    return decode_result(response, run_manager, streamed=stream)
+    _raise_failure(response, model)
+    return _structured_output.parsed_as_class(
+        decode_result(response, run_manager, streamed=stream), _structured_output.bound_schemas(kwargs)
+    )
 
 
 def as_chunk(message: BaseMessage) -> BaseMessage:
@@ -377,12 +397,14 @@ class _Publisher(BaseCallbackHandler):
 
     run_inline = True
 
-    def __init__(self, stream: LiveStream) -> None:
+    def __init__(self, stream: LiveStream, schema: str | None = None) -> None:
         self._stream = stream
+        self._schema = schema
 
     def on_llm_new_token(self, token: Any, *, chunk: Any = None, run_id: Any = None, **kwargs: Any) -> None:
         if isinstance(chunk, ChatGenerationChunk):
-            self._stream.publish(ModelChunk(message=_without_own_id(chunk.message)).data())
+            message = _structured_output.parsed_as_data(chunk.message)
+            self._stream.publish(ModelChunk(message=_without_own_id(message), parsed_as=self._schema).data())
 
     def tap_output_aiter(self, run_id: Any, output: Any) -> Any:
         return output
@@ -391,10 +413,10 @@ class _Publisher(BaseCallbackHandler):
         return output
 
 
-def _publishing(stream: LiveStream) -> AsyncCallbackManagerForLLMRun:
+def _publishing(stream: LiveStream, schema: str | None) -> AsyncCallbackManagerForLLMRun:
     return AsyncCallbackManagerForLLMRun(
         run_id=_OWN_RUN,
-        handlers=[_Publisher(stream)],
+        handlers=[_Publisher(stream, schema)],
         inheritable_handlers=[],
         parent_run_id=None,
         tags=[],
@@ -412,12 +434,20 @@ async def call_model(hosted: Hosted, data: dict[str, Any]) -> dict[str, Any]:
     request = ModelRequest.model_validate(data)
     model = live_model(hosted, request.model)
     messages = [decode(message) for message in request.messages]
-    kwargs = decode(request.kwargs) or {}
+    kwargs = _structured_output.kwargs_from_data(decode(request.kwargs) or {})
     agenerate = langchains_own(BaseChatModel, "_agenerate_with_cache")
     stream = live_stream()
-    run_manager = _publishing(stream) if stream is not None else None
-    result = await agenerate(model, messages, stop=request.stop, run_manager=run_manager, **kwargs)
+    schemas = _structured_output.bound_schemas(kwargs)
+    schema = reference(schemas[0]) if len(schemas) == 1 else None
+    run_manager = _publishing(stream, schema) if stream is not None else None
+    try:
+        result = await agenerate(model, messages, stop=request.stop, run_manager=run_manager, **kwargs)
+    except Exception as exc:
+        if request.retried_by is None:
+            raise  # Temporal retries what may heal
+        # The graph's own retry decides: one attempt per framework attempt (see _retries).
+        return {"failure": _retries.failure_of(exc)}
     for generation in result.generations:
         if str(generation.message.id or "").startswith(_OWN_ID):
             generation.message.id = None
-    return _encode_result(result).data()
+    return _encode_result(_structured_output.result_as_data(result)).data()

@@ -103,6 +103,13 @@ class ModelRequest(_Payload):
     stop: list[str] | None
     kwargs: Any
     """The bound kwargs (``bind_tools`` tools, ``tool_choice``...) in LangChain's dict form."""
+    retried_by: str | None = None
+    """The graph's own retry around this call (``"ModelRetryMiddleware"``, ``"retry_policy"``):
+    the activity then returns the provider's error as a :class:`ModelFailure` instead of having
+    Temporal retry it. Written only when set (requests before it had no such field)."""
+
+    def data(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"retried_by"} if self.retried_by is None else None)
 
 
 class Generation(_Payload):
@@ -284,3 +291,39 @@ class ModelChunk(_Payload):
     message: dict[str, Any]
     """The ``AIMessageChunk`` in LangChain's dict form, as LangChain hands it to streaming callbacks
     (its id left out when LangChain made it: the workflow's run id names the call)."""
+    parsed_as: str | None = None
+    """The structured-output class (``module:qualname``) whose instance the provider client put in
+    ``additional_kwargs["parsed"]``, sent as its fields; written only for such a call."""
+
+    def data(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"parsed_as"} if self.parsed_as is None else None)
+
+
+# -- a structured-output schema bound to a model call ----------------------------------------
+
+
+class SchemaReference(_Payload):
+    """A pydantic class bound to a model call (``with_structured_output(Schema)``'s
+    ``response_format``), written as data in :class:`ModelRequest`'s kwargs under the key
+    ``"__durable_schema__"``: the activity gets the class back by reference, and checks it is
+    still the class the run recorded by comparing its JSON schema."""
+
+    schema_class: str
+    """The class as ``module:qualname`` (``durable_adapters.adapter.reference``)."""
+    json_schema: dict[str, Any]
+    """The class's ``model_json_schema()`` when the call was made: readable in the UI, and the
+    check that the class the activity imports is the same schema."""
+
+
+class ModelFailure(_Payload):
+    """A model call's error returned as data, not retried by Temporal: the call was made inside
+    the graph's own retry (``ModelRequest.retried_by``), which decides (see ``_retries``).
+    Written as ``{"failure": {...}}`` in place of a :class:`ModelResponse`."""
+
+    type: str
+    """The exception class as ``module:qualname``, raised again in the workflow as that type."""
+    message: str
+    """``str()`` of the exception, as the graph's retry shows it (``ModelRetryMiddleware`` writes it
+    into its failure message)."""
+    status_code: int | None = None
+    """The provider's HTTP status, when it answered with one."""

@@ -27,6 +27,7 @@ from langchain_core.messages import AIMessage, RemoveMessage
 
 from durable_adapters.adapter import RunHandle
 
+from . import _structured_output
 from ._model import as_chunk
 from ._payloads import ModelChunk, StreamedCall, StreamEvent
 from ._values import decode, decode_tree
@@ -90,7 +91,8 @@ async def _items(handle: RunHandle[Any], after: int) -> AsyncIterator[Item]:
         elif ev.kind == "call_started" and ev.call is not None and pending is not None:
             by_call[ev.call] = pending  # announced right before its start: the workflow's order
         elif ev.kind == "chunk" and ev.chunk is not None and (call := by_call.get(ev.call or "")) is not None:
-            message = decode(ModelChunk.model_validate(ev.chunk).message)
+            live = ModelChunk.model_validate(ev.chunk)
+            message = _structured_output.parsed_in_chunk(decode(live.message), live.parsed_as)
             if message.id is None:
                 message.id = call.message_id
             call.shown += 1
