@@ -39,6 +39,11 @@ class Hosted:
     """Adapter-private, per-hosted-object data (prepared once in :meth:`Adapter.host`, read by every
     run): an object of the adapter's own declared type, never a dict of magic keys."""
 
+    def runs_another_than(self, definition: str | None) -> bool:
+        """Whether a run started with ``definition`` would get another definition here; where
+        either side has none (an adapter without digests, a run from before them), it cannot."""
+        return definition is not None and self.definition is not None and self.definition != definition
+
     def model(self, key: str) -> Any:
         try:
             return self.models[key]
@@ -134,7 +139,7 @@ class Registry:
                 f"this worker does not host {name!r} (it hosts {known}). Start a worker that hosts it: "
                 f"`durable-adapters worker MODULE:ATTR`, or wrap the object with durable(obj, name={name!r})."
             )
-        if definition is not None and hosted.definition is not None and hosted.definition != definition:
+        if hosted.runs_another_than(definition):
             raise ConfigurationError(other_definition(name))
         return hosted
 

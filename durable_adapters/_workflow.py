@@ -130,6 +130,4 @@ def _started_with_another_definition(run: RunInput, hosted: Hosted) -> bool:
     Checked only when the run starts: a run that replays (its worker restarted) or continues as
     new has already started, and goes on with the worker's code, whose calls its history checks.
     """
-    if run.definition is None or hosted.definition is None or hosted.definition == run.definition:
-        return False
-    return run.carried is None and not workflow.unsafe.is_replaying()
+    return hosted.runs_another_than(run.definition) and run.carried is None and not workflow.unsafe.is_replaying()
