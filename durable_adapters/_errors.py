@@ -8,6 +8,7 @@ once, so a run with a wrong API key stops on its first attempt instead of burnin
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from typing import Any
 
@@ -61,6 +62,60 @@ class RunFailedError(DurableError):
         super().__init__(message)
         self.type = type
         self.run_id = run_id
+
+
+_RAISED_CLASSES: dict[type[Exception], type[RunFailedError]] = {}
+
+
+def with_raised_type(failure: RunFailedError, *, status_code: int | None = None) -> RunFailedError:
+    """``failure`` made an instance of the class the run failed with too, where that class is loaded.
+
+    A plain run raises the provider's ``openai.AuthenticationError`` or the agent's own
+    ``ValueError``; user code catches them by type. The returned exception is of a subclass of
+    both that class and :class:`RunFailedError`, under the class's own name, so ``except
+    openai.AuthenticationError`` and ``except RunFailedError`` both match, and it keeps
+    ``status_code`` where the failed call had one. It is built without the class's ``__init__``
+    (a provider's error wants the live HTTP response, which is not data), so attributes only the
+    live object has, such as ``response``, are absent. Only classes of modules this process has
+    already imported are used: a failure read from history never imports code. Anything else
+    returns ``failure`` unchanged.
+    """
+    cls = _loaded_exception_class(failure.type)
+    if cls is None or issubclass(cls, RunFailedError):
+        return failure
+    try:
+        raised_type = _RAISED_CLASSES.get(cls)
+        if raised_type is None:
+            raised_type = type(cls.__name__, (cls, RunFailedError), {"__module__": cls.__module__})
+            raised_type.__qualname__ = cls.__qualname__
+            raised_type = _RAISED_CLASSES.setdefault(cls, raised_type)
+        error = raised_type.__new__(raised_type)
+        BaseException.__init__(error, *failure.args)
+        error.type, error.run_id = failure.type, failure.run_id
+        if status_code is not None:
+            error.status_code = status_code  # type: ignore[attr-defined]
+            error.message = str(failure)  # type: ignore[attr-defined]
+    except Exception:
+        return failure  # a class that cannot be subclassed or built bare: the core's error
+    return error
+
+
+def _loaded_exception_class(name: str | None) -> type[Exception] | None:
+    """The exception class ``module.Qual.Name`` names, if its module is already imported."""
+    if not name:
+        return None
+    parts = name.split(".")
+    for split in range(len(parts) - 1, 0, -1):
+        module = sys.modules.get(".".join(parts[:split]))
+        if module is None:
+            continue
+        found: Any = module
+        for attribute in parts[split:]:
+            found = getattr(found, attribute, None)
+        if isinstance(found, type) and issubclass(found, Exception):
+            return found
+        return None
+    return None
 
 
 def qualified_name(exc_or_type: BaseException | type) -> str:
@@ -130,6 +185,7 @@ def model_call_error(exc: BaseException, *, model: str) -> ApplicationError:
         message += " (not retried: this error does not heal by itself — check the model name, API key and request)"
     return ApplicationError(
         message,
+        *([{"status_code": status}] if status is not None else []),
         type=qualified_name(exc),
         non_retryable=not transient,
         next_retry_delay=retry_after_of(exc) if transient else None,

@@ -7,15 +7,30 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
 from temporalio.client import WorkflowFailureError, WorkflowHandle, WorkflowQueryFailedError
+from temporalio.exceptions import ApplicationError, FailureError
 from temporalio.service import RPCError
 
 from ._channel import EventsPage
-from ._errors import RunFailedError
+from ._errors import RunFailedError, with_raised_type
 from ._names import EVENTS_QUERY, PENDING_INPUT_QUERY, RESUME_UPDATE
 from ._payloads import RunOutput
 from ._stream import RunStream, StreamEvent
 
 ResultT = TypeVar("ResultT")
+
+
+def _status_code(failure: BaseException) -> int | None:
+    """The HTTP status of the failed model call behind a run's failure, if one is in its causes."""
+    seen: set[int] = set()
+    current: BaseException | None = failure
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ApplicationError):
+            for detail in current.details:
+                if isinstance(detail, dict) and isinstance(detail.get("status_code"), int):
+                    return int(detail["status_code"])
+        current = current.cause if isinstance(current, FailureError) else current.__cause__
+    return None
 
 
 class RunHandle(Generic[ResultT]):
@@ -51,6 +66,9 @@ class RunHandle(Generic[ResultT]):
 
         Where the adapter rebuilds the framework's own exception from the failure (see
         :meth:`Adapter.decode_failure`), that exception is raised instead, as a plain run would.
+        Otherwise the ``RunFailedError`` is also an instance of the exception class the run
+        failed with (a provider's ``openai.AuthenticationError``, the agent's ``ValueError``),
+        where this process has that class (see ``with_raised_type``).
         """
         try:
             output = await self._handle.result()
@@ -65,7 +83,7 @@ class RunHandle(Generic[ResultT]):
             failure.__cause__ = exc  # the failure's whole cause chain, with the details adapters attach
             rebuilt = self._decode_failure(failure) if self._decode_failure else failure
             if rebuilt is failure:
-                raise failure from exc
+                raise with_raised_type(failure, status_code=_status_code(exc)) from exc
             raise rebuilt from failure  # the framework's exception, caused by the run's failure
         finally:
             await self._done()

@@ -42,6 +42,9 @@ exercises one thing the core promises a framework:
     with ``transient_failures``, the tool's first N attempts raise ``TransientCallError`` from a
     ``ConnectionRefusedError`` (I/O that may heal); with ``tool_error``, every attempt raises
     ``ValueError(M)`` (the tool's own error).
+``{"op": "model", "key": K, "request": {"http_error": STATUS}}``
+    the model answers with :class:`ProviderError` (``status_code`` STATUS), as a provider's SDK
+    raises its HTTP errors.
 ``{"op": "raise", "message": M}``
     ``raise ValueError(M)``: the framework's own error.
 
@@ -94,6 +97,15 @@ class FakeApp:
 def model_reply(key: str, request: dict[str, Any]) -> str:
     """What the fake model answers (deterministic in its input)."""
     return f"{key}:{request.get('i', '-')}"
+
+
+class ProviderError(Exception):
+    """A provider SDK's HTTP error: built from a live response, which only the activity has."""
+
+    def __init__(self, message: str, *, response: object) -> None:
+        super().__init__(message)
+        self.response = response
+        self.status_code: int = getattr(response, "status", 0)
 
 
 class FakeAdapter(Adapter):
@@ -172,6 +184,9 @@ class FakeAdapter(Adapter):
         stream = live_stream()
         if "chunks" in request:
             return await _streamed_reply(key, request, stream)
+        if "http_error" in request:
+            response = type("Response", (), {"status": request["http_error"]})()
+            raise ProviderError(f"Error code: {request['http_error']}", response=response)
         if "gate" in request:
             held = gate(request["gate"])
             held.entered.set()

@@ -27,7 +27,16 @@ from durable_adapters._replay import replay_histories
 from durable_adapters._workflow import AgentLoopWorkflow
 from durable_adapters.testing import recorded_calls
 
-from ._fake_adapter import FRAMEWORK, WORKFLOW_TASK_FAILED, event_types, gate, host_fake, serving, start_program
+from ._fake_adapter import (
+    FRAMEWORK,
+    WORKFLOW_TASK_FAILED,
+    ProviderError,
+    event_types,
+    gate,
+    host_fake,
+    serving,
+    start_program,
+)
 
 DETERMINISM_ERROR = "durable_adapters._errors.DeterminismError"
 
@@ -193,6 +202,27 @@ async def test_a_failed_run_raises_what_the_adapter_rebuilds_from_the_failure(te
     assert raised.value.args == ("builtins.ValueError",)
     assert seen[0].run_id == workflow_handle.id
     assert isinstance(seen[0].__cause__, WorkflowFailureError)  # the whole failure, details and all
+
+
+async def test_a_failed_run_raises_the_type_it_failed_with_where_the_client_has_it(temporal_client, unique):
+    """Without an adapter's rebuild, ``except ValueError`` / ``except ProviderError`` match as in a plain run."""
+    async with serving(temporal_client, f"core-raised-{unique}"), serving(temporal_client, f"core-provider-{unique}"):
+        raising = await run_program(temporal_client, unique, "raised", [{"op": "raise", "message": "no 7"}])
+        with pytest.raises(ValueError, match="no 7") as raised:
+            await asyncio.wait_for(RunHandle(raising, ui_url=None, decode=dict).result(), timeout=30)
+        provider = await run_program(
+            temporal_client, unique, "provider", [{"op": "model", "key": "m", "request": {"http_error": 401}}]
+        )
+        with pytest.raises(ProviderError) as failed_call:
+            await asyncio.wait_for(RunHandle(provider, ui_url=None, decode=dict).result(), timeout=30)
+
+    assert isinstance(raised.value, RunFailedError)  # the core's error still: run id, type
+    assert raised.value.run_id == raising.id and raised.value.type == "builtins.ValueError"
+    assert type(raised.value).__name__ == "ValueError"
+    error = failed_call.value
+    assert isinstance(error, RunFailedError) and error.type == f"{ProviderError.__module__}.ProviderError"
+    assert error.status_code == 401  # carried from the failed call, as the provider's error has it
+    assert "Error code: 401" in str(error)
 
 
 async def test_unknown_hosted_name_fails_the_run_saying_what_to_do(temporal_client, unique):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import openai
 import pytest
 from crewai import Agent, Crew, Task
 
@@ -28,6 +29,8 @@ async def test_a_bad_api_key_fails_the_run_at_once_naming_the_model(scripted_mod
 
     assert time.monotonic() - started < 15
     assert failure.value.type == "openai.AuthenticationError"
+    # A plain kickoff raises openai.AuthenticationError: `except` clauses written for it still match.
+    assert isinstance(failure.value, openai.AuthenticationError) and failure.value.status_code == 401
     assert "HTTP 401" in str(failure.value) and "gpt-4o-mini" in str(failure.value)
     # Temporal never retries it (a bad key does not heal); CrewAI retries the task twice
     # (max_retry_limit=2), exactly as in a plain run, each try one activity.

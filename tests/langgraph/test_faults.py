@@ -256,6 +256,8 @@ async def test_a_permanent_model_error_fails_the_run_on_the_first_attempt_naming
     # The run fails with the provider's own error type: langchain_openai's subclass of openai's error.
     module, _, name = error.type.rpartition(".")
     assert issubclass(getattr(importlib.import_module(module), name), getattr(openai, error_type)), error.type
+    # ...and the raised exception is one: `except openai.AuthenticationError` matches as in a plain run.
+    assert isinstance(error, getattr(importlib.import_module(module), name)) and error.status_code == status
     assert f"model call to ChatOpenAI/{MODEL} failed with HTTP {status}" in str(error)
     assert "not retried" in str(error)
     # One request: the OpenAI client does not retry these, and neither did Temporal.

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import openai
 import pytest
 
 from durable_adapters import RunFailedError, durable
@@ -49,6 +50,8 @@ async def test_unauthorized_fails_the_run_on_the_first_attempt_naming_the_model(
     message = str(failure.value)
     assert "gpt-4o-mini" in message and "looper" in message and "401" in message
     assert failure.value.type == "openai.AuthenticationError"
+    # A plain run raises openai.AuthenticationError: `except` clauses written for it still match.
+    assert isinstance(failure.value, openai.AuthenticationError) and failure.value.status_code == 401
     assert len(server.requests) == 1  # not retried, by the client or by Temporal
 
 
