@@ -35,8 +35,8 @@ async def test_send_fan_out_of_five_runs_its_model_calls_in_parallel(scripted_mo
     # Every one of the five was scheduled before any of them completed: they overlapped.
     assert max(c.scheduled_at for c in writes) < min(c.completed_at for c in writes)
     assert summary.scheduled_at >= max(c.completed_at for c in writes)  # the reduce waited for all
-    # Five 1 s calls in parallel, then one: about 2 s, far from the 6 s of a sequential run.
-    assert elapsed < 6 * LATENCY - 1.5, elapsed
+    # No timed assertion (a loaded machine stretches any wall time): the overlap above is the
+    # proof. The wall time is printed for a reader: about 2 s, against 6 s sequentially.
     print(f"fan-out of 5 + reduce, {LATENCY:g} s per model call: {elapsed:.2f} s")
 
 
