@@ -46,6 +46,18 @@ def build_translator() -> Agent:
     return Agent(name="Translator", instructions="Use your tool.", tools=[translate_to_french], model=MODEL)
 
 
+def build_closure_translator() -> Agent:
+    """The sub-agent held by the tool's closure (a factory), not a module-level variable."""
+    german = Agent(name="German", instructions="Translate the text into German.", model=MODEL)
+
+    @function_tool
+    async def translate_to_french(text: str) -> str:
+        """Translate a text into French."""
+        return str((await Runner.run(german, text)).final_output)
+
+    return Agent(name="Closure translator", instructions="Use your tool.", tools=[translate_to_french], model=MODEL)
+
+
 TRANSLATE = [
     Reply.tool_call("translate_to_french", {"text": "Good morning"}),
     Reply.text("Bonjour"),
@@ -131,10 +143,11 @@ def kinds(result: Any) -> list[str]:
     ("build", "script", "nested", "ordered"),
     [
         (build_translator, TRANSLATE, ["French"], True),
+        (build_closure_translator, TRANSLATE, ["German"], True),
         (build_writer, WRITE, ["Drafter", "Editor"], True),
         (build_weigher, WEIGH, ["Optimist", "Pessimist"], False),
     ],
-    ids=["returns-final-output", "two-runs-in-sequence", "two-runs-gathered"],
+    ids=["returns-final-output", "agent-in-a-closure", "two-runs-in-sequence", "two-runs-gathered"],
 )
 async def test_a_tool_running_a_sub_agent_is_durable_call_by_call_with_the_plain_requests(
     build: Callable[[], Agent],
