@@ -217,6 +217,28 @@ async def test_a_sync_tool_calling_run_sync_is_durable_call_by_call(
     assert not server.repeats
 
 
+async def test_a_tool_running_a_sub_agent_in_a_streamed_durable_run_sends_the_plain_requests(
+    scripted_model: Any, monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
+    """The outer run streamed (``durable(agent).run_streamed``): the tool's nested run is a plain
+    ``Runner.run`` there too, whose calls are activities; the stream's events are the plain one's."""
+    plain_server = scripted_model(list(TRANSLATE))
+    monkeypatch.setenv("OPENAI_BASE_URL", plain_server.base_url)
+    plain = Runner.run_streamed(build_translator(), "Go")
+    plain_events = [event.type async for event in plain.stream_events()]
+
+    server = scripted_model(list(TRANSLATE))
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    result = durable(build_translator(), name=f"streamed-translator-{unique}").run_streamed("Go")
+    async with asyncio.timeout(60):
+        events = [event.type async for event in result.stream_events()]
+
+    assert result.final_output == plain.final_output == "In French: Bonjour"
+    assert events == plain_events
+    assert [r.body for r in server.served] == [r.body for r in plain_server.served]
+    assert not server.repeats
+
+
 # -- (d) a tool that names an agent and does network I/O --------------------------------------
 
 
