@@ -497,3 +497,30 @@ def dumps(value: Any) -> str:
     from pydantic_core import to_jsonable_python
 
     return json.dumps(to_jsonable_python(value), sort_keys=True)
+
+
+# -- agent_patterns/agents as tools, custom logic: a function tool that runs an agent --------
+
+spanish_agent_for_tool = Agent(name="spanish_agent", instructions="You translate the user's message to Spanish")
+
+
+@function_tool
+async def translate_to_spanish_counted(text: str) -> str:
+    """Translate a message to Spanish and count the words of the translation."""
+    from agents import Runner
+
+    result = await Runner.run(spanish_agent_for_tool, text)
+    translation = str(result.final_output)
+    return f"{translation} ({len(translation.split())} words)"
+
+
+custom_tool_orchestrator = Agent(
+    name="custom_tool_orchestrator",
+    instructions="You are a translation agent. Use your tool, then report the translation and its length.",
+    tools=[translate_to_spanish_counted],
+)
+
+
+async def function_tool_running_an_agent(runner: AgentRunner) -> Any:
+    result = await runner.run(custom_tool_orchestrator, "Say 'Good morning' in Spanish.")
+    return [result.final_output, [item.type for item in result.new_items]]

@@ -178,6 +178,20 @@ PATTERNS = [
     ),
 ]
 
+# A function tool that runs an agent (the SDK's agents as tools with custom logic): its nested run
+# is durable call by call (tests/openai_agents/test_tool_runs.py).
+PATTERNS += [
+    Pattern(
+        "function-tool-running-an-agent",
+        apps.function_tool_running_an_agent,
+        [
+            Reply.tool_call("translate_to_spanish_counted", {"text": "Good morning"}),
+            Reply.text("Buenos días"),
+            Reply.text("Buenos días (2 words)."),
+        ],
+    ),
+]
+
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")

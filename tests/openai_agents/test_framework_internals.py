@@ -137,3 +137,29 @@ def test_docs_architecture_lists_every_point_of_the_table_and_every_extension_po
     rows += [f"| `{p.point}` | {p.side} | {p.why} |" for p in EXTENSION_POINTS]
     absent = [row for row in rows if row not in text.splitlines()]
     assert absent == [], "docs/architecture.md rows differ from _interception:\n" + "\n".join(absent)
+
+
+# -- a function tool that runs another agent (_tool_runs) ------------------------------------
+
+
+def test_a_function_tools_body_and_function_are_where_the_adapter_reads_them():
+    """The instance attributes the table cannot check: the invoker holds the body, the body the function."""
+    import copy
+
+    from agents import function_tool
+    from agents.tool import _FUNCTION_TOOL_WRAPPED_CALLABLE_MARKER
+
+    from durable_adapters_openai_agents import _tool_runs
+
+    def shout(text: str) -> str:
+        """Shout."""
+        return text.upper()
+
+    tool = function_tool(shout)
+    assert _tool_runs._WRAPPED_CALLABLE == _FUNCTION_TOOL_WRAPPED_CALLABLE_MARKER
+    assert callable(getattr(tool.on_invoke_tool, "_invoke_tool_impl", None))
+    assert _tool_runs.tool_function(tool) is shout
+    # A copy of the tool gets an invoker bound to the copy, around the same body.
+    copied = copy.copy(tool)
+    assert copied.on_invoke_tool is not tool.on_invoke_tool
+    assert copied.on_invoke_tool._invoke_tool_impl is tool.on_invoke_tool._invoke_tool_impl

@@ -9,6 +9,8 @@ Inside the workflow, :class:`DurableAgents` gives each reached agent a stand-in 
 clone whose model is an :class:`ActivityModel` and whose function tools run as activities.
 Handoffs are mapped lazily (the handoff returns the target's stand-in) and nested runs of agent
 tools go through the SDK's default runner, which the adapter points here while a run is active.
+A function tool whose code names an agent runs its body in the workflow instead (``_tool_runs``),
+so its own ``Runner.run`` reaches the stand-ins too.
 The user's agent objects are never modified.
 """
 
@@ -26,6 +28,7 @@ from durable_adapters.adapter import ConfigurationError, DurableCalls, Unsupport
 
 from ._mcp import check_server, durable_servers
 from ._model import ActivityModel
+from ._tool_runs import names_streamed_run, tool_function, workflow_tool
 from ._toolset import durable_tool, is_agent_tool
 
 # Tools the SDK runs on the local machine (shell, computer, patch editor...). They are not
@@ -76,6 +79,13 @@ def collect_agents(root: Agent[Any]) -> dict[str, Agent[Any]]:
             inner = getattr(tool, "_agent_instance", None) if is_agent_tool(tool) else None
             if isinstance(inner, Agent):
                 pending.append(inner)
+            if isinstance(tool, FunctionTool) and names_streamed_run(tool_function(tool)) and runs_agents(tool):
+                raise UnsupportedError(
+                    f"tool {tool.name!r} of agent {agent.name!r} runs another agent with Runner.run_streamed, "
+                    "which is not supported in a durable run: in the workflow the nested run's model calls are "
+                    "activities, and its events would not be the plain run's (no text deltas). Use "
+                    "Runner.run in the tool (its model and tool calls are then activities one by one)"
+                )
         for entry in agent.handoffs:
             target = _handoff_target(entry)
             if target is not None:
@@ -85,7 +95,7 @@ def collect_agents(root: Agent[Any]) -> dict[str, Agent[Any]]:
     return found
 
 
-# How deep code is followed from a guardrail, instructions function or hook to the agents it runs
+# How deep code is followed from a guardrail, instructions function, hook or tool to the agents it runs
 # (the function itself, a helper it calls, the helper's helper).
 _CODE_DEPTH = 3
 
@@ -95,7 +105,8 @@ def agents_run_by_code(agent: Agent[Any]) -> list[Agent[Any]]:
 
     A guardrail that asks a guardrail agent (the SDK's standard pattern), an instructions
     function or a hook that runs another agent call ``Runner.run(other, ...)`` from code the SDK
-    runs in the workflow; the worker must know ``other`` to make its calls activities. Such an
+    runs in the workflow, and so does a function tool that names an agent (``_tool_runs``); the
+    worker must know ``other`` to make its calls activities. Such an
     agent is found where the code names it: a module-level variable the function (or a helper it
     calls) reads, or a value its closure captured. An agent built inside the function on each call
     cannot be found and fails the run when reached (see :meth:`DurableAgents.stand_in`).
@@ -111,6 +122,8 @@ def agents_run_by_code(agent: Agent[Any]) -> list[Agent[Any]]:
     for tool in agent.tools:
         if isinstance(tool, FunctionTool):
             code.append(tool.is_enabled)
+            if not is_agent_tool(tool):
+                code.append(tool_function(tool))  # a tool that runs an agent (see _tool_runs)
             for guardrail in (tool.tool_input_guardrails or []) + (tool.tool_output_guardrails or []):  # type: ignore[operator]
                 code.append(guardrail.guardrail_function)
     found: list[Agent[Any]] = []
@@ -118,6 +131,15 @@ def agents_run_by_code(agent: Agent[Any]) -> list[Agent[Any]]:
     for value in code:
         _agents_named_by(value, found, seen, _CODE_DEPTH)
     return found
+
+
+def runs_agents(tool: FunctionTool) -> bool:
+    """Whether a function tool's code names an agent (and so runs in the workflow, see ``_tool_runs``)."""
+    if is_agent_tool(tool):
+        return False
+    found: list[Agent[Any]] = []
+    _agents_named_by(tool_function(tool), found, set(), _CODE_DEPTH)
+    return bool(found)
 
 
 def _agents_named_by(value: Any, found: list[Agent[Any]], seen: set[int], depth: int) -> None:
@@ -178,16 +200,11 @@ class DurableAgents:
             raise UnsupportedError(
                 f"agent {agent.name!r} was created during the run or is not reachable from the durable "
                 "agent; a worker can only call agents it knows by name. An agent is reachable through "
-                "handoffs, agent tools (agent.as_tool(...)), and from a guardrail, instructions function "
-                "or hook that names it as a module-level variable (or captures it): build it once there, "
-                "not inside the function on each call"
+                "handoffs, agent tools (agent.as_tool(...)), and from a guardrail, instructions function, "
+                "hook or function tool that names it as a module-level variable (or captures it): build it "
+                "once there, not inside the function on each call"
             )
-        tools = [
-            durable_tool(agent.name, tool, self.calls)
-            if isinstance(tool, FunctionTool) and not is_agent_tool(tool)
-            else tool
-            for tool in agent.tools
-        ]
+        tools = [self._tool(agent.name, tool) for tool in agent.tools]
         stand_in = agent.clone(
             model=ActivityModel(agent.name, self.calls),
             tools=tools,
@@ -202,6 +219,13 @@ class DurableAgents:
         self._stand_ins[id(agent)] = stand_in
         stand_in.handoffs = [self._handoff(entry) for entry in agent.handoffs]
         return stand_in
+
+    def _tool(self, agent_name: str, tool: Any) -> Any:
+        if not isinstance(tool, FunctionTool) or is_agent_tool(tool):
+            return tool  # an agent tool runs its nested agent in the workflow; a hosted tool goes with the model call
+        if runs_agents(tool):
+            return workflow_tool(agent_name, tool, self.calls)  # its Runner.run goes through the stand-ins
+        return durable_tool(agent_name, tool, self.calls)
 
     def _handoff(self, entry: Agent[Any] | Handoff[Any, Any]) -> Agent[Any] | Handoff[Any, Any]:
         if isinstance(entry, Agent):

@@ -7,7 +7,10 @@ model's ``get_response``, which hands the request to ``DurableCalls.model``: a `
 activity, where ``_model.call_model`` calls the agent's real model. A tool call goes the same
 way: each function tool of a stand-in is a copy made by ``_toolset.durable_tool`` whose
 ``on_invoke_tool`` hands the call to ``DurableCalls.tool`` (a ``tool_call`` activity, where
-``_toolset.call_tool`` runs the user's tool).
+``_toolset.call_tool`` runs the user's tool). A function tool whose code names an agent (it runs
+a sub-agent with ``Runner.run``) is the one exception: its copy (``_tool_runs.workflow_tool``)
+runs the tool's body in the workflow, so the nested run's model and tool calls leave it through
+these same points, one activity each.
 
 Why no patches: the OpenAI Agents SDK has an extension point for each call the adapter must
 carry. A model is any object implementing the ``Model`` interface, a tool is a dataclass whose

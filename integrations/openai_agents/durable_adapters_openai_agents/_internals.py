@@ -405,6 +405,27 @@ INTERNALS: tuple[Internal, ...] = (
         used_in="_toolset",
     ),
     Internal(
+        "agents.tool",
+        "_FailureHandlingFunctionToolInvoker",
+        "wrapped",
+        "workflow",
+        "A @function_tool's on_invoke_tool: the SDK's failure handling around the tool's body, kept "
+        "on the instance as _invoke_tool_impl. A tool that runs another agent runs in the workflow; "
+        "its copy keeps this invoker (copied) with _invoke_tool_impl replaced by a guarded body "
+        "that fails the run on a DeterminismError instead of letting the SDK turn it into text.",
+        params=("invoke_tool_impl", "on_handled_error"),
+        used_in="_tool_runs",
+    ),
+    Internal(
+        "agents.tool",
+        "_FUNCTION_TOOL_WRAPPED_CALLABLE_MARKER",
+        "read",
+        "hosting",
+        "The attribute of a @function_tool's body that holds the user's function: its code is "
+        "searched for the agents it runs (a tool that names an agent runs in the workflow).",
+        used_in="_tool_runs",
+    ),
+    Internal(
         "agents.tool_context",
         "ToolContext",
         "called",

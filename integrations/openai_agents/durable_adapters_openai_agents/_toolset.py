@@ -4,7 +4,8 @@ Workflow side, :func:`durable_tool` copies a ``FunctionTool`` with ``on_invoke_t
 by a call that runs the activity; everything else about the tool (schema, guardrails, approval,
 ``is_enabled``, timeout) is the SDK's, in the workflow, as in a plain run. Agent tools
 (``agent.as_tool()``) are not rerouted: they run their nested agent in the workflow, where its
-own model and tool calls become activities one by one.
+own model and tool calls become activities one by one. Nor is a function tool whose code names an
+agent (``_tool_runs``): its body runs in the workflow for the same reason.
 
 Activity side, :func:`call_tool` invokes the original tool with a ``ToolContext`` rebuilt from the
 recorded call, so sync and async tools, ``failure_error_function`` and the SDK's own argument
