@@ -9,6 +9,7 @@ so it must be the plain run's.
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from typing import Any
 
 import pytest
 from agents import Agent, Runner, set_tracing_disabled
-from agents.mcp import MCPServerStdio, MCPServerStreamableHttp, create_static_tool_filter
+from agents.mcp import MCPServerStdio, MCPServerStreamableHttp, ToolFilterContext, create_static_tool_filter
 
 from durable_adapters import durable
 from durable_adapters.testing import Reply, recorded_calls, wait_for_line
@@ -35,12 +36,11 @@ def _no_tracing() -> None:
     set_tracing_disabled(True)
 
 
-def stdio_server(name: str, **options: Any) -> MCPServerStdio:
-    return MCPServerStdio(
-        name=name,
-        params={"command": sys.executable, "args": ["-m", "tests.apps.openai_mcp_server", "stdio"], "cwd": str(ROOT)},
-        **options,
-    )
+def stdio_server(name: str, env: dict[str, str] | None = None, **options: Any) -> MCPServerStdio:
+    params: Any = {"command": sys.executable, "args": ["-m", "tests.apps.openai_mcp_server", "stdio"], "cwd": str(ROOT)}
+    if env is not None:
+        params["env"] = env
+    return MCPServerStdio(name=name, params=params, **options)
 
 
 def forecaster(name: str, server: Any) -> Agent:
@@ -166,16 +166,106 @@ async def test_a_server_that_is_down_fails_fast_naming_it(
     assert model_server.served == []  # no model call was paid for
 
 
-def test_a_callable_tool_filter_is_refused_at_once() -> None:
-    server = stdio_server("dynamic", tool_filter=lambda context, tool: True)
-    with pytest.raises(Exception, match="callable tool_filter"):
-        durable(forecaster("mcp-dynamic", server), name="mcp-dynamic")
+def _allowed_by_context(context: ToolFilterContext, tool: Any) -> bool:
+    """A sync filter reading what only the run has: its context, the agent and the server's name."""
+    allowed = context.run_context.context["allowed"]
+    return bool(context.server_name == "dynamic" and context.agent.name == "mcp-dynamic" and tool.name in allowed)
 
 
-def test_require_approval_is_refused_at_once() -> None:
-    server = stdio_server("approving", require_approval="always")
-    with pytest.raises(Exception, match="require_approval"):
-        durable(forecaster("mcp-approving", server), name="mcp-approving")
+async def _allowed_by_context_async(context: ToolFilterContext, tool: Any) -> bool:
+    await asyncio.sleep(0)
+    return _allowed_by_context(context, tool)
+
+
+def _raising_on_add(context: ToolFilterContext, tool: Any) -> bool:
+    if tool.name == "add":
+        raise ValueError("no adding today")  # the SDK logs it and leaves the tool out
+    return _allowed_by_context(context, tool)
+
+
+@pytest.mark.parametrize("tool_filter", [_allowed_by_context, _allowed_by_context_async, _raising_on_add])
+async def test_a_callable_tool_filter_sees_the_run_and_filters_as_in_a_plain_run(
+    tool_filter: Any, scripted_model: Any, monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
+    context = {"allowed": ["get_forecast", "add"]}
+    plain_model = scripted_model(SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", plain_model.base_url)
+    async with stdio_server("dynamic", tool_filter=tool_filter, cache_tools_list=True) as plain_server:
+        plain = await Runner.run(forecaster("mcp-dynamic", plain_server), "Oslo tomorrow?", context=context)
+
+    durable_model = scripted_model(SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", durable_model.base_url)
+    async with stdio_server("dynamic", tool_filter=tool_filter, cache_tools_list=True) as live:
+        agent = durable(forecaster("mcp-dynamic", live), name=f"mcp-dynamic-{unique}")
+        result = await agent.run("Oslo tomorrow?", context=context)
+        assert live.tool_filter is tool_filter  # the worker's listing set it aside only for the call
+
+    assert result.final_output == plain.final_output == "Rain in Oslo."
+    assert [r.body for r in durable_model.served] == [r.body for r in plain_model.served]
+    tools = {tool["function"]["name"] for tool in durable_model.served[0].body["tools"]}
+    assert tools == ({"get_forecast"} if tool_filter is _raising_on_add else {"get_forecast", "add"})
+
+
+APPROVAL_SCRIPT = [
+    Reply.tool_calls(
+        [("get_forecast", {"city": "Oslo"}), ("get_forecast", {"city": "Bergen"}), ("add", {"a": 2, "b": 3})]
+    ),
+    Reply.text("Rain in Oslo; Bergen was not allowed; 5."),
+]
+
+
+def _approve_oslo(result: Any) -> Any:
+    state = result.to_state()
+    for item in result.interruptions:
+        if "Oslo" in (item.arguments or ""):
+            state.approve(item)
+        else:
+            state.reject(item, rejection_message="Not Bergen.")
+    return state
+
+
+async def _forecasts_need_approval(run_context: Any, agent: Any, tool: Any) -> bool:
+    """A policy function: the SDK calls it (in the workflow) for each tool of the server."""
+    return bool(agent.name == "mcp-approving" and tool.name == "get_forecast")
+
+
+@pytest.mark.parametrize(
+    "policy", [{"always": {"tool_names": ["get_forecast"]}}, _forecasts_need_approval], ids=["tool-list", "function"]
+)
+async def test_require_approval_pauses_durably_and_goes_on_as_a_plain_run(
+    policy: Any, scripted_model: Any, monkeypatch: pytest.MonkeyPatch, unique: str, tmp_path: Path
+) -> None:
+    def server(log: Path) -> MCPServerStdio:
+        monkeypatch.setenv("TOOL_LOG", str(log))  # the server process logs each call it runs
+        return stdio_server("approving", require_approval=policy, env=dict(os.environ))
+
+    plain_model = scripted_model(APPROVAL_SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", plain_model.base_url)
+    async with server(tmp_path / "plain.log") as plain_server:
+        agent = forecaster("mcp-approving", plain_server)
+        plain_paused = await Runner.run(agent, "Forecasts and a sum?")
+        plain = await Runner.run(agent, _approve_oslo(plain_paused))
+
+    durable_model = scripted_model(APPROVAL_SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", durable_model.base_url)
+    log = tmp_path / "durable.log"
+    async with server(log) as live:
+        agent = durable(forecaster("mcp-approving", live), name=f"mcp-approving-{unique}")
+        paused = await agent.run("Forecasts and a sum?")
+        pending = [(item.tool_name, item.arguments) for item in paused.interruptions]
+        assert pending == [(item.tool_name, item.arguments) for item in plain_paused.interruptions]
+        assert [name for name, _ in pending] == ["get_forecast", "get_forecast"]
+        assert len(durable_model.served) == 1 and paused.final_output is None
+        assert log.read_text().splitlines() == ["add 2 3"]  # no approval needed: it ran
+        result = await agent.run(_approve_oslo(paused))
+
+    assert result.final_output == plain.final_output
+    assert [r.body for r in durable_model.served] == [r.body for r in plain_model.served]
+    assert durable_model.repeats == []
+    assert "Not Bergen." in str(durable_model.served[1].body)
+    # The approved call ran once, the rejected one never, as plainly.
+    assert sorted(log.read_text().splitlines()) == sorted((tmp_path / "plain.log").read_text().splitlines())
+    assert sorted(log.read_text().splitlines()) == ["add 2 3", "get_forecast Oslo"]
 
 
 async def test_worker_killed_during_an_mcp_tool_call(

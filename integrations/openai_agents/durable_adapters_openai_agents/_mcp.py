@@ -10,6 +10,12 @@ Activity side, :func:`call_mcp` uses the user's live server object hosted in the
 connecting it on first use (once, under a lock) and reusing it across runs; the server's own
 ``cache_tools_list`` and static ``tool_filter`` apply there as in a plain run.
 
+A callable ``tool_filter`` needs the run's context and agent, so the worker lists such a
+server's tools unfiltered and the proxy applies the filter in the workflow with the SDK's own
+method (the filter must be deterministic: it runs again on replay). ``require_approval`` needs
+nothing here: the proxy keeps the server's policy, the SDK's ``MCPUtil`` gives each tool its
+``needs_approval`` from it, and the run pauses as for any tool that needs approval (``_approval``).
+
 Activity keys (persisted): ``mcp:<server name>:list`` and ``mcp:<server name>/<tool name>``.
 """
 
@@ -27,6 +33,7 @@ from durable_adapters.adapter import DurableCalls, UnsupportedError
 _PREFIX = "mcp:"
 _CONNECT_ATTEMPTS = 3
 _LOCKS: dict[int, asyncio.Lock] = {}
+_LIST_LOCKS: dict[int, asyncio.Lock] = {}
 
 
 def server_key(server: MCPServer) -> str:
@@ -42,19 +49,26 @@ def check_server(agent_name: str, server: Any) -> None:
     """Refuse, at hosting time, what an MCP server cannot do durably."""
     if not isinstance(server, MCPServer):
         raise UnsupportedError(f"agent {agent_name!r} lists {server!r} in mcp_servers, which is not an MCPServer")
-    if callable(getattr(server, "tool_filter", None)):
+    if has_callable_filter(server) and not callable(getattr(server, "_apply_tool_filter", None)):
         raise UnsupportedError(
-            f"MCP server {server.name!r} of agent {agent_name!r} has a callable tool_filter, which durable "
-            "runs do not support yet (it needs the run context where the tools are listed, in the worker); "
-            "use a static filter (create_static_tool_filter) instead"
+            f"MCP server {server.name!r} of agent {agent_name!r} has a callable tool_filter but is not one of "
+            "the SDK's MCP servers (MCPServerStdio, MCPServerStreamableHttp, MCPServerSse), whose filtering a "
+            "durable run applies in the workflow; use a static filter (create_static_tool_filter) instead"
         )
+
+
+def has_callable_filter(server: Any) -> bool:
+    """Whether ``server`` filters its tools with a function (``ToolFilterCallable``), not a static dict."""
+    return callable(getattr(server, "tool_filter", None))
+
+
+def requires_approval(server: Any) -> bool:
+    """Whether any tool of ``server`` may need approval (``require_approval`` other than "never")."""
     # The SDK keeps require_approval as a normalized policy; False means no tool needs approval.
-    if getattr(server, "_needs_approval_policy", False) not in (False, None, {}):
-        raise UnsupportedError(
-            f"MCP server {server.name!r} of agent {agent_name!r} sets require_approval, which durable runs "
-            "do not support yet (the run would stop at the approval with no way to resume it); remove "
-            "require_approval, or run this agent without durable()"
-        )
+    policy = getattr(server, "_needs_approval_policy", False)
+    if isinstance(policy, dict):
+        return any(policy.values())
+    return policy not in (False, None)
 
 
 def durable_servers(servers: list[MCPServer], calls: DurableCalls) -> list[MCPServer]:
@@ -68,7 +82,13 @@ def _proxy(server: MCPServer, calls: DurableCalls) -> MCPServer:
 
     async def list_tools(run_context: Any = None, agent: Any = None) -> list[Tool]:
         response = await calls.tool(f"{_PREFIX}{name}:list", {}, summary=f"mcp · {name} · list tools")
-        return [Tool.model_validate(tool) for tool in response["tools"]]
+        tools = [Tool.model_validate(tool) for tool in response["tools"]]
+        if has_callable_filter(proxy):
+            # The worker listed them unfiltered: the filter needs this run's context and agent,
+            # which live here. The SDK's own method applies it, as in a plain run (sync or async
+            # filter, ToolFilterContext, a raising filter drops the tool).
+            tools = await proxy._apply_tool_filter(tools, run_context, agent)  # type: ignore[attr-defined]
+        return tools
 
     async def call_tool(
         tool_name: str, arguments: dict[str, Any] | None, meta: dict[str, Any] | None = None
@@ -113,6 +133,24 @@ async def _connected(server: MCPServer) -> MCPServer:
     return server
 
 
+async def _unfiltered_if_dynamic(server: MCPServer) -> list[Tool]:
+    """The server's tools, the callable filter left for the workflow (a static filter applies here).
+
+    The server lists (and caches, with ``cache_tools_list``) its tools unfiltered anyway; the
+    callable filter is set aside for the one listing, under the server's lock so no other
+    listing of this worker sees it unset.
+    """
+    if not has_callable_filter(server):
+        return await server.list_tools(None, None)
+    async with _LIST_LOCKS.setdefault(id(server), asyncio.Lock()):
+        tool_filter = server.tool_filter  # type: ignore[attr-defined]
+        server.tool_filter = None  # type: ignore[attr-defined]
+        try:
+            return await server.list_tools(None, None)
+        finally:
+            server.tool_filter = tool_filter  # type: ignore[attr-defined]
+
+
 async def call_mcp(hosted_tools: dict[str, Any], key: str, request: dict[str, Any]) -> dict[str, Any]:
     """Run one MCP activity (``mcp:<server>:list`` or ``mcp:<server>/<tool>``) on the live server."""
     rest = key[len(_PREFIX) :]
@@ -125,7 +163,7 @@ async def call_mcp(hosted_tools: dict[str, Any], key: str, request: dict[str, An
         raise UnsupportedError(f"this worker hosts no MCP server named {name!r}; deploy the same code as the client")
     server = await _connected(server)
     if tool_name is None:
-        tools = await server.list_tools(None, None)
+        tools = await _unfiltered_if_dynamic(server)
         return {"tools": [tool.model_dump(mode="json", by_alias=True, exclude_unset=True) for tool in tools]}
     meta = request.get("meta")
     if meta is None:
