@@ -9,7 +9,9 @@ Retry semantics:
   provider's ``retry-after``; permanent ones (400, 401, 403, 404) fail at once;
 * tool calls: an exception from the tool is the framework's business (most frameworks hand it to
   the model as text), so it is never retried by Temporal; only a lost worker or a timeout repeats
-  a tool call, which makes tools at-least-once.
+  a tool call, which makes tools at-least-once. The exception is an adapter's
+  ``TransientCallError`` (an MCP server or a session store briefly unreachable): that call is
+  retried with the run's tool policy.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from . import _conversation, _live, _live_server
-from ._errors import ConfigurationError, model_call_error, qualified_name
+from ._errors import ConfigurationError, TransientCallError, model_call_error, qualified_name, transient_call_error
 from ._names import FAST_FORWARD_SLICE_ACTIVITY, MODEL_CALL_ACTIVITY, TOOL_CALL_ACTIVITY
 from ._payloads import CallInput, CallOutput, StreamLocation
 from ._registry import REGISTRY, Hosted
@@ -168,11 +170,13 @@ async def _model_response(hosted: Hosted, call: CallInput) -> dict[str, Any]:
 
 @activity.defn(name=TOOL_CALL_ACTIVITY)
 async def tool_call(call: CallInput) -> CallOutput:
-    """Run one tool call and return its result; a tool's own exception is not retried."""
+    """Run one tool call and return its result; a tool's own exception is not retried, a ``TransientCallError`` is."""
     hosted = _hosted(call)
     async with _heartbeating():
         try:
             response = await hosted.adapter.call_tool(hosted, call.key, call.request)
+        except TransientCallError as exc:
+            raise transient_call_error(exc, call=f"tool {call.key!r}") from _without_cause_cycles(exc)
         except Exception as exc:
             raise ApplicationError(
                 f"tool {call.key!r} raised {type(exc).__name__}: {exc}",

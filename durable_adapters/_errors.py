@@ -33,6 +33,23 @@ class UnsupportedError(DurableError):
     """A framework construct that cannot run durably; the message says what to do instead."""
 
 
+class TransientCallError(DurableError):
+    """Raised by an adapter's ``call_tool`` or ``call_model`` for a failure that may heal by itself.
+
+    A tool's own exceptions are the framework's business and are not retried (see
+    ``_activities``). But some calls an adapter makes as tool calls are I/O of the framework's
+    own: an MCP server's connection refused or dropped, a session store that is briefly locked.
+    Raise this (``raise TransientCallError("...") from exc``) and Temporal retries the call with
+    the run's call policy (backoff, attempts), on any worker. When the attempts run out, the call
+    fails with the cause's type, as any call does. ``retry_after`` asks for a delay before the
+    next attempt.
+    """
+
+    def __init__(self, message: str, *, retry_after: timedelta | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class DeterminismError(DurableError):
     """Code inside the workflow did something that cannot be replayed (network I/O, sleeping)."""
 
@@ -88,8 +105,21 @@ def is_transient(exc: BaseException) -> bool:
     return any(marker in name for name in names for marker in _TRANSIENT_NAMES)
 
 
+def transient_call_error(exc: TransientCallError, *, call: str) -> ApplicationError:
+    """The retryable Temporal error for an adapter's ``TransientCallError``, typed as its cause."""
+    cause = exc.__cause__ or exc
+    return ApplicationError(
+        f"{call} failed and will be retried: {exc}",
+        type=qualified_name(cause),
+        non_retryable=False,
+        next_retry_delay=exc.retry_after,
+    )
+
+
 def model_call_error(exc: BaseException, *, model: str) -> ApplicationError:
     """Turn a model call's exception into the Temporal error that retries it or fails it at once."""
+    if isinstance(exc, TransientCallError):
+        return transient_call_error(exc, call=f"model call to {model}")
     status = status_code_of(exc)
     prefix = f"model call to {model} failed"
     if status is not None:

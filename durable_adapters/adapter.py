@@ -25,6 +25,8 @@ core imports a private one.
 * :func:`live_stream` / :class:`LiveStream` — in a model call made with ``stream=True``, where
   the adapter publishes the response's chunks while it arrives; :class:`StreamEvent` — what
   ``RunHandle.stream()`` yields, from which a wrapper builds its framework's streaming API.
+* :class:`TransientCallError` — raised from ``call_tool``/``call_model`` for a failure that may
+  heal (a connection refused): Temporal retries that call with backoff instead of failing it.
 * :data:`PENDING_INPUT_QUERY`, :class:`RunOutput` — the persisted names and payloads an
   adapter's own client reads.
 """
@@ -35,7 +37,7 @@ from ._adapter import Adapter, adapter_for, installed_adapters
 from ._calls import DurableCallError, DurableCalls
 from ._determinism import run_thread_context
 from ._durable import DurableCore
-from ._errors import ConfigurationError, UnsupportedError
+from ._errors import ConfigurationError, TransientCallError, UnsupportedError
 from ._handle import RunHandle
 from ._interception import InterceptedPoint, Interceptions, Side
 from ._live import LiveStream, live_stream
@@ -64,6 +66,7 @@ __all__ = [
     "RunOutput",
     "Side",
     "StreamEvent",
+    "TransientCallError",
     "UnsupportedError",
     "adapter_for",
     "await_only",

@@ -38,6 +38,10 @@ exercises one thing the core promises a framework:
     and answers ``{"key", "text"}`` (the chunks joined). With ``gate``, it waits at the gate
     after ``gate_after`` chunks; with ``fail_attempt``, that attempt fails (a retried, transient
     error) after publishing its chunks up to the gate point.
+``{"op": "tool", "key": K, "request": {"transient_failures": N, "tool_error": M}}``
+    with ``transient_failures``, the tool's first N attempts raise ``TransientCallError`` from a
+    ``ConnectionRefusedError`` (I/O that may heal); with ``tool_error``, every attempt raises
+    ``ValueError(M)`` (the tool's own error).
 ``{"op": "raise", "message": M}``
     ``raise ValueError(M)``: the framework's own error.
 
@@ -66,7 +70,16 @@ from temporalio.client import Client, WorkflowHandle
 from durable_adapters._payloads import RunInput, RunOptions, RunOutput
 from durable_adapters._worker import create_worker
 from durable_adapters._workflow import AgentLoopWorkflow
-from durable_adapters.adapter import REGISTRY, Adapter, DurableCalls, DurableCore, Hosted, LiveStream, live_stream
+from durable_adapters.adapter import (
+    REGISTRY,
+    Adapter,
+    DurableCalls,
+    DurableCore,
+    Hosted,
+    LiveStream,
+    TransientCallError,
+    live_stream,
+)
 
 FRAMEWORK = "core-test"
 
@@ -166,6 +179,13 @@ class FakeAdapter(Adapter):
         return {"key": key, "echo": request, "reply": model_reply(key, request)}
 
     async def call_tool(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
+        attempt = activity.info().attempt
+        if attempt <= request.get("transient_failures", 0):
+            raise TransientCallError(f"store unreachable (attempt {attempt})") from ConnectionRefusedError(
+                "connection refused"
+            )
+        if "tool_error" in request:
+            raise ValueError(request["tool_error"])
         answer: dict[str, Any] = {"key": key, "sum": sum(request.get("numbers", []))}
         if hosted.definition is not None:
             answer["definition"] = hosted.definition  # which definition's tool answered
