@@ -189,7 +189,7 @@ class DurableAgents:
             for tool in agent.tools
         ]
         stand_in = agent.clone(
-            model=ActivityModel(agent.name, self.calls),
+            model=ActivityModel(agent.name, self.calls, agent),
             tools=tools,
             mcp_servers=durable_servers(agent.mcp_servers, self.calls),
         )
