@@ -524,3 +524,102 @@ custom_tool_orchestrator = Agent(
 async def function_tool_running_an_agent(runner: AgentRunner) -> Any:
     result = await runner.run(custom_tool_orchestrator, "Say 'Good morning' in Spanish.")
     return [result.final_output, [item.type for item in result.new_items]]
+
+
+# == mcp/ (MCP servers) =======================================================================
+# The SDK's mcp examples connect a server with ``async with``, hand it to an agent in
+# ``mcp_servers`` and run the agent; the server here is tests/apps/openai_mcp_server.py (a
+# forecast tool, an adder and a tool a filter keeps away), over stdio or streamable HTTP.
+
+import socket  # noqa: E402  (this block is added on its own, after the examples above)
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from agents.mcp import MCPServerStdio, MCPServerStreamableHttp, create_static_tool_filter  # noqa: E402
+
+_MCP_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _mcp_stdio_params() -> Any:
+    return {"command": sys.executable, "args": ["-m", "tests.apps.openai_mcp_server", "stdio"], "cwd": str(_MCP_ROOT)}
+
+
+async def mcp_stdio(runner: AgentRunner) -> Any:
+    async with MCPServerStdio(name="Forecasts server, via python", params=_mcp_stdio_params()) as server:
+        agent = Agent(
+            name="Assistant",
+            instructions="Use the tools to answer the user's questions.",
+            mcp_servers=[server],
+        )
+        result = await runner.run(agent, "What is tomorrow's forecast for Oslo?")
+        return result.final_output
+
+
+async def mcp_tool_filter(runner: AgentRunner) -> Any:
+    async with MCPServerStdio(
+        name="Forecasts server, filtered",
+        params=_mcp_stdio_params(),
+        tool_filter=create_static_tool_filter(allowed_tool_names=["get_forecast", "add"]),
+    ) as server:
+        agent = Agent(
+            name="Assistant", instructions="Use the tools to answer the user's questions.", mcp_servers=[server]
+        )
+        result = await runner.run(agent, "Add 7 and 22.")
+        return result.final_output
+
+
+async def mcp_cached_tools(runner: AgentRunner) -> Any:
+    async with MCPServerStdio(
+        name="Forecasts server, cached", params=_mcp_stdio_params(), cache_tools_list=True
+    ) as server:
+        agent = Agent(
+            name="Assistant", instructions="Use the tools to answer the user's questions.", mcp_servers=[server]
+        )
+        first = await runner.run(agent, "What is tomorrow's forecast for Oslo?")
+        second = await runner.run(agent, "And for Bergen?")
+        server.invalidate_tools_cache()
+        third = await runner.run(agent, "Add 1 and 2.")
+        return [first.final_output, second.final_output, third.final_output]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def mcp_streamable_http(runner: AgentRunner) -> Any:
+    # As the example does: start the server in a subprocess, then connect to it over HTTP.
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.apps.openai_mcp_server", "http", str(port)],
+        cwd=_MCP_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the MCP server did not start") from None
+                await asyncio.sleep(0.05)
+        async with MCPServerStreamableHttp(
+            name="Streamable HTTP Python Server", params={"url": f"http://127.0.0.1:{port}/mcp"}
+        ) as server:
+            agent = Agent(
+                name="Assistant",
+                instructions="Use the tools to answer the questions.",
+                mcp_servers=[server],
+                model_settings=ModelSettings(tool_choice="required"),
+            )
+            result = await runner.run(agent, "What is tomorrow's forecast for Tromsø?")
+            return result.final_output
+    finally:
+        process.terminate()
+        process.wait(10)

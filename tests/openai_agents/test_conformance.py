@@ -253,3 +253,46 @@ async def test_pattern_runs_durably_as_it_runs_plainly(
     assert apps.dumps(result) == apps.dumps(plain)
     assert bodies(server, pattern.ordered) == bodies(plain_server, pattern.ordered)
     assert len(server.repeats) == len(plain_server.repeats)  # nothing sent twice that plainly was not
+
+
+# == MCP patterns (the SDK's mcp/ examples) ===================================================
+# A block of its own: the same check as above, for programs with MCP servers. The server's
+# answers reach the model through the tool activity, so equal requests show equal tool results.
+
+MCP_PATTERNS = [
+    Pattern(
+        "mcp-stdio",
+        apps.mcp_stdio,
+        [Reply.tool_call("get_forecast", {"city": "Oslo"}), Reply.text("Rain in Oslo, 14C.")],
+    ),
+    Pattern(
+        "mcp-streamable-http",
+        apps.mcp_streamable_http,
+        # tool_choice="required" holds for the first call only: the SDK resets it after a tool use.
+        [Reply.tool_call("get_forecast", {"city": "Tromsø"}), Reply.text("Rain in Tromsø, 14C.")],
+    ),
+    Pattern(
+        "mcp-static-tool-filter",
+        apps.mcp_tool_filter,
+        [Reply.tool_call("add", {"a": 7, "b": 22}), Reply.text("29.")],
+    ),
+    Pattern(
+        "mcp-cached-tools-list",
+        apps.mcp_cached_tools,
+        [
+            Reply.tool_call("get_forecast", {"city": "Oslo"}),
+            Reply.text("Rain in Oslo."),
+            Reply.tool_call("get_forecast", {"city": "Bergen"}),
+            Reply.text("Rain in Bergen."),
+            Reply.tool_call("add", {"a": 1, "b": 2}),
+            Reply.text("3."),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize("pattern", MCP_PATTERNS, ids=[pattern.id for pattern in MCP_PATTERNS])
+async def test_mcp_pattern_runs_durably_as_it_runs_plainly(
+    pattern: Pattern, scripted_model: Any, monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
+    await test_pattern_runs_durably_as_it_runs_plainly(pattern, scripted_model, monkeypatch, unique)

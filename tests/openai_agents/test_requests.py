@@ -138,7 +138,7 @@ async def test_run_config_settings_reach_the_model_as_in_a_plain_run(
 @pytest.mark.parametrize(
     ("config", "field"),
     [
-        (lambda: RunConfig(model="gpt-4.1"), "model"),
+        (lambda: RunConfig(model=model()), "model"),
         (lambda: RunConfig(model_provider=MultiProvider(openai_base_url="http://elsewhere")), "model_provider"),
         (lambda: RunConfig(call_model_input_filter=lambda data: data.model_data), "call_model_input_filter"),
     ],
@@ -155,3 +155,78 @@ async def test_run_config_fields_a_durable_run_cannot_take_are_refused_before_it
         await dagent.run("Oslo?", run_config=config())
     assert "Set them on the agents instead" in str(refused.value)
     assert server.served == []
+
+
+@pytest.mark.parametrize(
+    ("build", "run_model", "settings"),
+    [
+        (default_model, "gpt-4.1", None),  # the default model's gpt-5 settings give way to gpt-4.1's
+        (default_model, "gpt-5-mini", ModelSettings(temperature=0.4)),
+        (model_name, "gpt-5-mini", None),
+        (model_object, "gpt-4.1", None),  # a model object is overridden too: the Responses API
+        (own_settings, "gpt-4.1", ModelSettings(max_tokens=40)),  # the agent's own settings stay
+    ],
+    ids=["default-to-4.1", "default-to-5-mini", "name-to-5-mini", "object-to-4.1", "own-settings"],
+)
+async def test_run_config_model_name_overrides_every_agent_as_in_a_plain_run(
+    build: Callable[[], Agent],
+    run_model: str,
+    settings: ModelSettings | None,
+    scripted_model: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    unique: str,
+) -> None:
+    def config() -> RunConfig:
+        return RunConfig(model=run_model, model_settings=settings)
+
+    plain_server = scripted_model(SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", plain_server.base_url)
+    plain = await Runner.run(build(), "Oslo?", run_config=config())
+
+    server = scripted_model(SCRIPT)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    result = await durable(build(), name=f"run-model-{unique}").run("Oslo?", run_config=config())
+
+    assert result.final_output == plain.final_output == "Oslo is sunny."
+    assert [request.api for request in server.served] == ["responses", "responses"]
+    assert [request.body for request in server.served] == [request.body for request in plain_server.served]
+    assert {request.body["model"] for request in server.served} == {run_model}
+
+
+def translator_desk() -> Agent:
+    """An agent whose agent tool (as_tool) has its own model object: the SDK gives the tool's run the same config."""
+    translator = Agent(name="translator", instructions="Translate to French.", model=model())
+    return Agent(
+        name="desk",
+        instructions="Use the translator.",
+        model=model(),
+        tools=[translator.as_tool(tool_name="translate", tool_description="Translate to French")],
+    )
+
+
+async def test_run_config_model_name_reaches_an_agent_tool_run_as_in_a_plain_run(
+    scripted_model: Any, monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
+    script = [Reply.tool_call("translate", {"input": "Good morning"}), Reply.text("Bonjour"), Reply.text("Bonjour.")]
+    plain_server = scripted_model(script)
+    monkeypatch.setenv("OPENAI_BASE_URL", plain_server.base_url)
+    plain = await Runner.run(translator_desk(), "Good morning in French?", run_config=RunConfig(model="gpt-4.1"))
+
+    server = scripted_model(script)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    result = await durable(translator_desk(), name=f"run-model-desk-{unique}").run(
+        "Good morning in French?", run_config=RunConfig(model="gpt-4.1")
+    )
+
+    assert result.final_output == plain.final_output == "Bonjour."
+    assert [request.body for request in server.served] == [request.body for request in plain_server.served]
+    assert [request.body["model"] for request in server.served] == ["gpt-4.1"] * 3
+
+
+def test_run_model_names_in_history_are_pinned() -> None:
+    """The run input's key for run_config.model and the model request's field for it (renaming breaks runs)."""
+    from durable_adapters_openai_agents._model import RUN_MODEL_FIELD
+    from durable_adapters_openai_agents._run_config import MODEL, encode_run_config
+
+    assert MODEL == "model" and RUN_MODEL_FIELD == "run_model"
+    assert encode_run_config(RunConfig(model="gpt-4.1")) == {"model": "gpt-4.1"}

@@ -206,7 +206,7 @@ class DurableAgents:
             )
         tools = [self._tool(agent.name, tool) for tool in agent.tools]
         stand_in = agent.clone(
-            model=ActivityModel(agent.name, self.calls),
+            model=ActivityModel(agent.name, self.calls, agent),
             tools=tools,
             mcp_servers=durable_servers(agent.mcp_servers, self.calls),
         )

@@ -34,7 +34,7 @@ from temporalio.service import RPCError
 
 from durable_adapters.adapter import ConfigurationError, DurableCalls, DurableCore, RunHandle
 
-from . import _result
+from . import _mcp, _result
 from ._payloads import RunResultData
 
 APPROVAL_KIND: Literal["openai_agents.tool_approval"] = "openai_agents.tool_approval"
@@ -83,8 +83,11 @@ class ApprovalAnswer(BaseModel):
 
 
 def needs_approval(agents: dict[str, Agent[Any]]) -> bool:
-    """Whether any function tool of the graph may ask for approval."""
-    return any(getattr(tool, "needs_approval", False) is not False for agent in agents.values() for tool in agent.tools)
+    """Whether any tool of the graph may ask for approval: a function tool's ``needs_approval``
+    or an MCP server's ``require_approval`` (whose tools the SDK gives ``needs_approval``)."""
+    return any(
+        getattr(tool, "needs_approval", False) is not False for agent in agents.values() for tool in agent.tools
+    ) or any(_mcp.requires_approval(server) for agent in agents.values() for server in agent.mcp_servers)
 
 
 # -- workflow side ---------------------------------------------------------------------------

@@ -20,15 +20,18 @@ stream as it arrives; its recorded result is the complete response, as for an un
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, Protocol
 
 from agents import Agent, Handoff, ModelSettings, Usage
 from agents.agent_output import AgentOutputSchemaBase
 from agents.exceptions import ModelBehaviorError
 from agents.items import ModelResponse, TResponseOutputItem, TResponseStreamEvent
+from agents.models import get_default_model_settings
 from agents.models.interface import Model, ModelTracing
 from agents.models.multi_provider import MultiProvider
 from agents.tool import FunctionTool, Tool
@@ -62,12 +65,53 @@ _WORKFLOW_ONLY_SETTINGS = ("retry",)
 # -- workflow side ----------------------------------------------------------------------------
 
 
+@dataclasses.dataclass(frozen=True)
+class RunModel:
+    """A run's ``run_config.model`` name and ``model_settings``, while its loop runs (workflow side)."""
+
+    name: str
+    settings: ModelSettings | None
+
+
+_RUN_MODEL: contextvars.ContextVar[RunModel | None] = contextvars.ContextVar("durable_openai_run_model", default=None)
+
+
+@contextlib.contextmanager
+def run_model(name: str | None, settings: ModelSettings | None) -> Iterator[None]:
+    """Within: model calls are the run's model ``name`` (None: each agent's own model)."""
+    token = _RUN_MODEL.set(RunModel(name, settings) if name is not None else None)
+    try:
+        yield
+    finally:
+        _RUN_MODEL.reset(token)
+
+
+def _implicit_settings(agent: Agent[Any]) -> ModelSettings:
+    """The settings an agent has when its author gave none, for its own model (as the SDK reckons them)."""
+    if agent.model is None:
+        return get_default_model_settings()
+    if isinstance(agent.model, str):
+        return get_default_model_settings(agent.model)
+    return ModelSettings()
+
+
 class ActivityModel(Model):
     """The model of agent ``agent_name`` inside a durable run: each request is an activity."""
 
-    def __init__(self, agent_name: str, calls: DurableCalls) -> None:
+    def __init__(self, agent_name: str, calls: DurableCalls, agent: Agent[Any] | None = None) -> None:
         self.agent_name = agent_name
         self._calls = calls
+        self._agent = agent
+        """The user's agent: with a run model name, its settings are resolved for that name."""
+
+    def _settings(self, model_settings: ModelSettings) -> ModelSettings:
+        # With run_config.model a name, the SDK takes that name's default settings for an agent
+        # whose settings are its own model's defaults (run_internal get_model_settings); the
+        # stand-in's model is an object, so the loop here could not: do as the SDK does.
+        run = _RUN_MODEL.get()
+        if run is None or self._agent is None or self._agent.model_settings != _implicit_settings(self._agent):
+            return model_settings
+        return get_default_model_settings(run.name).resolve(run.settings)
 
     async def get_response(
         self,
@@ -122,10 +166,13 @@ class ActivityModel(Model):
         handoffs: list[Handoff],
         kwargs: dict[str, Any],
     ) -> ModelRequest:
+        run = _RUN_MODEL.get()
+        if run is not None:
+            kwargs = {**kwargs, RUN_MODEL_FIELD: run.name}
         return ModelRequest(
             system_instructions=system_instructions,
             input=to_jsonable_python(input),
-            model_settings=_encode_settings(model_settings),
+            model_settings=_encode_settings(self._settings(model_settings)),
             tools=[_encode_tool(self.agent_name, tool) for tool in tools],
             output_schema=_encode_output_schema(output_schema),
             handoffs=[_encode_handoff(handoff) for handoff in handoffs],
@@ -292,22 +339,30 @@ def _decode_handoff(spec: HandoffSpec) -> Handoff[Any, Any]:
     )
 
 
+RUN_MODEL_FIELD = "run_model"
+"""The model request's field for the run's ``run_config.model`` name (persisted; absent without one)."""
+
 _default_providers: dict[tuple[str | None, ...], MultiProvider] = {}
 
 
-def live_model(agent: Agent[Any]) -> Model:
-    """The model the agent would use in a plain run: its model object, or the default provider's.
+def live_model(agent: Agent[Any], run_model: str | None = None) -> Model:
+    """The model the agent would use in a plain run: the run's model name, its model object, or the default provider's.
 
     The default provider reads ``OPENAI_API_KEY`` / ``OPENAI_BASE_URL`` when it is made, so one is
     kept per value of those variables.
     """
-    if isinstance(agent.model, Model):
+    name: str | None
+    if run_model is not None:
+        name = run_model  # run_config.model overrides every agent's model, as in the SDK's get_model
+    elif isinstance(agent.model, Model):
         return agent.model
+    else:
+        name = agent.model
     env = (os.environ.get("OPENAI_API_KEY"), os.environ.get("OPENAI_BASE_URL"))
     provider = _default_providers.get(env)
     if provider is None:
         provider = _default_providers[env] = MultiProvider()
-    return provider.get_model(agent.model)
+    return provider.get_model(name)
 
 
 def describe(agent: Agent[Any]) -> str:
@@ -337,7 +392,7 @@ async def call_model(
         "conversation_id": request.extra("conversation_id"),
         "prompt": request.extra("prompt"),
     }
-    model = live_model(agent)
+    model = live_model(agent, request.extra(RUN_MODEL_FIELD))
     if stream is None:
         return encode_response(await model.get_response(**arguments))
     return encode_response(await _streamed_response(model, arguments, stream))

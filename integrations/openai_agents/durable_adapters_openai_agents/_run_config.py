@@ -2,18 +2,21 @@
 
 A ``RunConfig`` mixes plain settings with live objects (a model provider, callbacks). The plain
 ones that a run can honour are written into the run's input and rebuilt in the workflow, where
-the SDK's loop applies them as in a plain run: ``model_settings`` (merged over each agent's own,
-so the model receives the plain run's requests), ``nest_handoff_history``, and the trace fields
+the SDK's loop applies them as in a plain run: ``model`` as a name (see :func:`model_name_kept`),
+``model_settings`` (merged over each agent's own, so the model receives the plain run's
+requests), ``nest_handoff_history``, and the trace fields
 (``workflow_name``, ``trace_id``, ``group_id``, ``trace_metadata``, ``tracing_disabled``,
 ``trace_include_sensitive_data``; SDK tracing is off inside a durable run, so they change
 nothing there). Everything else that differs from the default is refused before the run starts,
-naming the fields: a model or provider would be resolved in the workflow instead of the worker's
-model activity, and callbacks cannot be written into history.
+naming the fields: a model object or a provider would be resolved in the workflow instead of the
+worker's model activity, and callbacks cannot be written into history.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from agents import ModelSettings, RunConfig
@@ -22,6 +25,8 @@ from pydantic import TypeAdapter
 from pydantic_core import to_jsonable_python
 
 from durable_adapters.adapter import UnsupportedError
+
+from ._model import run_model
 
 SUPPORTED = (
     "model_settings",
@@ -34,6 +39,9 @@ SUPPORTED = (
     "trace_metadata",
 )
 """The ``RunConfig`` fields a durable run takes (persisted: they are the keys written)."""
+
+MODEL = "model"
+"""``RunConfig.model``, taken as a name only (persisted: the key written for it)."""
 
 _SETTINGS = TypeAdapter(ModelSettings)
 _PLAIN = (str, int, float, bool, type(None))
@@ -70,7 +78,12 @@ def encode_run_config(config: RunConfig | None) -> dict[str, Any] | None:
             continue
         if value == getattr(default, field.name):
             continue
-        if field.name not in SUPPORTED:
+        if field.name == MODEL:
+            if isinstance(value, str):
+                encoded[MODEL] = value
+            else:
+                refused.append(field.name)  # a model object: see the message below
+        elif field.name not in SUPPORTED:
             refused.append(field.name)
         elif field.name == "model_settings":
             encoded[field.name] = _SETTINGS.dump_python(value, mode="json", exclude_none=True)
@@ -81,11 +94,11 @@ def encode_run_config(config: RunConfig | None) -> dict[str, Any] | None:
                 refused.append(field.name)
     if refused:
         raise UnsupportedError(
-            f"durable runs do not take run_config fields {refused}: a model or model provider would be "
-            "resolved in the workflow instead of the worker's model activity, and callbacks (guardrails, "
-            "filters, formatters) cannot be written into a run's history. Set them on the agents "
-            "instead (model, input_guardrails, output_guardrails, handoff input_filter). Supported: "
-            f"{', '.join(SUPPORTED)}"
+            f"durable runs do not take run_config fields {refused}: a model object or a model provider "
+            "would be resolved in the workflow instead of the worker's model activity, and callbacks "
+            "(guardrails, filters, formatters) cannot be written into a run's history. Set them on the "
+            "agents instead (model, input_guardrails, output_guardrails, handoff input_filter), or give "
+            f"run_config a model name. Supported: {MODEL} (a name), {', '.join(SUPPORTED)}"
         )
     return encoded or None
 
@@ -96,3 +109,26 @@ def decode_run_config(encoded: dict[str, Any] | None) -> RunConfig:
     if "model_settings" in fields:
         fields["model_settings"] = _SETTINGS.validate_python(fields["model_settings"])
     return RunConfig(**fields)
+
+
+_RUN_MODEL = "_durable_run_model"
+"""Attribute on a workflow-side ``RunConfig`` whose model name was taken off (see below)."""
+
+
+@contextmanager
+def model_name_kept(config: RunConfig) -> Iterator[RunConfig]:
+    """``config`` for the SDK's loop in the workflow, its model name held for the run's model calls.
+
+    The SDK resolves ``run_config.model`` (a name) through the run's provider, which would make a
+    live model in the workflow. So the config the loop gets has no model, and while the loop runs
+    the name is the run's (``_model.run_model``): every model activity of this run sends it, and
+    the worker resolves it through the SDK's default provider, as a plain run does. The name stays
+    on the config as an attribute, so an agent tool's nested run, which the SDK gives the same
+    config, overrides its model too, as plainly; any other nested run has its own config.
+    """
+    name = config.model if isinstance(config.model, str) else getattr(config, _RUN_MODEL, None)
+    if isinstance(config.model, str):
+        config = dataclasses.replace(config, model=None)
+        setattr(config, _RUN_MODEL, name)
+    with run_model(name, config.model_settings):
+        yield config

@@ -21,6 +21,7 @@ from durable_adapters.adapter import UnsupportedError, await_only, in_bridge, ru
 
 from ._agent_graph import DurableAgents
 from ._refusal import Refusal
+from ._run_config import model_name_kept
 
 CURRENT_RUN: contextvars.ContextVar[DurableAgents | None] = contextvars.ContextVar(
     "durable_openai_agents_run", default=None
@@ -71,8 +72,8 @@ class DurableAgentRunner(AgentRunner):
         if durable_agents is None:
             _refuse_off_workflow("Runner.run")
             return await self._fallback.run(starting_agent, input, **kwargs)
-        kwargs["run_config"] = _in_workflow_config(kwargs.get("run_config"))
-        return await super().run(durable_agents.stand_in(starting_agent), input, **kwargs)
+        with model_name_kept(_in_workflow_config(kwargs.get("run_config"))) as kwargs["run_config"]:
+            return await super().run(durable_agents.stand_in(starting_agent), input, **kwargs)
 
     def run_sync(self, starting_agent: Any, input: Any, **kwargs: Any) -> Any:
         if CURRENT_RUN.get() is not None:
@@ -92,8 +93,9 @@ class DurableAgentRunner(AgentRunner):
         if durable_agents is not None and durable_agents.streamed_root_pending:
             # The durable run's own streamed loop (durable(agent).run_streamed), started by the adapter.
             durable_agents.streamed_root_pending = False
-            kwargs["run_config"] = _in_workflow_config(kwargs.get("run_config"))
-            return super().run_streamed(durable_agents.stand_in(starting_agent), input, **kwargs)
+            # The loop's task is made here and copies the run's model name (see _run_config).
+            with model_name_kept(_in_workflow_config(kwargs.get("run_config"))) as kwargs["run_config"]:
+                return super().run_streamed(durable_agents.stand_in(starting_agent), input, **kwargs)
         if durable_agents is not None:
             raise Refusal(
                 UnsupportedError(

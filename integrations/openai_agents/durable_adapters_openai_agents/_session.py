@@ -14,7 +14,8 @@ given to :func:`serve_sessions`.
 A write is at-least-once, like any activity: a worker killed after the store committed and before
 the activity completed runs it again. The retry first reads the store, and if its tail already
 holds exactly the items to write, it writes nothing, so an item is never doubled (nor lost: the
-write is retried until it completes).
+write is retried until it completes). A store briefly locked or unreachable is retried the same
+way (see :func:`call_session`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 from temporalio import activity
 
-from durable_adapters.adapter import ConfigurationError, DurableCalls, UnsupportedError
+from durable_adapters.adapter import ConfigurationError, DurableCalls, TransientCallError, UnsupportedError
+
+from ._transient import is_transient
 
 KEY_PREFIX = "session:"
 """The reserved tool-call key of a session method is ``session:<method>`` (persisted)."""
@@ -149,9 +152,25 @@ class DurableSession:
 
 
 async def call_session(request: dict[str, Any]) -> dict[str, Any]:
-    """Run one session method on the live session; the activity side of :class:`DurableSession`."""
+    """Run one session method on the live session; the activity side of :class:`DurableSession`.
+
+    A store that is briefly unavailable (SQLite's "database is locked", a connection refused or
+    timed out) raises :class:`TransientCallError`, so Temporal retries the call with the run's
+    tool policy; any other error fails the run at once, as it fails a plain run.
+    """
     call = SessionRequest.model_validate(request)
     session = _live(call.session_id)
+    try:
+        return await _call(session, call)
+    except Exception as exc:
+        if is_transient(exc):
+            raise TransientCallError(
+                f"session {call.session_id!r}, {call.method}: {type(exc).__name__}: {exc}"
+            ) from exc
+        raise
+
+
+async def _call(session: Session, call: SessionRequest) -> dict[str, Any]:
     response = SessionResponse()
     if call.method == "get_items":
         response.items = to_jsonable_python(await session.get_items(call.limit))
