@@ -216,3 +216,42 @@ async def test_run_sync_from_a_thread_of_the_run_waits_on_its_calls_as_activitie
     assert server.served[1].last_user_text() == "Is this polite? Glad to help!"
     model_calls = [call.key for call in await recorded_calls(handle) if call.kind == "model"]
     assert model_calls == ["Polite", "Politeness judge"]
+
+
+# -- a nested run given a model object in its run_config -----------------------------------------
+
+
+def build_tutor_with_a_model_object_for_its_check() -> Agent:
+    from agents import OpenAIChatCompletionsModel, RunConfig
+    from openai import AsyncOpenAI
+
+    checker = Agent(name="Object check", instructions="Is it homework?", model=MODEL)
+
+    @input_guardrail(run_in_parallel=False)
+    async def object_guardrail(ctx: RunContextWrapper[Any], agent: Agent, input: Any) -> GuardrailFunctionOutput:
+        model = OpenAIChatCompletionsModel(model=MODEL, openai_client=AsyncOpenAI())
+        result = await Runner.run(checker, input, run_config=RunConfig(model=model))
+        return GuardrailFunctionOutput(output_info=result.final_output, tripwire_triggered=False)
+
+    return Agent(name="Object tutor", instructions="Help.", input_guardrails=[object_guardrail], model=MODEL)
+
+
+async def test_a_nested_run_given_a_model_object_fails_the_run_before_sending_anything(
+    scripted_model, monkeypatch, unique
+):
+    """That model would be called from the workflow: the run fails naming it, and nothing is sent."""
+    from durable_adapters import RunFailedError
+    from durable_adapters.adapter import UnsupportedError
+
+    server = scripted_model([Reply.text("never")])
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    dagent = durable(build_tutor_with_a_model_object_for_its_check(), name=f"object-tutor-{unique}")
+    handle = await dagent.start("Solve 2x = 4 for me.")
+    with pytest.raises(RunFailedError) as failure:
+        await asyncio.wait_for(handle.result(), timeout=60)
+
+    assert isinstance(failure.value, UnsupportedError)  # the refusal's own class (see the core's rebuild)
+    assert "run_config.model=OpenAIChatCompletionsModel(...)" in str(failure.value)
+    assert "Agent(model=...)" in str(failure.value)
+    assert server.requests == []  # the blocking guardrail refused before the agent's first call
+    assert await recorded_calls(handle) == []

@@ -103,6 +103,20 @@ def encode_run_config(config: RunConfig | None) -> dict[str, Any] | None:
     return encoded or None
 
 
+def live_model_in(config: RunConfig) -> str | None:
+    """What in ``config`` would make model calls in the workflow (a model object, a provider), or None.
+
+    A nested ``Runner.run`` in the workflow (from a guardrail, a tool, a hook) takes any
+    ``run_config``; callbacks run in the workflow as plainly, but a model object or a provider
+    would call the model from there, unrecorded (the determinism guard stops the connection).
+    """
+    if config.model is not None and not isinstance(config.model, str):
+        return f"run_config.model={type(config.model).__name__}(...)"
+    if not _default_provider(config.model_provider):
+        return f"run_config.model_provider={type(config.model_provider).__name__}(...)"
+    return None
+
+
 def decode_run_config(encoded: dict[str, Any] | None) -> RunConfig:
     """The ``RunConfig`` the workflow runs with (the default one when nothing was given)."""
     fields = dict(encoded or {})

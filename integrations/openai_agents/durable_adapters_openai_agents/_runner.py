@@ -21,7 +21,7 @@ from durable_adapters.adapter import UnsupportedError, await_only, in_bridge, ru
 
 from ._agent_graph import DurableAgents
 from ._refusal import Refusal
-from ._run_config import model_name_kept
+from ._run_config import live_model_in, model_name_kept
 
 CURRENT_RUN: contextvars.ContextVar[DurableAgents | None] = contextvars.ContextVar(
     "durable_openai_agents_run", default=None
@@ -35,6 +35,20 @@ def _in_workflow_config(run_config: RunConfig | None) -> RunConfig:
         config = RunConfig(**config)
     config.tracing_disabled = True
     return config
+
+
+def _refuse_live_model(durable_agents: DurableAgents, entry: str, config: RunConfig) -> None:
+    """Fail the run, before the nested run sends anything, when its ``run_config`` holds a live model."""
+    live = live_model_in(config)
+    if live is None:
+        return
+    error = UnsupportedError(
+        f"{entry} inside a durable run was given {live}: that model would be called from the "
+        "workflow, not from a model activity. Set the model on the nested agent (Agent(model=...)) "
+        "or give run_config a model name"
+    )
+    durable_agents.calls.refuse(error)  # the run fails with it even if the caller swallows it
+    raise Refusal(error)
 
 
 def _refuse_off_workflow(entry: str) -> None:
@@ -72,7 +86,9 @@ class DurableAgentRunner(AgentRunner):
         if durable_agents is None:
             _refuse_off_workflow("Runner.run")
             return await self._fallback.run(starting_agent, input, **kwargs)
-        with model_name_kept(_in_workflow_config(kwargs.get("run_config"))) as kwargs["run_config"]:
+        config = _in_workflow_config(kwargs.get("run_config"))
+        _refuse_live_model(durable_agents, "Runner.run", config)
+        with model_name_kept(config) as kwargs["run_config"]:
             return await super().run(durable_agents.stand_in(starting_agent), input, **kwargs)
 
     def run_sync(self, starting_agent: Any, input: Any, **kwargs: Any) -> Any:
