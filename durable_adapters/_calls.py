@@ -45,7 +45,8 @@ class DurableCalls:
 
         Frameworks catch exceptions and go on: a tool's error becomes a message to the model, a
         failed step is retried, a thread's exception is lost. The first refusal is kept, and the
-        workflow fails the run with it once the loop has ended, whatever the loop made of it.
+        workflow fails the run with it once the loop has ended, whatever the loop made of it;
+        a call the loop makes after it is refused too, so nothing more is paid for.
         """
         if self.refusal is None:
             self.refusal = error
@@ -136,6 +137,8 @@ class DurableCalls:
         stream: bool = False,
         stream_info: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        if self.refusal is not None:
+            raise self.refusal  # the run fails with it (see refuse): no call is worth paying for now
         if not stream:
             return await self._scheduled(activity, kind, policy, key, request, summary, conversation, stream)
         # The stream marks where the call's live chunks belong, and where they end; the marker

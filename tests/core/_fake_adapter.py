@@ -45,6 +45,9 @@ exercises one thing the core promises a framework:
 ``{"op": "model", "key": K, "request": {"http_error": STATUS}}``
     the model answers with :class:`ProviderError` (``status_code`` STATUS), as a provider's SDK
     raises its HTTP errors.
+``{"op": "swallow", "steps": [...]}``
+    the steps, catching any exception as framework code does (``except Exception``); its result
+    is the exception's class name, and the program goes on.
 ``{"op": "raise", "message": M}``
     ``raise ValueError(M)``: the framework's own error.
 
@@ -152,14 +155,14 @@ class FakeAdapter(Adapter):
             key = f"values/{values['uuid']}/{values['random']!r}/{values['time']!r}"
             values["model"] = await calls.model(key, {}, summary="values")
             return values
-        if op == "connect":
-            return await _maybe_sync(step, _connect, int(step["port"]), step.get("api", "create_connection"))
-        if op == "sleep":
-            return await _maybe_sync(step, _sleep, float(step["seconds"]))
+        if op in ("connect", "sleep"):
+            return await _refused_io(step)
         if op == "ask":
             if step.get("sync"):
                 return await asyncio.to_thread(calls.wait_for_input_sync, step["prompt"])
             return await calls.wait_for_input(step["prompt"])
+        if op == "swallow":
+            return await self._swallowed(step["steps"], calls)
         if op == "parallel":
             return list(await asyncio.gather(*(self._step(inner, calls) for inner in step["steps"])))
         if op == "edited_model":
@@ -178,6 +181,15 @@ class FakeAdapter(Adapter):
         if op == "raise":
             raise ValueError(step["message"])
         raise AssertionError(f"unknown op {op!r}")
+
+    async def _swallowed(self, steps: list[dict[str, Any]], calls: DurableCalls) -> str | None:
+        """Framework code that catches whatever its steps raise and goes on."""
+        try:
+            for inner in steps:
+                await self._step(inner, calls)
+        except Exception as exc:
+            return type(exc).__name__
+        return None
 
     # -- inside activities -------------------------------------------------------------------------
     async def call_model(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
@@ -222,6 +234,13 @@ async def _streamed_reply(key: str, request: dict[str, Any], stream: LiveStream 
             stream.publish({"text": text})
         await asyncio.sleep(0)
     return {"key": key, "text": "".join(chunks)}
+
+
+async def _refused_io(step: dict[str, Any]) -> str:
+    """What the guard refuses: a network connection or ``time.sleep``, in async code or a thread."""
+    if step["op"] == "connect":
+        return await _maybe_sync(step, _connect, int(step["port"]), step.get("api", "create_connection"))
+    return await _maybe_sync(step, _sleep, float(step["seconds"]))
 
 
 async def _maybe_sync(step: dict[str, Any], fn: Any, *args: Any) -> Any:
