@@ -9,7 +9,8 @@
 :mod:`tests.benchmarks.tuned_worker`), ``workers`` (how many worker processes), ``server`` (more
 arguments of ``temporal server start-dev``, e.g. ``--dynamic-config-value``). With several modes,
 each round runs every mode once, in turn, each on a fresh dev server and worker.
-``--profile SECONDS`` records each worker with py-spy (raw folded stacks) for that long.
+``--profile SECONDS`` records each worker with py-spy (raw folded stacks) and the dev server with
+Linux ``perf`` (if installed) for that long.
 
 Each run makes 6 model calls and 5 tool calls. All runs are started at once against one
 ``durable-adapters worker`` process. Prints the machine, the wall time, throughput, CPU ms per
@@ -24,6 +25,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -133,6 +135,28 @@ async def main(
             )
             for w in (workers if profile else [])
         ]
+        if profile and shutil.which("perf"):
+            # The dev server is Go: Linux perf samples it (call graphs, 99 per second).
+            profilers.append(
+                subprocess.Popen(
+                    [
+                        "perf",
+                        "record",
+                        "-F",
+                        "99",
+                        "-g",
+                        "-p",
+                        str(server.pid),
+                        "-o",
+                        f"/tmp/scale-{label}-server.perf",
+                        "--",
+                        "sleep",
+                        str(round(profile)),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         started = time.perf_counter()
         handles = await asyncio.gather(*(dagent.start(f"run{i}", run_id=f"{name}-{i}") for i in range(runs)))
         results = await asyncio.gather(*(h.result() for h in handles))
@@ -142,7 +166,7 @@ async def main(
         cpu = [cpu[0], sum(cpu[1:-1]), cpu[-1]]
         for profiler in profilers:
             profiler.wait()
-            print(f"[{label}] profile: /tmp/scale-{label}-{profiler.args[3]}.txt")
+            print(f"[{label}] profile: {profiler.args[-4] if profiler.args[0] == 'perf' else profiler.args[-1]}")
         sampling = False
         sampler.join()
         assert all(r.final_output == "done" for r in results)
