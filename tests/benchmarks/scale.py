@@ -37,7 +37,7 @@ from typing import Any
 
 from temporalio.api.enums.v1 import EventType, TimeoutType
 
-from tests.benchmarks.cost import cpu_seconds, machine
+from tests.benchmarks.cost import TICK, cpu_seconds, machine
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL_TURNS = 5
@@ -50,6 +50,13 @@ def script(request):
     done = sum(1 for m in request.body.get("messages", []) if m.get("role") == "tool")
     user = next(m["content"] for m in request.body["messages"] if m.get("role") == "user")
     return Reply.tool_call("get_weather", {"city": f"{user}-{done}"}) if done < TOOL_TURNS else Reply.text("done")
+
+
+def machine_cpu_seconds() -> tuple[float, float]:
+    """Busy and total CPU seconds of the whole machine so far, every process's (``/proc/stat``)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:8]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields) - idle) / TICK, sum(fields) / TICK
 
 
 def rss_mb(pid: int) -> float:
@@ -115,6 +122,7 @@ async def main(
         print(f"[{label}] machine: {machine()}", flush=True)
         pids = [server.pid, *(w.pid for w in workers)]
         cpu_before = [cpu_seconds(pid) for pid in pids] + [cpu_seconds(None)]
+        machine_before = machine_cpu_seconds()
         profilers = [
             subprocess.Popen(
                 [
@@ -162,6 +170,7 @@ async def main(
         results = await asyncio.gather(*(h.result() for h in handles))
         elapsed = time.perf_counter() - started
         cpu_after = [cpu_seconds(pid) for pid in pids] + [cpu_seconds(None)]
+        machine_busy, machine_total = (a - b for a, b in zip(machine_cpu_seconds(), machine_before, strict=True))
         cpu = [after - before for after, before in zip(cpu_after, cpu_before, strict=True)]
         cpu = [cpu[0], sum(cpu[1:-1]), cpu[-1]]
         for profiler in profilers:
@@ -199,6 +208,10 @@ async def main(
         )
     )
     print(f"[{label}] machine after: {machine()}")
+    print(
+        f"[{label}] machine CPU busy {machine_busy / machine_total * 100:.0f} % of its cores, "
+        f"this benchmark's processes {sum(cpu) / machine_total * 100:.0f} %"
+    )
     print(f"[{label}] worker RSS: idle {idle_mb:.0f} MB, peak {max(peak):.0f} MB")
     print(
         f"[{label}] model requests {len(model.served)} (expected {runs * (TOOL_TURNS + 1)}), "
