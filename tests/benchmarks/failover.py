@@ -2,21 +2,27 @@
 
     python -m tests.benchmarks.failover --framework openai-agents --kills 10
     python -m tests.benchmarks.failover --framework openai-agents --kills 5 --local-tools
+    python -m tests.benchmarks.failover --kills 5 --sticky-timeout 3   # workers with another sticky timeout
 
 One run checks one city per turn. For each kill: the benchmark holds the tool call of the next
 city, waits until a worker starts it, SIGKILLs that worker, starts a replacement (so two workers
 poll again), and measures the time from the kill to the next completed call in the run's
-history (the held call, retried on the surviving worker). Prints each figure, the median and
-the worst. Not a test: figures depend on the machine.
+history (the held call, retried on the surviving worker), and the time from the kill to the
+next model request: after the held call, the run's next workflow task first waits for the killed
+worker's sticky queue (its schedule-to-start timeout), then replays on the survivor. Prints each
+figure, the medians and the worsts. Not a test: figures depend on the machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
+import sys
 import tempfile
+import threading
 import time
 import uuid
 from datetime import UTC
@@ -91,7 +97,9 @@ async def completions_after(handle, moment: float) -> list[float]:
     return times
 
 
-async def main(framework: str, kills: int, local_tools: bool = False) -> list[float]:
+async def main(
+    framework: str, kills: int, local_tools: bool = False, sticky_timeout: float | None = None
+) -> list[float]:
     from durable_adapters.testing import DevServer, ScriptedModelServer, WorkerProcess, free_port
 
     target_factory, start, answer = SUBJECTS[framework]
@@ -119,13 +127,30 @@ async def main(framework: str, kills: int, local_tools: bool = False) -> list[fl
         name = f"failover-{uuid.uuid4().hex[:6]}"
         target = f"{name}={target_factory}"
 
-        def worker() -> WorkerProcess:
-            return WorkerProcess([target], temporal_address=server.address, env=env, cwd=str(ROOT)).start()
+        argv = None
+        if sticky_timeout is not None:
+            options = json.dumps({"sticky_timeout": sticky_timeout})
+            argv = [sys.executable, "-m", "tests.benchmarks.tuned_worker", options, "worker", target]
 
+        def worker() -> WorkerProcess:
+            return WorkerProcess([target], temporal_address=server.address, env=env, cwd=str(ROOT), argv=argv).start()
+
+        # When each model request arrived, seen from a thread: starting a replacement worker
+        # blocks this loop for seconds, which must not count.
+        arrivals: list[float] = []
+        watching = threading.Event()
+
+        def watch() -> None:
+            while not watching.is_set():
+                arrivals.extend([time.time()] * (len(model.served) - len(arrivals)))
+                time.sleep(0.002)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
         workers = {w.pid: w for w in (worker(), worker())}
         hold.write_text(cities[0])
         handle = await start(name, name)
-        figures = []
+        figures, to_model = [], []
         for i, city in enumerate(cities):
             # The condition is awaited within this iteration, so it sees this iteration's city.
             await wait_for(
@@ -133,6 +158,7 @@ async def main(framework: str, kills: int, local_tools: bool = False) -> list[fl
                 what=city,
             )
             pid = int(next(line for line in log.read_text().splitlines() if line.startswith(f"{city} ")).split()[1])
+            requests_before = len(model.served)
             killed_at = time.time()
             workers.pop(pid).kill()
             hold.write_text(cities[i + 1] if i + 1 < len(cities) else "")  # the retried call passes
@@ -142,14 +168,25 @@ async def main(framework: str, kills: int, local_tools: bool = False) -> list[fl
             while not (after := await completions_after(handle, killed_at)):
                 await asyncio.sleep(0.05)
             figures.append(min(after) - killed_at)
-            print(f"kill {i + 1}: next completed call after {figures[-1]:.2f} s", flush=True)
+            # The next model request: the run's next workflow task, on the surviving worker.
+            await wait_for(lambda: len(arrivals) > requests_before, what="the next model request")  # noqa: B023
+            to_model.append(arrivals[requests_before] - killed_at)
+            print(
+                f"kill {i + 1}: next completed call after {figures[-1]:.2f} s, "
+                f"next model request after {to_model[-1]:.2f} s",
+                flush=True,
+            )
         result = await handle.result()
+        watching.set()
+        watcher.join()
         assert answer(result) == "done", answer(result)
         assert not model.repeats, "a finished model call was sent again"
         for w in workers.values():
             w.stop()
     print(
-        f"{framework}: median {statistics.median(figures):.2f} s, worst {max(figures):.2f} s over {len(figures)} kills"
+        f"{framework}: next completed call: median {statistics.median(figures):.2f} s, worst {max(figures):.2f} s; "
+        f"next model request: median {statistics.median(to_model):.2f} s, worst {max(to_model):.2f} s; "
+        f"over {len(figures)} kills"
     )
     return figures
 
@@ -161,5 +198,10 @@ if __name__ == "__main__":
     parser.add_argument(
         "--local-tools", action="store_true", help="tool calls as local activities (the experiment of local_tools)"
     )
+    parser.add_argument(
+        "--sticky-timeout",
+        type=float,
+        help="the workers' sticky-queue timeout in seconds (tests.benchmarks.tuned_worker)",
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.framework, arguments.kills, arguments.local_tools))
+    asyncio.run(main(arguments.framework, arguments.kills, arguments.local_tools, arguments.sticky_timeout))
