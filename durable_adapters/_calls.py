@@ -9,6 +9,7 @@ and returns the activity's JSON result. Sync framework code (under the sync brid
 from __future__ import annotations
 
 import asyncio
+import copy
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from ._activities import model_call, tool_call
 from ._channel import RunChannel
 from ._continue_as_new import CarriedEntry, CarriedError, Continuation
 from ._conversation import ConversationTracker
+from ._errors import qualified_name
 from ._payloads import CallInput, CallOutput, CallPolicy, RunInput, StreamLocation
 from ._sync_bridge import await_only
 
@@ -40,15 +42,17 @@ class DurableCalls:
         self.refusal: Exception | None = None
         """The first construct the run reached that cannot run durably (see :meth:`refuse`)."""
 
-    def refuse(self, error: Exception) -> Exception:
+    def refuse(self, error: Exception, *, explaining: Exception | None = None) -> Exception:
         """Record ``error`` (what the run cannot do durably) and return it for the caller to raise.
 
         Frameworks catch exceptions and go on: a tool's error becomes a message to the model, a
         failed step is retried, a thread's exception is lost. The first refusal is kept, and the
         workflow fails the run with it once the loop has ended, whatever the loop made of it;
         a call the loop makes after it is refused too, so nothing more is paid for.
+        ``explaining``: the refusal ``error`` restates for the user (the determinism guard's,
+        which names only the call), replaced by it if it was the one kept.
         """
-        if self.refusal is None:
+        if self.refusal is None or (explaining is not None and self.refusal is explaining):
             self.refusal = error
         return error
 
@@ -138,7 +142,7 @@ class DurableCalls:
         stream_info: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         if self.refusal is not None:
-            raise self.refusal  # the run fails with it (see refuse): no call is worth paying for now
+            raise _again(self.refusal)  # the run fails with it (see refuse): no call is worth paying for now
         if not stream:
             return await self._scheduled(activity, kind, policy, key, request, summary, conversation, stream)
         # The stream marks where the call's live chunks belong, and where they end; the marker
@@ -222,6 +226,20 @@ class DurableCalls:
         if output.stream is not None:
             self._locations[activity_id] = output.stream
         return output.response
+
+
+def _again(refusal: Exception) -> Exception:
+    """A new exception like ``refusal``, to raise once more.
+
+    Raising the one object again inside framework handlers that caught it would chain it into its
+    own ``__context__``, which Temporal's failure converter follows without end.
+    """
+    try:
+        again = copy.copy(refusal)
+    except Exception:
+        return DurableCallError(str(refusal), type=qualified_name(refusal), summary="refused")
+    again.__cause__ = again.__context__ = again.__traceback__ = None
+    return again
 
 
 def _replayed(entry: CarriedEntry, summary: str) -> dict[str, Any]:

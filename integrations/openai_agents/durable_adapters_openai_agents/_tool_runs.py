@@ -72,7 +72,9 @@ def workflow_tool(agent_name: str, tool: FunctionTool, calls: DurableCalls) -> F
             "@function_tool of its own (the agent or the sub-agent can call it), or run the sub-agent "
             "with agent.as_tool()"
         )
-        calls.refuse(error)  # the run fails with it even if code around the tool swallows the exception
+        # The run fails with it (in place of the guard's own refusal, which names only the call)
+        # even if code around the tool swallows the exception.
+        calls.refuse(error, explaining=exc)
         return Refusal(error)  # type: ignore[arg-type]  # carried past the SDK's handlers, raised as is
 
     invoker: Any = tool.on_invoke_tool
