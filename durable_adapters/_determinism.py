@@ -24,10 +24,6 @@ thread, so its interceptors can refuse a model or tool call made there instead o
 reach the provider outside an activity.
 
 Refusals raise :class:`DeterminismError`, which fails the run with a message naming the call.
-The refusal is also reported to the run (``guarded(on_refusal=...)``), so the run fails with it
-even when framework or user code catches the exception and goes on (a tool body's ``except
-Exception: fallback``): a run that did something it cannot replay never finishes with another
-answer than the plain run's.
 The patches are installed once per process and act only in a context where :func:`guarded` is
 active, i.e. in a workflow run of this project; every other thread and task sees the originals.
 Names imported before installation (``from time import time``) are not covered; the limits are
@@ -57,10 +53,6 @@ _ACTIVE: contextvars.ContextVar[bool] = contextvars.ContextVar("durable_adapters
 _CLOCK: contextvars.ContextVar[Callable[[], float] | None] = contextvars.ContextVar(
     "durable_adapters_clock", default=None
 )
-# Told of every refusal in the run (the workflow keeps the first and fails the run with it).
-_ON_REFUSAL: contextvars.ContextVar[Callable[[Exception], object] | None] = contextvars.ContextVar(
-    "durable_adapters_on_refusal", default=None
-)
 _installed = False
 _install_lock = threading.Lock()
 _threads = threading.local()
@@ -87,25 +79,15 @@ def active() -> bool:
 
 
 @contextmanager
-def guarded(
-    clock: Callable[[], float] | None = None, on_refusal: Callable[[Exception], object] | None = None
-) -> Iterator[None]:
+def guarded(clock: Callable[[], float] | None = None) -> Iterator[None]:
     """Activate the guard for the current context (and the tasks and greenlets it starts).
 
     ``clock`` (epoch seconds) is what ``time.time`` reads; workflow time by default.
-    ``on_refusal`` is told of each refusal before it is raised.
     """
     install()
     # scoped(): a dropped run may be closed from another run's context, which must keep its guard.
-    with scoped(_ACTIVE, True), scoped(_CLOCK, clock), scoped(_ON_REFUSAL, on_refusal):
+    with scoped(_ACTIVE, True), scoped(_CLOCK, clock):
         yield
-
-
-def _reported(error: DeterminismError) -> DeterminismError:
-    on_refusal = _ON_REFUSAL.get()
-    if on_refusal is not None:
-        on_refusal(error)
-    return error
 
 
 def _now() -> float:
@@ -161,7 +143,7 @@ def _routed(original: Callable[..., Any], in_workflow: Callable[..., Any]) -> Ca
 
 def _refused(what: str, advice: str) -> Callable[..., Any]:
     def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise _reported(DeterminismError(f"{what} inside a durable workflow run: {advice}"))
+        raise DeterminismError(f"{what} inside a durable workflow run: {advice}")
 
     return refuse
 
@@ -172,12 +154,10 @@ def _refuse_asyncio_run(main: Any, *args: Any, **kwargs: Any) -> Any:
         return asyncio.run.__wrapped__(main, *args, **kwargs)  # type: ignore[attr-defined]
     if asyncio.iscoroutine(main):
         main.close()  # never run: keep the "never awaited" warning out of the logs
-    raise _reported(
-        DeterminismError(
-            "asyncio.run() inside a durable workflow run: the code runs on the workflow's own event "
-            "loop (sync steps included), where another loop cannot be started. Make the function async "
-            "and await the coroutine instead"
-        )
+    raise DeterminismError(
+        "asyncio.run() inside a durable workflow run: the code runs on the workflow's own event "
+        "loop (sync steps included), where another loop cannot be started. Make the function async "
+        "and await the coroutine instead"
     )
 
 

@@ -80,7 +80,7 @@ class AgentLoopWorkflow:
             raise ApplicationError(str(error), type=qualified_name(error), non_retryable=True)
         calls = DurableCalls(run, self._channel, alongside=REGISTRY.is_alongside(hosted))
         continuation = calls.continuation
-        with _determinism.guarded(continuation.now, calls.refuse), _sync_bridge.bridged_executor():
+        with _determinism.guarded(continuation.now), _sync_bridge.bridged_executor():
             # The loop runs as a task so the run can continue as new while it is parked on a
             # call (see _continue_as_new); a fast-forward answers carried calls alongside it.
             loop = asyncio.ensure_future(hosted.adapter.run(hosted, run.payload, calls))

@@ -48,6 +48,9 @@ exercises one thing the core promises a framework:
 ``{"op": "swallow", "steps": [...]}``
     the steps, catching any exception as framework code does (``except Exception``); its result
     is the exception's class name, and the program goes on.
+``{"op": "refuse", "message": M}``
+    what an adapter does on reaching a construct it cannot run durably:
+    ``raise calls.refuse(UnsupportedError(M))``.
 ``{"op": "raise", "message": M}``
     ``raise ValueError(M)``: the framework's own error.
 
@@ -84,6 +87,7 @@ from durable_adapters.adapter import (
     Hosted,
     LiveStream,
     TransientCallError,
+    UnsupportedError,
     live_stream,
 )
 
@@ -178,8 +182,9 @@ class FakeAdapter(Adapter):
             return await calls.model(
                 step["key"], step.get("request", {}), summary=f"stream · {step['key']}", stream=True
             )
-        if op == "raise":
-            raise ValueError(step["message"])
+        if op in ("raise", "refuse"):
+            error = ValueError(step["message"]) if op == "raise" else calls.refuse(UnsupportedError(step["message"]))
+            raise error
         raise AssertionError(f"unknown op {op!r}")
 
     async def _swallowed(self, steps: list[dict[str, Any]], calls: DurableCalls) -> str | None:

@@ -159,21 +159,19 @@ async def test_network_io_in_a_run_fails_the_run_with_a_determinism_error(tempor
 
 
 async def test_a_refusal_the_code_swallows_still_fails_the_run_and_nothing_more_is_paid(temporal_client, unique):
-    """``except Exception: fallback`` around refused I/O cannot turn the run into another answer."""
-    with socket.create_server(("127.0.0.1", 0)) as listener:
-        port = listener.getsockname()[1]
-        steps = [
-            {"op": "model", "key": "first"},
-            {"op": "swallow", "steps": [{"op": "connect", "port": port}]},
-            {"op": "swallow", "steps": [{"op": "model", "key": "after-the-refusal"}]},
-            {"op": "model", "key": "never"},
-        ]
-        async with serving(temporal_client, f"core-swallow-{unique}"):
-            handle = await run_program(temporal_client, unique, "swallow", steps)
-            cause = await failure_of(handle)
+    """``except Exception: fallback`` around an adapter's refusal cannot turn the run into another answer."""
+    steps = [
+        {"op": "model", "key": "first"},
+        {"op": "swallow", "steps": [{"op": "refuse", "message": "a construct that cannot run durably"}]},
+        {"op": "swallow", "steps": [{"op": "model", "key": "after-the-refusal"}]},
+        {"op": "model", "key": "never"},
+    ]
+    async with serving(temporal_client, f"core-swallow-{unique}"):
+        handle = await run_program(temporal_client, unique, "swallow", steps)
+        cause = await failure_of(handle)
 
-    assert cause.type == DETERMINISM_ERROR
-    assert "network" in cause.message
+    assert cause.type == "durable_adapters._errors.UnsupportedError"
+    assert "a construct that cannot run durably" in cause.message
     assert [call.key for call in await recorded_calls(handle)] == ["first"]  # none after the refusal
 
 
