@@ -135,6 +135,69 @@ SUMMARIZE = [
 ]
 
 
+# -- (f) the SDK docs' own form: the sub-agent built inside the tool on each call -------------
+
+
+@function_tool
+async def translate_to_spanish(text: str) -> str:
+    """Translate a text into Spanish."""
+    agent = Agent(name="Spanish", instructions="Translate the text into Spanish.", model=MODEL)
+    result = await Runner.run(agent, text)
+    return str(result.final_output)
+
+
+def build_spanish_translator() -> Agent:
+    return Agent(name="Spanish translator", instructions="Use your tool.", tools=[translate_to_spanish], model=MODEL)
+
+
+@function_tool
+async def translate_to_italian(text: str) -> str:
+    """Translate a text into Italian."""
+    agent = Agent(name="Italian", instructions="Translate the text into Italian.")  # the SDK's default model
+    return str((await Runner.run(agent, text)).final_output)
+
+
+def build_italian_translator() -> Agent:
+    return Agent(name="Italian translator", instructions="Use your tool.", tools=[translate_to_italian])
+
+
+BUILT_SPANISH = [
+    Reply.tool_call("translate_to_spanish", {"text": "Good morning"}),
+    Reply.text("Buenos días"),
+    Reply.text("In Spanish: Buenos días"),
+]
+BUILT_ITALIAN = [
+    Reply.tool_call("translate_to_italian", {"text": "Good morning"}),
+    Reply.text("Buongiorno"),
+    Reply.text("In Italian: Buongiorno"),
+]
+
+
+@function_tool
+def shout(text: str) -> str:
+    """Shout a text."""
+    return text.upper() + "!"
+
+
+@function_tool
+async def shout_through_an_agent(text: str) -> str:
+    """Have an agent shout a text."""
+    agent = Agent(name="Shouter", instructions="Use your tool.", tools=[shout], model=MODEL)
+    return str((await Runner.run(agent, text)).final_output)
+
+
+def build_shouting_caller() -> Agent:
+    return Agent(name="Shouting caller", instructions="Use your tool.", tools=[shout_through_an_agent], model=MODEL)
+
+
+SHOUT = [
+    Reply.tool_call("shout_through_an_agent", {"text": "hi"}),
+    Reply.tool_call("shout", {"text": "hi"}),
+    Reply.text("HI!"),
+    Reply.text("Shouted: HI!"),
+]
+
+
 def kinds(result: Any) -> list[str]:
     return [item.type for item in result.new_items]
 
@@ -146,8 +209,18 @@ def kinds(result: Any) -> list[str]:
         (build_closure_translator, TRANSLATE, ["German"], True),
         (build_writer, WRITE, ["Drafter", "Editor"], True),
         (build_weigher, WEIGH, ["Optimist", "Pessimist"], False),
+        # Built in the tool on each call: called by its name and model name (durable_adapters_openai_agents._inline).
+        (build_spanish_translator, BUILT_SPANISH, ["inline:Spanish"], True),
+        (build_italian_translator, BUILT_ITALIAN, ["inline:Italian"], True),
     ],
-    ids=["returns-final-output", "agent-in-a-closure", "two-runs-in-sequence", "two-runs-gathered"],
+    ids=[
+        "returns-final-output",
+        "agent-in-a-closure",
+        "two-runs-in-sequence",
+        "two-runs-gathered",
+        "agent-built-in-the-tool",
+        "agent-built-in-the-tool-default-model",
+    ],
 )
 async def test_a_tool_running_a_sub_agent_is_durable_call_by_call_with_the_plain_requests(
     build: Callable[[], Agent],
@@ -182,6 +255,40 @@ async def test_a_tool_running_a_sub_agent_is_durable_call_by_call_with_the_plain
     assert sorted(set(model_calls) - {build().name}) == sorted(nested)
     assert [call for call in calls if call.kind == "tool"] == []
     assert not server.repeats
+
+
+async def test_a_tool_building_an_agent_with_tools_runs_as_one_activity_as_before(
+    scripted_model: Any, monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
+    """An agent built in the tool with tools of its own cannot be rebuilt by a worker from a
+    request: the tool runs as one activity (its nested run a plain run inside), with the plain
+    run's requests and result."""
+    plain_server = scripted_model(list(SHOUT))
+    monkeypatch.setenv("OPENAI_BASE_URL", plain_server.base_url)
+    plain = await Runner.run(build_shouting_caller(), "Go")
+
+    server = scripted_model(list(SHOUT))
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    handle = await durable(build_shouting_caller(), name=f"shouting-{unique}").start("Go")
+    result = await asyncio.wait_for(handle.result(), 60)
+
+    assert result.final_output == plain.final_output == "Shouted: HI!"
+    assert kinds(result) == kinds(plain)
+    assert [r.body for r in server.served] == [r.body for r in plain_server.served]
+    calls = await recorded_calls(handle)
+    assert [(call.kind, call.key) for call in calls] == [
+        ("model", "Shouting caller"),
+        ("tool", "Shouting caller/shout_through_an_agent"),
+        ("model", "Shouting caller"),
+    ]
+    assert not server.repeats
+
+
+def test_the_names_an_agent_built_in_a_tool_is_called_by_are_pinned() -> None:
+    """Persisted: the key of its model calls and the request field with its model name."""
+    from durable_adapters_openai_agents._inline import INLINE_MODEL_FIELD, INLINE_PREFIX
+
+    assert (INLINE_PREFIX, INLINE_MODEL_FIELD) == ("inline:", "inline_model")
 
 
 async def test_a_sync_tool_calling_run_sync_is_durable_call_by_call(

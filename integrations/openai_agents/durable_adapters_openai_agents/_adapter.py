@@ -22,7 +22,7 @@ from agents.tool import FunctionTool
 from durable_adapters import RunFailedError
 from durable_adapters.adapter import Adapter, DurableCalls, DurableCore, Hosted, live_stream, scoped
 
-from . import _approval, _definition, _errors, _mcp, _model, _result, _session, _stream_events, _toolset
+from . import _approval, _definition, _errors, _inline, _mcp, _model, _result, _session, _stream_events, _toolset
 from ._agent import DurableAgent
 from ._agent_graph import DurableAgents, HostedAgents, collect_agents
 from ._payloads import ModelRequest, RunPayload, RunResultData, ToolRequest
@@ -135,9 +135,14 @@ class OpenAIAgentsAdapter(Adapter):
         return _result.encode_result(result).data()
 
     async def call_model(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:
-        response = await _model.call_model(
-            hosted.model(key), _agents(hosted), ModelRequest.model_validate(request), stream=live_stream()
+        model_request = ModelRequest.model_validate(request)
+        # An agent built during the run is made here from its name and model name (see _inline).
+        agent = (
+            _inline.worker_agent(key, model_request.extra(_inline.INLINE_MODEL_FIELD))
+            if _inline.is_inline_key(key)
+            else hosted.model(key)
         )
+        response = await _model.call_model(agent, _agents(hosted), model_request, stream=live_stream())
         return response.data()
 
     async def call_tool(self, hosted: Hosted, key: str, request: dict[str, Any]) -> dict[str, Any]:

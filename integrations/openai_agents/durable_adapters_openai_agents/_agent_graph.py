@@ -21,11 +21,12 @@ import types
 import weakref
 from typing import Any
 
-from agents import Agent, Handoff
+from agents import Agent, Handoff, Runner
 from agents.tool import FunctionTool
 
 from durable_adapters.adapter import ConfigurationError, DurableCalls, UnsupportedError
 
+from ._inline import BuiltAgentNotInline, built_in_a_tool, inline_key, inline_model_problem
 from ._mcp import check_server, durable_servers
 from ._model import ActivityModel
 from ._tool_runs import names_streamed_run, tool_function, workflow_tool
@@ -134,12 +135,26 @@ def agents_run_by_code(agent: Agent[Any]) -> list[Agent[Any]]:
 
 
 def runs_agents(tool: FunctionTool) -> bool:
-    """Whether a function tool's code names an agent (and so runs in the workflow, see ``_tool_runs``)."""
+    """Whether a function tool's code names an agent or builds one and runs it (and so runs in
+    the workflow, see ``_tool_runs``)."""
     if is_agent_tool(tool):
         return False
     found: list[Agent[Any]] = []
-    _agents_named_by(tool_function(tool), found, set(), _CODE_DEPTH)
-    return bool(found)
+    function = tool_function(tool)
+    _agents_named_by(function, found, set(), _CODE_DEPTH)
+    return bool(found) or builds_and_runs_agents(function)
+
+
+def builds_and_runs_agents(function: Any) -> bool:
+    """Whether ``function``'s code reads both the SDK's ``Agent`` and ``Runner`` as globals: the
+    SDK docs' way to write a tool that builds its sub-agent on each call and runs it."""
+    func = getattr(function, "__func__", function)
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return False
+    names = getattr(func, "__globals__", {})
+    read = [names.get(name) for name in _global_names(code)]
+    return any(value is Agent for value in read) and any(value is Runner for value in read)
 
 
 def _agents_named_by(value: Any, found: list[Agent[Any]], seen: set[int], depth: int) -> None:
@@ -196,6 +211,10 @@ class DurableAgents:
         if any(stand_in is agent for stand_in in self._stand_ins.values()):
             return agent
         known = self._agents.get(agent.name)
+        if known is not agent and inline_model_problem(agent) is None:
+            return self._inline_stand_in(agent)
+        if known is not agent and built_in_a_tool():
+            raise BuiltAgentNotInline(agent, inline_model_problem(agent) or "")
         if known is not agent:
             raise UnsupportedError(
                 f"agent {agent.name!r} was created during the run or is not reachable from the durable "
@@ -218,6 +237,14 @@ class DurableAgents:
         # Registered before its handoffs are mapped, so handoff cycles (A -> B -> A) terminate.
         self._stand_ins[id(agent)] = stand_in
         stand_in.handoffs = [self._handoff(entry) for entry in agent.handoffs]
+        return stand_in
+
+    def _inline_stand_in(self, agent: Agent[Any]) -> Agent[Any]:
+        """The stand-in of an agent built during the run (in a tool, say) that the worker can
+        rebuild from the request alone: its model calls carry its model name (see ``_inline``)."""
+        stand_in = agent.clone(model=ActivityModel(inline_key(agent), self.calls, agent, inline=True))
+        stand_in.model_settings = agent.model_settings  # as in stand_in(): the plain run's settings
+        self._stand_ins[id(agent)] = stand_in
         return stand_in
 
     def _tool(self, agent_name: str, tool: Any) -> Any:

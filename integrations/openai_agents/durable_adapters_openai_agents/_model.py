@@ -42,6 +42,7 @@ from pydantic_core import to_jsonable_python
 
 from durable_adapters.adapter import DurableCalls, UnsupportedError
 
+from ._inline import INLINE_MODEL_FIELD
 from ._payloads import (
     FunctionToolSpec,
     HandoffSpec,
@@ -98,10 +99,14 @@ def _implicit_settings(agent: Agent[Any]) -> ModelSettings:
 class ActivityModel(Model):
     """The model of agent ``agent_name`` inside a durable run: each request is an activity."""
 
-    def __init__(self, agent_name: str, calls: DurableCalls, agent: Agent[Any] | None = None) -> None:
+    def __init__(
+        self, agent_name: str, calls: DurableCalls, agent: Agent[Any] | None = None, *, inline: bool = False
+    ) -> None:
         self.agent_name = agent_name
         self._calls = calls
         self._agent = agent
+        self._inline = inline
+        """An agent built during the run: its model name travels with each request (see _inline)."""
         """The user's agent: with a run model name, its settings are resolved for that name."""
 
     def _settings(self, model_settings: ModelSettings) -> ModelSettings:
@@ -169,6 +174,8 @@ class ActivityModel(Model):
         run = _RUN_MODEL.get()
         if run is not None:
             kwargs = {**kwargs, RUN_MODEL_FIELD: run.name}
+        if self._inline and self._agent is not None and isinstance(self._agent.model, str):
+            kwargs = {**kwargs, INLINE_MODEL_FIELD: self._agent.model}
         return ModelRequest(
             system_instructions=system_instructions,
             input=to_jsonable_python(input),

@@ -8,6 +8,12 @@ names an agent (found as for guardrails, see ``_agent_graph.agents_run_by_code``
 its body in the workflow, as an agent tool (``agent.as_tool()``) does: its ``Runner.run`` reaches
 the durable runner, and each nested model and tool call is an activity of its own.
 
+A tool that builds its sub-agent on each call (the SDK docs' own form of the pattern) runs in the
+workflow too when the worker can call that agent by name (a model name, no tools: see
+``_inline``); otherwise, when its ``Runner.run`` finds such an agent, the tool runs again from the
+start as one activity, as it did before (a nested model call already made in the body is then
+made again, in the activity).
+
 The rest of such a tool's body runs under the determinism guard. Network I/O or ``time.sleep``
 there raises the guard's ``DeterminismError``, which the SDK would turn into text for the model (a
 different answer, silently); :func:`workflow_tool` instead fails the run with it, naming the tool
@@ -27,7 +33,9 @@ from agents.tool_context import ToolContext
 from durable_adapters import DeterminismError
 from durable_adapters.adapter import DurableCalls
 
+from ._inline import BuiltAgentNotInline, tool_body
 from ._refusal import Refusal
+from ._toolset import durable_tool
 
 # The SDK keeps a @function_tool's own function on its body under this name (the SDK's
 # _FUNCTION_TOOL_WRAPPED_CALLABLE_MARKER), and the body on the tool's invoker, a
@@ -81,11 +89,18 @@ def workflow_tool(agent_name: str, tool: FunctionTool, calls: DurableCalls) -> F
     impl = getattr(invoker, "_invoke_tool_impl", None)
     inner = impl if impl is not None else invoker
 
+    # An agent the body builds that the worker cannot call by name (see _inline): the whole tool
+    # then runs as one activity, its nested run a plain run inside it.
+    as_activity = durable_tool(agent_name, tool, calls).on_invoke_tool
+
     async def invoke_in_workflow(ctx: ToolContext[Any], arguments: str) -> Any:
         try:
-            return await inner(ctx, arguments)
+            with tool_body():
+                return await inner(ctx, arguments)
         except DeterminismError as exc:
             raise refused(exc) from None
+        except BuiltAgentNotInline:
+            return await as_activity(ctx, arguments)
 
     if impl is None:
         # A tool built by hand (FunctionTool(on_invoke_tool=...)): its callable is the body.
