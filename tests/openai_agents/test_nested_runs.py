@@ -21,6 +21,7 @@ from agents import (
     InputGuardrailTripwireTriggered,
     RunContextWrapper,
     Runner,
+    function_tool,
     input_guardrail,
     output_guardrail,
     set_tracing_disabled,
@@ -176,14 +177,50 @@ async def test_a_guardrail_agent_trips_the_wire_as_in_a_plain_run(
     assert str(durable_) == str(plain)
 
 
-async def test_an_agent_built_inside_a_guardrail_fails_at_once_naming_it(
+async def test_an_agent_built_inside_a_guardrail_runs_by_its_model_name_as_in_a_plain_run(
     scripted_model: Any, monkeypatch: pytest.MonkeyPatch, unique: str
 ) -> None:
-    """An agent the worker cannot know (built anew on each call) is refused before its call is made."""
+    """An agent built anew on each call, with a model name and no tools: the worker makes its
+    model calls from the request (see ``_inline``), and the requests are the plain run's."""
 
     @input_guardrail
     async def improvised(ctx: RunContextWrapper[Any], agent: Agent, input: Any) -> GuardrailFunctionOutput:
         checker = Agent(name="Improvised check", instructions="Check.", model=MODEL)
+        result = await Runner.run(checker, input)
+        return GuardrailFunctionOutput(output_info=result.final_output, tripwire_triggered=False)
+
+    def build() -> Agent:
+        return Agent(name="Improviser", instructions="Help.", input_guardrails=[improvised], model=MODEL)
+
+    plain_server = scripted_model([Reply.text("fine"), Reply.text("fine")])
+    monkeypatch.setenv("OPENAI_BASE_URL", plain_server.base_url)
+    plain = await Runner.run(build(), "hi")
+
+    server = scripted_model([Reply.text("fine"), Reply.text("fine")])
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    handle = await durable(build(), name=f"improviser-{unique}").start("hi")
+    result = await asyncio.wait_for(handle.result(), 30)
+
+    assert result.final_output == plain.final_output == "fine"
+    # The guardrail runs beside the agent (the SDK's default): the two requests go out together.
+    assert sorted(json.dumps(r.body) for r in server.served) == sorted(json.dumps(r.body) for r in plain_server.served)
+    keys = sorted(call.key for call in await recorded_calls(handle) if call.kind == "model")
+    assert keys == ["Improviser", "inline:Improvised check"]
+
+
+async def test_an_agent_with_tools_built_inside_a_guardrail_fails_at_once_naming_it(
+    scripted_model: Any, monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
+    """Its tools are not known to any worker: refused before its call is made."""
+
+    @function_tool
+    def lookup(term: str) -> str:
+        """Look a term up."""
+        return term
+
+    @input_guardrail(run_in_parallel=False)
+    async def improvised(ctx: RunContextWrapper[Any], agent: Agent, input: Any) -> GuardrailFunctionOutput:
+        checker = Agent(name="Improvised check", instructions="Check.", tools=[lookup], model=MODEL)
         result = await Runner.run(checker, input)
         return GuardrailFunctionOutput(output_info=result.final_output, tripwire_triggered=False)
 
@@ -192,9 +229,9 @@ async def test_an_agent_built_inside_a_guardrail_fails_at_once_naming_it(
     agent = Agent(name="Improviser", instructions="Help.", input_guardrails=[improvised], model=MODEL)
 
     with pytest.raises(Exception, match="'Improvised check' was created during the run") as raised:
-        await asyncio.wait_for(durable(agent, name=f"improviser-{unique}").run("hi"), 30)
+        await asyncio.wait_for(durable(agent, name=f"improviser-tools-{unique}").run("hi"), 30)
     assert "module-level variable" in str(raised.value)
-    assert all("Improvised check" not in json.dumps(r.body) for r in server.served)
+    assert server.served == []  # the blocking guardrail refused before any request
 
 
 async def test_run_sync_from_a_thread_of_the_run_waits_on_its_calls_as_activities(
