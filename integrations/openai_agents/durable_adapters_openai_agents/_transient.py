@@ -17,6 +17,7 @@ Anything not recognised is permanent: a wrong guess there costs a failed run, no
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 # Connection refused/reset/lost, timeouts, a stream closed under the client.
 _TRANSIENT_TYPE_NAMES = frozenset(
@@ -54,6 +55,11 @@ _SQLITE_BUSY = ("database is locked", "database is busy", "database table is loc
 
 def is_transient(exc: BaseException) -> bool:
     """Whether ``exc`` (or what it was raised from) is a failure that a later attempt may not meet."""
+    return any(_transient_itself(current) for current in _linked(exc))
+
+
+def _linked(exc: BaseException) -> Iterator[BaseException]:
+    """``exc``, what it was raised from or during, and an exception group's members, each once."""
     seen: set[int] = set()
     pending: list[BaseException] = [exc]
     while pending:
@@ -61,11 +67,9 @@ def is_transient(exc: BaseException) -> bool:
         if id(current) in seen:
             continue
         seen.add(id(current))
-        if _transient_itself(current):
-            return True
+        yield current
         pending += [e for e in (current.__cause__, current.__context__) if e is not None]
-        pending += list(getattr(current, "exceptions", None) or ())  # an exception group's members
-    return False
+        pending += list(getattr(current, "exceptions", None) or ())
 
 
 def _transient_itself(exc: BaseException) -> bool:
@@ -107,13 +111,7 @@ _LOST_TYPE_NAMES = frozenset({"ClosedResourceError", "BrokenResourceError", "End
 def connection_lost(exc: BaseException) -> bool:
     """Whether ``exc`` says the connection itself is gone (not one request failed): a retry on
     the same connection cannot succeed, so the caller connects again."""
-    seen: set[int] = set()
-    pending: list[BaseException] = [exc]
-    while pending:
-        current = pending.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
+    for current in _linked(exc):
         names = {cls.__name__ for cls in type(current).__mro__}
         code = getattr(current, "code", None)
         if code is None:
@@ -122,6 +120,4 @@ def connection_lost(exc: BaseException) -> bool:
             return True
         if "UserError" in names and ("Connection lost" in str(current) or "Connection closed" in str(current)):
             return True
-        pending += [e for e in (current.__cause__, current.__context__) if e is not None]
-        pending += list(getattr(current, "exceptions", None) or ())
     return False
