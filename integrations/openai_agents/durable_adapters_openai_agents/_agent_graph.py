@@ -210,12 +210,13 @@ class DurableAgents:
             return existing
         if any(stand_in is agent for stand_in in self._stand_ins.values()):
             return agent
-        known = self._agents.get(agent.name)
-        if known is not agent and inline_model_problem(agent) is None:
-            return self._inline_stand_in(agent)
-        if known is not agent and built_in_a_tool():
-            raise BuiltAgentNotInline(agent, inline_model_problem(agent) or "")
-        if known is not agent:
+        if self._agents.get(agent.name) is not agent:
+            # Built during the run: called by name when a worker can rebuild it (see _inline).
+            problem = inline_model_problem(agent)
+            if problem is None:
+                return self._inline_stand_in(agent)
+            if built_in_a_tool():
+                raise BuiltAgentNotInline(agent, problem)
             raise UnsupportedError(
                 f"agent {agent.name!r} was created during the run or is not reachable from the durable "
                 "agent; a worker can only call agents it knows by name. An agent is reachable through "
