@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio.exceptions import ApplicationError
 
@@ -64,7 +64,25 @@ class RunFailedError(DurableError):
         self.run_id = run_id
 
 
-_RAISED_CLASSES: dict[type[Exception], type[RunFailedError]] = {}
+_RUN_FAILED_CLASSES: dict[type[BaseException], type[Any]] = {}
+
+_E = TypeVar("_E", bound=BaseException)
+
+
+def run_failed_class(cls: type[_E]) -> type[_E]:
+    """``cls`` that is also a :class:`RunFailedError`, under ``cls``'s own name (one per class).
+
+    What a failed run raises on the client when a plain run raises ``cls``: ``except cls`` and
+    ``except RunFailedError`` both match. The core uses it for any failure's class
+    (:func:`with_raised_type`); an adapter that rebuilds its framework's exception with its
+    attributes uses it too, so both give the same class.
+    """
+    made = _RUN_FAILED_CLASSES.get(cls)
+    if made is None:
+        made = type(cls.__name__, (cls, RunFailedError), {"__module__": cls.__module__})
+        made.__qualname__ = cls.__qualname__
+        made = _RUN_FAILED_CLASSES.setdefault(cls, made)
+    return made  # type: ignore[no-any-return]
 
 
 def with_raised_type(failure: RunFailedError, *, status_code: int | None = None) -> RunFailedError:
@@ -84,19 +102,16 @@ def with_raised_type(failure: RunFailedError, *, status_code: int | None = None)
     if cls is None or issubclass(cls, RunFailedError):
         return failure
     try:
-        raised_type = _RAISED_CLASSES.get(cls)
-        if raised_type is None:
-            raised_type = type(cls.__name__, (cls, RunFailedError), {"__module__": cls.__module__})
-            raised_type.__qualname__ = cls.__qualname__
-            raised_type = _RAISED_CLASSES.setdefault(cls, raised_type)
-        error = raised_type.__new__(raised_type)
+        raised_type = run_failed_class(cls)
+        error: Any = raised_type.__new__(raised_type)
         BaseException.__init__(error, *failure.args)
         error.type, error.run_id = failure.type, failure.run_id
         if status_code is not None:
-            error.status_code = status_code  # type: ignore[attr-defined]
-            error.message = str(failure)  # type: ignore[attr-defined]
+            error.status_code = status_code
+            error.message = str(failure)
     except Exception:
         return failure  # a class that cannot be subclassed or built bare: the core's error
+    assert isinstance(error, RunFailedError)
     return error
 
 

@@ -27,6 +27,9 @@ core imports a private one.
   ``RunHandle.stream()`` yields, from which a wrapper builds its framework's streaming API.
 * :class:`TransientCallError` — raised from ``call_tool``/``call_model`` for a failure that may
   heal (a connection refused): Temporal retries that call with backoff instead of failing it.
+* :func:`run_failed_class` — a framework's exception class that is also a ``RunFailedError``,
+  for the exception a failed run raises on the client; :func:`status_code_of` — the HTTP status
+  of a provider's error, whatever SDK raised it.
 * :data:`PENDING_INPUT_QUERY`, :class:`RunOutput` — the persisted names and payloads an
   adapter's own client reads.
 """
@@ -37,7 +40,7 @@ from ._adapter import Adapter, adapter_for, installed_adapters
 from ._calls import DurableCallError, DurableCalls
 from ._determinism import run_thread_context
 from ._durable import DurableCore
-from ._errors import ConfigurationError, TransientCallError, UnsupportedError
+from ._errors import ConfigurationError, TransientCallError, UnsupportedError, run_failed_class, status_code_of
 from ._handle import RunHandle
 from ._interception import InterceptedPoint, Interceptions, Side
 from ._live import LiveStream, live_stream
@@ -75,7 +78,9 @@ __all__ = [
     "live_stream",
     "reference",
     "resolve",
+    "run_failed_class",
     "run_sync",
     "run_thread_context",
     "scoped",
+    "status_code_of",
 ]

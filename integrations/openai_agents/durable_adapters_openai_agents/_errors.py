@@ -11,8 +11,9 @@ guardrail object, found again by its place in the agent graph) and ``run_data``.
 
 The rebuilt exception is an instance of a subclass of both the SDK's class and ``RunFailedError``
 (same name): ``except OutputGuardrailTripwireTriggered as e: e.guardrail_result`` works as in a
-plain run, and so does ``except RunFailedError as e: e.run_id``. Anything else a run fails with
-(a provider error, a refused construct) stays a plain ``RunFailedError``.
+plain run, and so does ``except RunFailedError as e: e.run_id``; the class is the core's
+``run_failed_class``. Anything else a run fails with (a provider error, a refused construct) is
+left to the core, which makes it an instance of its own class where the client has it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pydantic_core import to_jsonable_python
 from temporalio.exceptions import ApplicationError
 
 from durable_adapters import RunFailedError
-from durable_adapters.adapter import reference, resolve
+from durable_adapters.adapter import reference, resolve, run_failed_class
 
 from ._payloads import AGENTS_ERROR_TYPE, AgentsErrorData, GuardrailData, GuardrailRef, RunResultData, TypedValue
 from ._result import decode_output, decode_result, encode_run_data
@@ -166,24 +167,11 @@ def _carried(failure: BaseException) -> AgentsErrorData | None:
     return None
 
 
-_DURABLE_CLASSES: dict[type[AgentsException], type[AgentsException]] = {}
-
-
-def _durable_class(sdk_class: type[AgentsException]) -> type[AgentsException]:
-    """``sdk_class`` that is also a ``RunFailedError``, under the SDK's own name (one per class)."""
-    cls = _DURABLE_CLASSES.get(sdk_class)
-    if cls is None:
-        cls = type(sdk_class.__name__, (sdk_class, RunFailedError), {"__module__": sdk_class.__module__})
-        cls.__qualname__ = sdk_class.__qualname__
-        cls = _DURABLE_CLASSES.setdefault(sdk_class, cls)
-    return cls
-
-
 def _rebuild(data: AgentsErrorData, failure: RunFailedError, agents: dict[str, Agent[Any]]) -> BaseException:
     sdk_class = resolve(data.type)
     if not (isinstance(sdk_class, type) and issubclass(sdk_class, AgentsException)):
         return failure
-    cls = _durable_class(sdk_class)
+    cls = run_failed_class(sdk_class)
     # Built without calling the class: every SDK exception has its own constructor arguments,
     # and what they set is the args and attributes written down in the workflow.
     exc = cls.__new__(cls)

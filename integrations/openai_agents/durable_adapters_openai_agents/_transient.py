@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from durable_adapters.adapter import status_code_of
+
 # Connection refused/reset/lost, timeouts, a stream closed under the client.
 _TRANSIENT_TYPE_NAMES = frozenset(
     {
@@ -76,7 +78,7 @@ def _transient_itself(exc: BaseException) -> bool:
     names = {cls.__name__ for cls in type(exc).__mro__}
     if names & _TRANSIENT_TYPE_NAMES:
         return True
-    status = _status(exc)
+    status = status_code_of(exc)
     if status is not None:
         return status >= 500 or status in _TRANSIENT_STATUS
     code = getattr(exc, "code", None)
@@ -95,14 +97,6 @@ def _transient_itself(exc: BaseException) -> bool:
     if "OperationalError" in names:  # sqlite3 (and its async wrappers)
         return any(text in message for text in _SQLITE_BUSY)
     return False
-
-
-def _status(exc: BaseException) -> int | None:
-    for candidate in (exc, getattr(exc, "response", None)):
-        code = getattr(candidate, "status_code", None)
-        if isinstance(code, int):
-            return code
-    return None
 
 
 _LOST_TYPE_NAMES = frozenset({"ClosedResourceError", "BrokenResourceError", "EndOfStream", "ConnectionError"})
