@@ -7,7 +7,9 @@
 
 ``--mode NAME=JSON`` names a configuration: ``worker`` (options for
 :mod:`tests.benchmarks.tuned_worker`), ``workers`` (how many worker processes), ``server`` (more
-arguments of ``temporal server start-dev``, e.g. ``--dynamic-config-value``). With several modes,
+arguments of ``temporal server start-dev``, e.g. ``--dynamic-config-value``), ``server_env``
+(environment variables of the dev server, e.g. ``GOGC``), ``in_memory`` (true: the dev server
+keeps its state in memory instead of its SQLite file). With several modes,
 each round runs every mode once, in turn, each on a fresh dev server and worker.
 ``--profile SECONDS`` records each worker with py-spy (raw folded stacks) and the dev server with
 Linux ``perf`` (if installed) for that long.
@@ -80,17 +82,20 @@ async def main(
 
     mode = mode or {}
     work = Path(tempfile.mkdtemp(prefix="scale-"))
+    saved_env = dict(os.environ)
+    os.environ |= mode.get("server_env", {})  # for the dev server, which inherits it; restored below
     with (
         DevServer(
             port=free_port(),
             ui_port=None,
-            db_filename=work / "t.db",
+            db_filename=None if mode.get("in_memory") else work / "t.db",
             sqlite_pragmas=dict(p.split("=", 1) for p in pragmas) if pragmas is not None else None,
             extra_args=mode.get("server", ()),
         ) as server,
         ScriptedModelServer(script, latency=latency) as model,
     ):
-        os.environ |= {"TEMPORAL_ADDRESS": server.address, "OPENAI_BASE_URL": model.base_url}
+        os.environ.clear()
+        os.environ |= saved_env | {"TEMPORAL_ADDRESS": server.address, "OPENAI_BASE_URL": model.base_url}
         name = f"scale-{uuid.uuid4().hex[:6]}"
         target = f"{name}=tests.apps.openai_weather:build_looper"
         argv = None
