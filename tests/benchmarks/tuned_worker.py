@@ -29,6 +29,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any, TypeVar
 
+from durable_adapters._thread_pinning import _is_eviction
+
 T = TypeVar("T")
 
 
@@ -53,7 +55,7 @@ class InlineExecutor(ThreadPoolExecutor):
             future.set_exception(exc)
         finally:
             asyncio._set_running_loop(running)
-        if any(job.HasField("remove_from_cache") for job in getattr(activation, "jobs", ())):
+        if _is_eviction(activation):
             self._contexts.pop(run_id, None)
         return future
 
